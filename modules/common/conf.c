@@ -1,0 +1,205 @@
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/clinic"
+#endif
+
+struct conf	conf;
+
+enum ctype { C_STR, C_LONG };
+
+struct conf_item {
+	const char	*name;
+	enum ctype	 type;
+	size_t		 off;
+	const char	*def;
+	long		 min, max;
+};
+
+#define S(f, d)		{ #f, C_STR, offsetof(struct conf, f), d, 0, 0 }
+#define L(f, d, lo, hi)	{ #f, C_LONG, offsetof(struct conf, f), d, lo, hi }
+
+static const struct conf_item items[] = {
+	S(db_socket, "/run/mysqld/mysqld.sock"),
+	S(db_host, ""),
+	L(db_port, "3306", 1, 65535),
+	S(db_name, "clinic"),
+	S(db_user, "clinic_app"),
+	S(db_password, ""),
+	L(session_idle_seconds, "1800", 60, 86400),
+	L(session_absolute_seconds, "43200", 300, 604800),
+	L(session_touch_seconds, "60", 1, 3600),
+	S(cookie_mode, "secure"),
+	L(scrypt_log_n, "17", 10, 22),
+	L(scrypt_r, "8", 1, 32),
+	L(scrypt_p, "1", 1, 16),
+	L(password_min_length, "12", 8, 128),
+	S(password_list, PKGDATADIR "/common-passwords.txt"),
+	L(login_backoff_after, "5", 1, 100),
+	L(login_backoff_after_address, "20", 1, 10000),
+	L(login_backoff_base_seconds, "30", 1, 3600),
+	L(login_backoff_max_seconds, "900", 1, 86400),
+	L(login_backoff_window_seconds, "900", 60, 86400),
+	S(totp_issuer, "Clinic"),
+	L(max_body_bytes, "65536", 1024, 16777216),
+	S(sql_dir, PKGDATADIR "/sql"),
+	S(log_level, "info"),
+	S(log_file, ""),
+};
+
+static const struct conf_item *
+find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(items); i++)
+		if (strcmp(items[i].name, name) == 0)
+			return &items[i];
+	return NULL;
+}
+
+static enum cerr
+set_item(const struct conf_item *it, const char *value)
+{
+	char	*end, *dup, **sp;
+	long	 v;
+
+	if (it->type == C_STR) {
+		if ((dup = strdup(value)) == NULL)
+			return CE_NOMEM;
+		sp = (char **)((char *)&conf + it->off);
+		free(*sp);
+		*sp = dup;
+		return CE_OK;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < it->min || v > it->max) {
+		log_err("setting %s: \"%s\" is not a whole number from %ld to %ld",
+		    it->name, value, it->min, it->max);
+		return CE_CONF;
+	}
+	*(long *)((char *)&conf + it->off) = v;
+	return CE_OK;
+}
+
+enum cerr
+conf_set(const char *name, const char *value)
+{
+	const struct conf_item	*it;
+
+	if ((it = find(name)) == NULL) {
+		log_err("unknown setting %s", name);
+		return CE_CONF;
+	}
+	return set_item(it, value);
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static enum cerr
+load_file(const char *path)
+{
+	FILE		*f;
+	char		*line = NULL, *k, *v, *eq;
+	size_t		 cap = 0;
+	unsigned	 lineno = 0;
+	enum cerr	 rc = CE_OK;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_err("cannot open configuration %s", path);
+		return CE_IO;
+	}
+	while (rc == CE_OK && getline(&line, &cap, f) != -1) {
+		lineno++;
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			log_err("%s:%u: expected name = value", path, lineno);
+			rc = CE_CONF;
+			break;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if ((rc = conf_set(k, v)) != CE_OK)
+			log_err("%s:%u: bad setting", path, lineno);
+	}
+	free(line);
+	if (ferror(f) && rc == CE_OK)
+		rc = CE_IO;
+	fclose(f);
+	return rc;
+}
+
+static enum cerr
+check(void)
+{
+	if (strcmp(conf.cookie_mode, "secure") != 0 &&
+	    strcmp(conf.cookie_mode, "insecure-dev") != 0) {
+		log_err("setting cookie_mode: must be secure or insecure-dev");
+		return CE_CONF;
+	}
+	if (conf.session_idle_seconds > conf.session_absolute_seconds) {
+		log_err("session_idle_seconds exceeds session_absolute_seconds");
+		return CE_CONF;
+	}
+	if (strcmp(conf.log_level, "debug") != 0 && strcmp(conf.log_level, "info") != 0 &&
+	    strcmp(conf.log_level, "warn") != 0 && strcmp(conf.log_level, "error") != 0) {
+		log_err("setting log_level: must be debug, info, warn or error");
+		return CE_CONF;
+	}
+	return CE_OK;
+}
+
+enum cerr
+conf_load(const char *path)
+{
+	char		 env[128];
+	const char	*v;
+	size_t		 i, j;
+	enum cerr	 rc;
+
+	for (i = 0; i < nitems(items); i++)
+		if ((rc = set_item(&items[i], items[i].def)) != CE_OK)
+			return rc;
+	if (path == NULL)
+		path = getenv("CLINIC_CONF");
+	if (path != NULL && *path != '\0' && (rc = load_file(path)) != CE_OK)
+		return rc;
+	for (i = 0; i < nitems(items); i++) {
+		(void)snprintf(env, sizeof(env), "CLINIC_%s", items[i].name);
+		for (j = 7; env[j] != '\0'; j++)
+			env[j] = (char)toupper((unsigned char)env[j]);
+		if ((v = getenv(env)) != NULL && (rc = set_item(&items[i], v)) != CE_OK)
+			return rc;
+	}
+	return check();
+}
+
+bool
+conf_insecure_cookies(void)
+{
+	return strcmp(conf.cookie_mode, "insecure-dev") == 0;
+}

@@ -1,0 +1,63 @@
+#ifndef CLINIC_CONF_H
+#define CLINIC_CONF_H
+/*
+ * Configuration: defaults, then the file named by $CLINIC_CONF (or the path
+ * given to conf_load), then environment variables CLINIC_<NAME> in upper case.
+ * Every setting is validated at start-up; a bad one stops the program.
+ * conf/clinic.conf.sample documents each setting.
+ */
+#include <stdbool.h>
+
+#include "err.h"
+
+struct conf {
+	/* database */
+	char	*db_socket;
+	char	*db_host;
+	long	 db_port;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password;
+	/* sessions */
+	long	 session_idle_seconds;
+	long	 session_absolute_seconds;
+	long	 session_touch_seconds;
+	char	*cookie_mode;		/* "secure" or "insecure-dev" */
+	/* passwords */
+	long	 scrypt_log_n;
+	long	 scrypt_r;
+	long	 scrypt_p;
+	long	 password_min_length;
+	char	*password_list;
+	/* login throttling */
+	long	 login_backoff_after;		/* failures per account before a wait */
+	long	 login_backoff_after_address;	/* failures per client address */
+	long	 login_backoff_base_seconds;	/* first wait; doubles per failure */
+	long	 login_backoff_max_seconds;
+	long	 login_backoff_window_seconds;	/* failures older than this are forgotten */
+	/* MFA */
+	char	*totp_issuer;
+	/* requests */
+	long	 max_body_bytes;
+	/* misc */
+	char	*sql_dir;
+	char	*log_level;
+	char	*log_file;		/* empty: stderr */
+};
+
+/* The process-wide configuration; valid after conf_load() returned CE_OK. */
+extern struct conf	conf;
+
+/*
+ * Loads defaults, then path (if NULL: $CLINIC_CONF, if unset: only defaults
+ * and environment), then the environment. On error, logs what is wrong and
+ * returns CE_CONF or CE_IO. Strings are heap-owned by conf for the life of
+ * the process.
+ */
+enum cerr	conf_load(const char *path);
+/* Sets one setting by name from text. Returns CE_OK or CE_CONF. */
+enum cerr	conf_set(const char *name, const char *value);
+/* True when cookies may go over plain http (development on loopback only). */
+bool		conf_insecure_cookies(void);
+
+#endif

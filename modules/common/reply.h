@@ -1,0 +1,48 @@
+#ifndef CLINIC_REPLY_H
+#define CLINIC_REPLY_H
+/*
+ * The one response path. A handler builds its reply in r (status, headers,
+ * body) through these functions and returns; serve() writes it out. Every
+ * reply carries the same security headers. Nothing is written to the client
+ * until the handler returns, so a deadlocked transaction can be retried.
+ *
+ * Each reply_* returns the status it set, so a handler can end with
+ * `return reply_json(r, 200, obj);`.
+ */
+#include "err.h"
+#include "valid.h"
+
+struct req;
+struct json_object;
+
+/* Adds "name: value" (value must hold no CR/LF). Returns 0, or -1 on OOM. */
+int	reply_header(struct req *, const char *name, const char *value);
+/* Serialises obj as the body. Takes ownership of obj (it is put). */
+int	reply_json(struct req *, int status, struct json_object *obj);
+/* A reply without body (204, 304). */
+int	reply_empty(struct req *, int status);
+/*
+ * An RFC 9457 problem: {"type", "title", "status", "detail", "instance"}.
+ * slug names the problem type ("validation", "unauthenticated", ...), documented
+ * in docs/API.md#problems. detail may be NULL.
+ */
+int	reply_problem(struct req *, int status, const char *slug, const char *title,
+	    const char *detail);
+/* A 422 (or given status) problem listing errs as "errors": [{field, detail}]. */
+int	reply_invalid(struct req *, int status, const struct verr *errs, size_t n);
+/* One-field convenience for reply_invalid. */
+int	reply_field(struct req *, int status, const char *field, const char *detail);
+/* 500 after logging why; the client learns only the request id. */
+int	reply_internal(struct req *, const char *why);
+/*
+ * The reply for a failed database or crypto step: a deadlock asks serve() to
+ * run the handler again (r->retry), a lost connection gives 503, anything else
+ * 500. The caller's transaction is rolled back by serve().
+ */
+int	reply_db(struct req *, enum cerr);
+/* Clears status, headers and body (before a retry). */
+void	reply_reset(struct req *);
+/* The status line text for a code ("Not Found"). */
+const char *reply_reason(int status);
+
+#endif

@@ -1,0 +1,127 @@
+#ifndef CLINIC_REQ_H
+#define CLINIC_REQ_H
+/*
+ * One request: what nginx sent, what we parsed, who is asking, and the reply
+ * being built. Everything hangs off r->pool and is released when serve()
+ * moves to the next request; nothing per-request survives in globals.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "valid.h"
+
+struct db;
+struct pool;
+struct json_object;
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_PATIENT = 1 << 0,
+	ROLE_CLINICIAN = 1 << 1,
+	ROLE_PHARMACIST = 1 << 2,
+	ROLE_ADMIN = 1 << 3,
+	ROLE_AUDITOR = 1 << 4,
+};
+#define ROLE_STAFF	(ROLE_CLINICIAN | ROLE_PHARMACIST | ROLE_ADMIN | ROLE_AUDITOR)
+#define ROLE_ANY	(ROLE_PATIENT | ROLE_STAFF)
+
+/* Route flags beyond the role mask. */
+#define R_PUBLIC	(1u << 16)	/* no session needed */
+#define R_PRE_MFA	(1u << 17)	/* allowed before the second factor is done */
+
+/* "patient" -> ROLE_PATIENT ...; ROLE_NONE if unknown. */
+enum role	 role_from_name(const char *);
+/* The role's name, or "none". */
+const char	*role_name(enum role);
+
+struct principal {
+	int64_t		 user_id;	/* 0: nobody signed in */
+	enum role	 role;
+	const char	*email;
+	const char	*given_name;
+	const char	*family_name;
+	const char	*reg_number;	/* GMC/GPhC number, or NULL */
+	bool		 mfa_enrolled;
+	bool		 mfa_done;	/* this session passed the second factor */
+	unsigned char	 token_hash[SHA256_LEN];
+	const char	*csrf_token;
+	const char	*created_at;
+};
+
+struct req;
+
+struct route {
+	const char	*method;
+	const char	*pattern;	/* "/api/v1/x/{id}/y": {name} matches one segment */
+	int		(*handler)(struct req *);
+	unsigned	 flags;		/* role mask | R_* */
+	const struct field *body;	/* JSON body fields (NULL: no body) */
+	size_t		 nbody;
+	const struct field *query;	/* query parameters (NULL: none) */
+	size_t		 nquery;
+};
+
+#define REQ_MAX_PARAMS	4
+
+struct req {
+	struct pool	*pool;
+	struct db	*db;
+	const struct route *route;
+
+	const char	*method;
+	const char	*path;
+	const char	*query_string;
+	const char	*content_type;
+	const char	*cookie_header;
+	const char	*csrf_header;
+	const char	*user_agent;
+	const char	*remote_addr;
+	const char	*request_id;
+	bool		 tls;
+
+	const char	*param_names[REQ_MAX_PARAMS];
+	const char	*param_values[REQ_MAX_PARAMS];
+	size_t		 nparams;
+
+	char		*body;		/* NUL-terminated, pool-owned */
+	size_t		 bodylen;
+	struct json_object *json;	/* parsed body, put at pool reset */
+	struct vresult	 in;		/* validated body fields, in table order */
+	struct vresult	 q;		/* validated query fields */
+
+	struct principal who;
+
+	/* the reply being built (reply.h) */
+	int		 status;
+	char		*headers;	/* "Name: value\r\n"... pool-owned */
+	size_t		 headers_len;
+	char		*out;		/* body bytes, pool-owned */
+	size_t		 outlen;
+	bool		 retry;		/* a deadlock asked for the handler to run again */
+};
+
+/* The value of path parameter {name}, or NULL. */
+const char	*req_param(const struct req *, const char *name);
+
+/*
+ * Matches path against pattern ("/a/{id}/b"). On a match returns true and
+ * stores up to REQ_MAX_PARAMS pool-owned names/values into r.
+ */
+bool		 req_match(struct req *, const char *pattern, const char *path);
+
+/*
+ * Finds cookie `name` in a Cookie header. Returns a pool-owned copy of the
+ * value, or NULL if absent or malformed (or on out-of-memory).
+ */
+char		*req_cookie(struct pool *, const char *header, const char *name);
+
+/*
+ * Parses a JSON body strictly (RFC 8259 only, UTF-8 validated, depth 16).
+ * Returns the object (caller owns; put it) or NULL, with *why set to a static
+ * reason.
+ */
+struct json_object *req_parse_json(const char *body, size_t len, const char **why);
+
+#endif

@@ -1,0 +1,26 @@
+#ifndef CLINIC_SERVE_H
+#define CLINIC_SERVE_H
+/*
+ * The FastCGI accept loop shared by every program. serve() loads the
+ * configuration, connects to the database, then for each request on fd 0:
+ * matches the route table (404/405), reads the capped body (411/413/415),
+ * loads the session (401), checks role, second factor and CSRF (403),
+ * validates the body and query against the route's field tables (400/422),
+ * runs the handler (re-running it after a deadlock, up to three times, with
+ * any open transaction rolled back), and writes the one reply.
+ * It returns when SIGTERM/SIGINT arrives, after the current request.
+ */
+#include <stddef.h>
+
+#include "req.h"
+
+/* Returns the process exit status. */
+int	serve(const char *prog, const struct route *routes, size_t nroutes);
+
+/*
+ * Runs one request through routing, checks and the handler, as serve() does
+ * after reading it; exposed for tests. env is a NULL-terminated "K=V" array.
+ */
+void	serve_dispatch(struct req *, const struct route *, size_t);
+
+#endif

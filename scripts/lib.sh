@@ -1,0 +1,184 @@
+# Shared by scripts/up, scripts/down, scripts/test, scripts/bench. Source it.
+# A "stack" is a private MariaDB, the FastCGI programs and nginx, all under
+# one state directory ($VAR), each started with a pid file so that stopping
+# it stops exactly what was started.
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+MODULES="auth audit"
+# FastCGI processes per module (libfcgi serves one connection per process).
+procs_for() {
+	case "$1" in
+	auth) echo "${CLINIC_AUTH_PROCS:-8}" ;;
+	*) echo "${CLINIC_PROCS:-2}" ;;
+	esac
+}
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+pid_alive() {
+	[ -f "$1" ] || return 1
+	for p in $(cat "$1"); do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# build DIR CONFIGURE-ARGS...: bootstrap, configure (once per argument set), make.
+build() {
+	dir=$1; shift
+	cd "$TOP"
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	fi
+	mkdir -p "$dir"
+	want="$*"
+	if [ ! -f "$dir/Makefile" ] || [ "$(cat "$dir/.configured" 2>/dev/null)" != "$want" ] ||
+	    [ configure -nt "$dir/Makefile" ]; then
+		(cd "$dir" && "$TOP/configure" -q "$@") || die "configure failed"
+		echo "$want" > "$dir/.configured"
+	fi
+	make -C "$dir" -j"$(nproc)" -s >/dev/null || make -C "$dir" || die "build failed"
+}
+
+npm_install() {
+	cd "$TOP"
+	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
+	fi
+	sh "$TOP/scripts/vendor" || die "copying front-end packages failed"
+}
+
+# stack_write_conf VAR BUILD PORT
+stack_write_conf() {
+	var=$1; bld=$2; port=$3
+	mkdir -p "$var/run" "$var/log" "$var/nginx" "$var/db"
+	if [ ! -f "$var/db-password" ]; then
+		head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$var/db-password"
+		chmod 600 "$var/db-password"
+	fi
+	cat > "$var/clinic.conf" <<CONF
+# Written by scripts/up for the stack in $var
+db_socket = $var/run/mysqld.sock
+db_name = clinic
+db_user = clinic_app
+db_password = $(cat "$var/db-password")
+cookie_mode = insecure-dev
+password_list = $TOP/data/common-passwords.txt
+sql_dir = $TOP/sql
+log_file = $var/log/modules.log
+${CLINIC_EXTRA_CONF:-}
+CONF
+	chmod 600 "$var/clinic.conf"
+}
+
+mysql_root() {
+	mariadb --no-defaults --socket="$VAR/run/mysqld.sock" -uroot "$@"
+}
+
+stack_db_start() {
+	if pid_alive "$VAR/run/mysqld.pid"; then
+		return 0
+	fi
+	if [ ! -d "$VAR/db/mysql" ]; then
+		mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$(id -un)" \
+		    --auth-root-authentication-method=socket --skip-test-db \
+		    >"$VAR/log/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (see $VAR/log/mariadb-install.log)"
+	fi
+	mariadbd --no-defaults --datadir="$VAR/db" --socket="$VAR/run/mysqld.sock" \
+	    --pid-file="$VAR/run/mysqld.pid" --log-error="$VAR/log/mariadb.log" \
+	    --skip-networking --user="$(id -un)" --character-set-server=utf8mb4 \
+	    --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=256M \
+	    --innodb-flush-log-at-trx-commit=1 --max-connections=500 \
+	    --skip-name-resolve --default-time-zone=+00:00 >/dev/null 2>&1 &
+	i=0
+	until mysql_root -e 'SELECT 1' >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 120 ] && die "MariaDB did not start (see $VAR/log/mariadb.log)"
+		sleep 0.5
+	done
+}
+
+stack_db_setup() {
+	pw=$(cat "$VAR/db-password")
+	mysql_root <<SQL || die "database setup failed"
+CREATE DATABASE IF NOT EXISTS clinic CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'clinic_app'@'localhost' IDENTIFIED BY '$pw';
+ALTER USER 'clinic_app'@'localhost' IDENTIFIED BY '$pw';
+SQL
+	CLINIC_CONF="$VAR/clinic.conf" "$BUILD/modules/admin-cli/clinic" migrate \
+	    --sql-dir "$TOP/sql" --db-user root >"$VAR/log/migrate.log" 2>&1 ||
+		{ cat "$VAR/log/migrate.log" >&2; die "migrations failed"; }
+}
+
+stack_fcgi_start() {
+	for m in $MODULES; do
+		if pid_alive "$VAR/run/$m.pid"; then
+			# Keep running processes unless the program was rebuilt since.
+			[ "$BUILD/modules/$m/$m.fcgi" -nt "$VAR/run/$m.pid" ] || continue
+			stop_pids "$VAR/run/$m.pid"
+		fi
+		rm -f "$VAR/run/$m.sock"
+		CLINIC_CONF="$VAR/clinic.conf" spawn-fcgi -s "$VAR/run/$m.sock" -M 0666 \
+		    -F "$(procs_for "$m")" -P "$VAR/run/$m.pid" \
+		    -- "$BUILD/modules/$m/$m.fcgi" >>"$VAR/log/$m.log" 2>&1 ||
+			die "could not start $m (see $VAR/log/$m.log)"
+	done
+}
+
+stack_nginx_start() {
+	mkdir -p "$VAR/nginx/client_body" "$VAR/nginx/fastcgi" "$VAR/nginx/proxy" \
+	    "$VAR/nginx/uwsgi" "$VAR/nginx/scgi"
+	user=""
+	[ "$(id -u)" = 0 ] && user="user root;"
+	sed -e "s|@VAR@|$VAR|g" -e "s|@USER@|$user|" "$TOP/conf/nginx.conf.in" > "$VAR/nginx/nginx.conf"
+	sed -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@HTDOCS@|$TOP/htdocs|g" \
+	    -e "s|@RUN@|$VAR/run|g" -e "s|@FASTCGI_PARAMS@|/etc/nginx/fastcgi_params|g" \
+	    "$TOP/conf/clinic-site.conf.in" > "$VAR/nginx/clinic-site.conf"
+	if pid_alive "$VAR/run/nginx.pid"; then
+		nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>>"$VAR/log/nginx-error.log"
+		return 0
+	fi
+	nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e "$VAR/log/nginx-error.log" ||
+		die "nginx did not start (see $VAR/log/nginx-error.log)"
+}
+
+# stack_up VAR BUILD PORT: start (or keep) everything.
+stack_up() {
+	VAR=$1; BUILD=$2; PORT=$3
+	stack_write_conf "$VAR" "$BUILD" "$PORT"
+	stack_db_start
+	stack_db_setup
+	stack_fcgi_start
+	stack_nginx_start
+	i=0
+	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
+		i=$((i + 1))
+		[ $i -gt 40 ] && die "nginx does not answer on 127.0.0.1:$PORT"
+		sleep 0.25
+	done
+}
+
+# stop_pids FILE: TERM every pid in FILE, wait up to 10 s, then KILL; remove FILE.
+stop_pids() {
+	[ -f "$1" ] || return 0
+	pids=$(cat "$1")
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	rm -f "$1"
+}
+
+# stack_down VAR: stop exactly what stack_up started, by pid.
+stack_down() {
+	VAR=$1
+	stop_pids "$VAR/run/nginx.pid"
+	for m in $MODULES; do stop_pids "$VAR/run/$m.pid"; done
+	stop_pids "$VAR/run/mysqld.pid"
+	rm -f "$VAR"/run/*.sock
+}
