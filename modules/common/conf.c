@@ -54,6 +54,7 @@ static const struct conf_item items[] = {
 	S(sql_dir, PKGDATADIR "/sql"),
 	S(log_level, "info"),
 	S(log_file, ""),
+	L(workers, "1", 1, 256),
 };
 
 static const struct conf_item *

@@ -43,6 +43,7 @@ struct conf {
 	char	*sql_dir;
 	char	*log_level;
 	char	*log_file;		/* empty: stderr */
+	long	 workers;		/* processes per program (prefork) */
 };
 
 /* The process-wide configuration; valid after conf_load() returned CE_OK. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -28,6 +30,60 @@ on_term(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
+}
+
+/*
+ * Pre-forks n workers sharing the listening socket on fd 0 and looks after
+ * them: a worker that dies is replaced (at most one a second); SIGTERM is
+ * passed on and waited for. Returns -1 in a worker (which goes on to serve),
+ * or the exit status in the supervisor once every worker has stopped.
+ */
+static int
+supervise(long n)
+{
+	pid_t	*kids, pid;
+	long	 i, alive = 0;
+	int	 st;
+
+	if ((kids = calloc((size_t)n, sizeof(*kids))) == NULL)
+		return 71;
+	for (;;) {
+		for (i = 0; i < n && !stopping; i++) {
+			if (kids[i] != 0)
+				continue;
+			if ((pid = fork()) == -1) {
+				log_err("fork failed: %s", strerror(errno));
+				break;
+			}
+			if (pid == 0) {
+				free(kids);
+				return -1;
+			}
+			kids[i] = pid;
+			alive++;
+		}
+		if (stopping)
+			break;
+		if ((pid = waitpid(-1, &st, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (kids[i] == pid) {
+				kids[i] = 0;
+				alive--;
+				log_warn("worker %ld exited (status %d); replacing it", (long)pid, st);
+				sleep(1);
+			}
+	}
+	for (i = 0; i < n; i++)
+		if (kids[i] != 0)
+			kill(kids[i], SIGTERM);
+	while (alive > 0 && (pid = waitpid(-1, &st, 0)) != -1)
+		alive--;
+	free(kids);
+	return 0;
 }
 
 static void
@@ -298,6 +354,8 @@ serve(const char *prog, const struct route *routes, size_t nroutes)
 		log_err("FastCGI initialisation failed");
 		return 71;
 	}
+	if (conf.workers > 1 && (st = supervise(conf.workers)) >= 0)
+		return st;
 	if ((pool = pool_new()) == NULL)
 		return 71;
 	/* Connect lazily if the database is not up yet; requests get 503 until it is. */
