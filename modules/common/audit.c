@@ -1,7 +1,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -12,14 +11,9 @@
 #include "pool.h"
 #include "req.h"
 
-static const char SQL_LOCK_HEAD[] =
-    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
-static const char SQL_INSERT[] =
-    "INSERT INTO audit_event (seq, occurred_at, actor_id, actor_role, actor_reg, action,"
-    " entity_type, entity_id, outcome, request_id, client_addr, details, prev_hash, hash)"
-    " VALUES (?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-static const char SQL_SET_HEAD[] =
-    "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
+/* sql/0002_audit_append.sql: locks the head, hashes, inserts, moves the head. */
+static const char SQL_APPEND[] =
+    "CALL audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_WALK[] =
     "SELECT seq, DATE_FORMAT(occurred_at, '%Y-%m-%d %H:%i:%s.%f'), actor_id, actor_role,"
     " actor_reg, action, entity_type, entity_id, outcome, request_id, client_addr,"
@@ -98,52 +92,18 @@ audit_chain_hash(struct pool *pool, const char *prev_hex, const struct audit_rec
 	return CE_OK;
 }
 
-static char *
-now_utc(struct pool *pool)
-{
-	struct timespec	ts;
-	struct tm	tm;
-	char		buf[32];
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || gmtime_r(&ts.tv_sec, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		return NULL;
-	return pool_printf(pool, "%s.%06ld", buf, ts.tv_nsec / 1000);
-}
-
 enum cerr
 audit_append(struct db *db, struct pool *pool, struct audit_rec *rec)
 {
-	struct db_res	*res;
-	char		 hash[AUDIT_HASH_HEX];
-	const char	*prev;
-	enum cerr	 rc;
-
 	if (!db_in_tx(db)) {
 		log_err("audit_append outside a transaction: %s", rec->action);
 		return CE_DB;
 	}
 	if (rec->details == NULL)
 		rec->details = "{}";
-	/* Taking the head's row lock orders writers; time is read under it. */
-	if ((rc = db_exec(db, pool, &res, SQL_LOCK_HEAD, "")) != CE_OK)
-		return rc;
-	if (res->nrows != 1 || res->rows[0][1] == NULL) {
-		log_err("audit_head row missing");
-		return CE_DB;
-	}
-	rec->seq = db_int(res->rows[0][0]) + 1;
-	prev = res->rows[0][1];
-	if ((rec->occurred_at = now_utc(pool)) == NULL)
-		return CE_NOMEM;
-	if ((rc = audit_chain_hash(pool, prev, rec, hash)) != CE_OK)
-		return rc;
-	if ((rc = db_exec(db, pool, NULL, SQL_INSERT, "isisssssssssss", rec->seq,
-	    rec->occurred_at, rec->actor_id, rec->actor_role, rec->actor_reg, rec->action,
-	    rec->entity_type, rec->entity_id, rec->outcome, rec->request_id,
-	    rec->client_addr, rec->details, prev, hash)) != CE_OK)
-		return rc;
-	return db_exec(db, pool, NULL, SQL_SET_HEAD, "is", rec->seq, hash);
+	return db_exec(db, pool, NULL, SQL_APPEND, "isssssssss", rec->actor_id,
+	    rec->actor_role, rec->actor_reg, rec->action, rec->entity_type, rec->entity_id,
+	    rec->outcome, rec->request_id, rec->client_addr, rec->details);
 }
 
 enum cerr
@@ -192,6 +152,8 @@ struct walk {
 	struct audit_verdict	*v;
 	char			 prev[AUDIT_HASH_HEX];
 	int64_t			 expect;
+	int64_t			 head_seq;		/* audit_head read before the walk */
+	char			 hash_at_head[AUDIT_HASH_HEX];
 	enum cerr		 rc;
 };
 
@@ -245,17 +207,42 @@ walk_row(void *arg, char **row, size_t *lens, size_t ncols)
 	if (row[13] == NULL || strcmp(row[13], hash) != 0)
 		return bad(w, rec.seq, "row contents do not match its hash");
 	memcpy(w->prev, hash, sizeof(hash));
+	if (rec.seq == w->head_seq)
+		memcpy(w->hash_at_head, hash, sizeof(hash));
 	w->v->head_seq = rec.seq;
 	memcpy(w->v->head, hash, sizeof(hash));
 	w->expect++;
 	return 0;
 }
 
+/* Reads audit_head into *seq and hash; CE_NOTFOUND when the row is missing. */
+static enum cerr
+read_head(struct db *db, struct pool *pool, int64_t *seq, char hash[AUDIT_HASH_HEX])
+{
+	struct db_res	*res;
+	enum cerr	 rc;
+
+	if ((rc = db_exec(db, pool, &res, SQL_HEAD, "")) != CE_OK)
+		return rc;
+	if (res->nrows != 1 || res->rows[0][1] == NULL || res->lens[0][1] != 64)
+		return CE_NOTFOUND;
+	*seq = db_int(res->rows[0][0]);
+	memcpy(hash, res->rows[0][1], AUDIT_HASH_HEX);
+	return CE_OK;
+}
+
+/*
+ * Writers may commit while we walk, so the head is read before and after:
+ * every row up to the first head must be there and end at its hash, and no
+ * row may lie beyond the second head (a row there was not written by
+ * audit_append, which moves the head in the same transaction).
+ */
 enum cerr
 audit_verify(struct db *db, struct audit_verdict *v)
 {
 	struct walk	 w;
-	struct db_res	*res;
+	char		 head1[AUDIT_HASH_HEX], head2[AUDIT_HASH_HEX];
+	int64_t		 seq1 = 0, seq2 = 0;
 	enum cerr	 rc;
 
 	memset(v, 0, sizeof(*v));
@@ -263,25 +250,39 @@ audit_verify(struct db *db, struct audit_verdict *v)
 	v->ok = true;
 	memcpy(v->head, ZERO_HASH, sizeof(ZERO_HASH));
 	memcpy(w.prev, ZERO_HASH, sizeof(ZERO_HASH));
+	memcpy(w.hash_at_head, ZERO_HASH, sizeof(ZERO_HASH));
 	w.v = v;
 	w.expect = 1;
 	if ((w.pool = pool_new()) == NULL)
 		return CE_NOMEM;
-	rc = db_stream(db, SQL_WALK, walk_row, &w);
-	if (rc == CE_OK)
-		rc = w.rc;
-	if (rc == CE_OK && v->ok) {
-		pool_reset(w.pool);
-		if ((rc = db_exec(db, w.pool, &res, SQL_HEAD, "")) == CE_OK) {
-			if (res->nrows != 1)
-				bad(&w, v->head_seq + 1, "chain head record is missing");
-			else if (db_int(res->rows[0][0]) > v->head_seq)
-				bad(&w, v->head_seq + 1, "rows at the end of the chain are missing");
-			else if (db_int(res->rows[0][0]) != v->head_seq ||
-			    res->rows[0][1] == NULL || strcmp(res->rows[0][1], v->head) != 0)
-				bad(&w, v->head_seq, "chain head does not match the last row");
-		}
+	rc = read_head(db, w.pool, &seq1, head1);
+	if (rc == CE_NOTFOUND) {
+		bad(&w, 1, "chain head record is missing");
+		rc = CE_OK;
+		goto out;
 	}
+	if (rc != CE_OK)
+		goto out;
+	w.head_seq = seq1;
+	if ((rc = db_stream(db, SQL_WALK, walk_row, &w)) == CE_OK)
+		rc = w.rc;
+	if (rc != CE_OK || !v->ok)
+		goto out;
+	pool_reset(w.pool);
+	if ((rc = read_head(db, w.pool, &seq2, head2)) != CE_OK) {
+		if (rc == CE_NOTFOUND) {
+			bad(&w, v->head_seq + 1, "chain head record is missing");
+			rc = CE_OK;
+		}
+		goto out;
+	}
+	if (v->head_seq < seq1)
+		bad(&w, v->head_seq + 1, "rows at the end of the chain are missing");
+	else if (strcmp(w.hash_at_head, head1) != 0)
+		bad(&w, seq1, "chain head does not match the row it names");
+	else if (v->head_seq > seq2)
+		bad(&w, seq2 + 1, "row beyond the chain head was not written by the audit helper");
+out:
 	pool_free(w.pool);
 	return rc;
 }

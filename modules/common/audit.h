@@ -5,7 +5,9 @@
  * by hash = SHA-256(previous row's hash (32 raw bytes) || canonical(row)).
  * The first row's previous hash is 32 zero bytes. Rows are numbered 1, 2, ...
  * without gaps, in chain order. The chain head (last seq and hash) is kept
- * in audit_head, whose row lock serialises writers.
+ * in audit_head, whose row lock serialises writers. Rows are written by the
+ * stored procedure audit_append (sql/0002_audit_append.sql), which computes
+ * the same hash server-side; this file computes it again to verify.
  *
  * canonical(row) = "clinic-audit-v1" then, for each field in this order:
  *   seq, occurred_at (YYYY-MM-DD hh:mm:ss.ffffff, UTC), actor_id, actor_role,
@@ -51,9 +53,10 @@ enum cerr	 audit_chain_hash(struct pool *, const char *prev_hex,
 		    const struct audit_rec *, char out[AUDIT_HASH_HEX]);
 
 /*
- * Appends rec to the chain. The caller must hold an open transaction (the
- * row commits or rolls back with the change it records). Sets rec->seq and
- * rec->occurred_at. Returns CE_OK or a database error (CE_DEADLOCK: retry).
+ * Appends rec to the chain (seq and occurred_at are assigned by the server;
+ * rec->seq and rec->occurred_at are ignored). The caller must hold an open
+ * transaction: the row commits or rolls back with the change it records.
+ * Returns CE_OK or a database error (CE_DEADLOCK: retry).
  */
 enum cerr	 audit_append(struct db *, struct pool *, struct audit_rec *);
 

@@ -364,9 +364,12 @@ db_exec(struct db *d, struct pool *pool, struct db_res **res, const char *sql,
 		d->affected = (uint64_t)mysql_stmt_affected_rows(st);
 		d->insert_id = (uint64_t)mysql_stmt_insert_id(st);
 		if (res != NULL)
-			return fetch_all(d, st, pool, res);
+			rc = fetch_all(d, st, pool, res);
 		mysql_stmt_free_result(st);
-		return CE_OK;
+		/* CALL ends with a status result; drain any so the next statement can run. */
+		while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
+			mysql_stmt_free_result(st);
+		return rc;
 	}
 	return rc;
 }

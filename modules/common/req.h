@@ -48,6 +48,7 @@ struct principal {
 	unsigned char	 token_hash[SHA256_LEN];
 	const char	*csrf_token;
 	const char	*created_at;
+	const char	*preferences;	/* JSON text from users.preferences */
 };
 
 struct req;

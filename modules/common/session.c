@@ -18,7 +18,7 @@ static const char SQL_LOAD[] =
     " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP(6)),"
     " u.role, u.email, u.given_name, u.family_name,"
     " COALESCE(u.gmc_number, u.gphc_number), u.mfa_secret IS NOT NULL, u.disabled,"
-    " DATE_FORMAT(s.created_at, '%Y-%m-%dT%H:%i:%sZ')"
+    " DATE_FORMAT(s.created_at, '%Y-%m-%dT%H:%i:%sZ'), u.preferences"
     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
 static const char SQL_TOUCH[] =
     "UPDATE sessions SET last_seen = UTC_TIMESTAMP(6) WHERE token_hash = ?";
@@ -32,7 +32,7 @@ static const char SQL_OTHERS[] =
     "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 static const char SQL_USER[] =
     "SELECT role, email, given_name, family_name, COALESCE(gmc_number, gphc_number),"
-    " mfa_secret IS NOT NULL, DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')"
+    " mfa_secret IS NOT NULL, DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ'), preferences"
     " FROM users WHERE id = ?";
 
 const char *
@@ -94,6 +94,7 @@ session_load(struct req *r, bool *expired)
 	r->who.reg_number = row[9];
 	r->who.mfa_enrolled = db_int(row[10]) != 0;
 	r->who.created_at = row[12];
+	r->who.preferences = row[13];
 	if (idle >= conf.session_touch_seconds &&
 	    (rc = db_exec(r->db, r->pool, NULL, SQL_TOUCH, "b", r->who.token_hash,
 	    (size_t)SHA256_LEN)) != CE_OK)
@@ -150,6 +151,7 @@ session_start(struct req *r, int64_t user_id, bool mfa_done)
 	r->who.mfa_enrolled = db_int(row[5]) != 0;
 	r->who.mfa_done = mfa_done;
 	r->who.created_at = row[6];
+	r->who.preferences = row[7];
 	if ((r->who.csrf_token = pool_strdup(r->pool, csrf)) == NULL ||
 	    set_cookie(r, tok, false) == -1)
 		return CE_NOMEM;

@@ -1,0 +1,88 @@
+#ifndef API_HELPERS_H
+#define API_HELPERS_H
+/* Shared set-up for the API tests: environment, accounts, TOTP, audit look-ups. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "http.h"
+#include "sql.h"
+
+/* A password that passes the policy (and variants of it). */
+#define GOOD_PW		"tulip-granite-orbit-7391"
+#define GOOD_PW2	"copper-lagoon-violet-5528"
+
+struct env {
+	const char	*url, *socket, *conf, *clinic, *demo;
+	char		 app_user[64], app_password[128];
+};
+extern struct env	E;
+
+struct account {
+	char	email[128], password[64], totp[64];
+};
+/* From sql/demo.json. */
+extern struct account	demo_patient, demo_clinician, demo_auditor, demo_admin;
+
+/* The signed-in, second-factor-passed demo auditor's session (main.c set-up). */
+extern char	auditor_cookie[128];
+
+struct user {
+	int64_t		 id;
+	char		 email[160];
+	char		 password[64];
+	struct browser	*b;	/* signed in (the register or login session) */
+};
+
+/* Reads the environment and sql/demo.json; false (with a message) if unusable. */
+bool		 env_load(void);
+/* Signs the demo auditor in with a fresh authenticator set-up. */
+bool		 setup_auditor(void);
+
+/* A new unique address: api-<time>-<pid>-<n>-<tag>@test.example. */
+void		 unique_email(char *buf, size_t cap, const char *tag);
+/* Registers a fresh patient (asserts 201); u->b is its signed-in browser. */
+void		 user_register(struct user *u, const char *tag);
+void		 user_free(struct user *u);
+/* POST /auth/login (waiting out nginx's rate limit). */
+struct resp	*login(struct browser *, const char *email, const char *password);
+/* A register body for email. */
+char		*register_body(const char *email, const char *password, const char *given);
+
+/* The 6-digit TOTP code of a base32 secret for time step `step`. */
+void		 totp_at(const char *b32, uint64_t step, char out[7]);
+uint64_t	 totp_step_now(void);
+
+/* A browser holding the auditor's session. */
+struct browser	*auditor(void);
+/* GET /api/v1/audit/events?<query> as the auditor; asserts 200. */
+struct resp	*audit_events(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Number of events for a query (limit=500). */
+int		 audit_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Asserts that exactly one audit row carries request id rid, with this action
+ * and outcome (root SQL).
+ */
+void		 expect_one_audit(const struct resp *, const char *action, const char *outcome);
+
+/* Runs the clinic CLI with CLINIC_CONF set; returns the exit status, output in out. */
+int		 run_clinic(char *out, size_t cap, const char *const argv[]);
+/* clinic create-user; returns the new id (asserts success). */
+int64_t		 cli_create_user(const char *role, const char *email, const char *password,
+		    const char *extra_flag, const char *extra_value);
+
+/* Common assertions on every error reply. */
+void		 expect_problem(const struct resp *, long status, const char *slug);
+/* Every API reply: Cache-Control no-store and an X-Request-Id. */
+void		 expect_api_headers(const struct resp *);
+
+/* Checked fixture: forget failed sign-ins so tests do not throttle each other. */
+void		 fx_clear_throttle(void);
+double		 now_secs(void);
+
+Suite		*auth_suite(void);
+Suite		*audit_suite(void);
+Suite		*input_suite(void);
+
+#endif

@@ -1,0 +1,230 @@
+/* Root access to the test stack's MariaDB: see sql.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "sql.h"
+
+/* Exactly as in sql/0001_foundation.sql. */
+const char SQL_TRIGGER_NO_UPDATE[] =
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event FOR EACH ROW\n"
+    "\tSIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_event is append-only: UPDATE refused'";
+const char SQL_TRIGGER_NO_DELETE[] =
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event FOR EACH ROW\n"
+    "\tSIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_event is append-only: DELETE refused'";
+
+static char	 sock[512];
+static MYSQL	*conn;
+static pid_t	 conn_pid;
+static char	 errbuf[512];
+
+void
+sql_init(const char *socket_path)
+{
+	(void)snprintf(sock, sizeof(sock), "%s", socket_path);
+}
+
+static MYSQL *
+open_as(const char *user, const char *password)
+{
+	MYSQL	*m;
+
+	if ((m = mysql_init(NULL)) == NULL)
+		return NULL;
+	if (mysql_real_connect(m, NULL, user, password, "clinic", 0, sock, 0) == NULL) {
+		(void)snprintf(errbuf, sizeof(errbuf), "connect as %s: %s", user, mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	mysql_set_character_set(m, "utf8mb4");
+	return m;
+}
+
+static MYSQL *
+root(void)
+{
+	/* A connection is not shared across fork(): each process opens its own. */
+	if (conn != NULL && conn_pid != getpid())
+		conn = NULL;
+	if (conn == NULL) {
+		if ((conn = open_as("root", NULL)) == NULL) {
+			fprintf(stderr, "api_tests: %s\n", errbuf);
+			return NULL;
+		}
+		conn_pid = getpid();
+	}
+	return conn;
+}
+
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	char	*s = NULL;
+
+	if (vasprintf(&s, fmt, ap) == -1)
+		abort();
+	return s;
+}
+
+static unsigned
+run(const char *q, MYSQL_RES **res)
+{
+	MYSQL		*m = root();
+	MYSQL_RES	*rs;
+	unsigned	 e;
+
+	if (res != NULL)
+		*res = NULL;
+	if (m == NULL)
+		return 2002;
+	if (mysql_query(m, q) != 0) {
+		e = mysql_errno(m);
+		(void)snprintf(errbuf, sizeof(errbuf), "%s", mysql_error(m));
+		return e;
+	}
+	/* Drain every result set so the connection is ready for the next query. */
+	do {
+		rs = mysql_store_result(m);
+		if (rs != NULL) {
+			if (res != NULL && *res == NULL)
+				*res = rs;
+			else
+				mysql_free_result(rs);
+		}
+	} while (mysql_next_result(m) == 0);
+	errbuf[0] = '\0';
+	return 0;
+}
+
+unsigned
+sql_exec(const char *fmt, ...)
+{
+	va_list		 ap;
+	char		*q;
+	unsigned	 e;
+
+	va_start(ap, fmt);
+	q = vformat(fmt, ap);
+	va_end(ap);
+	e = run(q, NULL);
+	free(q);
+	return e;
+}
+
+static char *
+first_value(const char *fmt, va_list ap)
+{
+	MYSQL_RES	*rs;
+	MYSQL_ROW	 row;
+	char		*q, *v = NULL;
+
+	q = vformat(fmt, ap);
+	if (run(q, &rs) == 0 && rs != NULL) {
+		if ((row = mysql_fetch_row(rs)) != NULL && row[0] != NULL)
+			v = strdup(row[0]);
+		mysql_free_result(rs);
+	}
+	free(q);
+	return v;
+}
+
+int64_t
+sql_int(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*v;
+	int64_t	 n;
+
+	va_start(ap, fmt);
+	v = first_value(fmt, ap);
+	va_end(ap);
+	if (v == NULL)
+		return -1;
+	n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+char *
+sql_str(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*v;
+
+	va_start(ap, fmt);
+	v = first_value(fmt, ap);
+	va_end(ap);
+	return v;
+}
+
+const char *
+sql_error(void)
+{
+	return errbuf;
+}
+
+char *
+sql_quote(const char *s)
+{
+	size_t	 n = strlen(s);
+	char	*d;
+
+	if ((d = malloc(2 * n + 1)) == NULL)
+		abort();
+	if (root() != NULL)
+		mysql_real_escape_string(root(), d, s, (unsigned long)n);
+	else
+		d[0] = '\0';
+	return d;
+}
+
+void
+sql_clear_throttle(void)
+{
+	if (sql_exec("DELETE FROM login_throttle") != 0)
+		fprintf(stderr, "api_tests: clearing login_throttle: %s\n", sql_error());
+}
+
+void
+sql_ensure_triggers(void)
+{
+	if (sql_int("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA ="
+	    " 'clinic' AND TRIGGER_NAME = 'audit_event_no_update'") == 0)
+		(void)sql_exec("%s", SQL_TRIGGER_NO_UPDATE);
+	if (sql_int("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA ="
+	    " 'clinic' AND TRIGGER_NAME = 'audit_event_no_delete'") == 0)
+		(void)sql_exec("%s", SQL_TRIGGER_NO_DELETE);
+}
+
+unsigned
+sql_exec_as(const char *user, const char *password, const char *stmts[], int nstmts,
+    const char **err, int *failed_at)
+{
+	MYSQL		*m;
+	MYSQL_RES	*rs;
+	unsigned	 e = 0;
+	int		 i;
+
+	*err = errbuf;
+	*failed_at = -1;
+	if ((m = open_as(user, password)) == NULL)
+		return 1045;
+	for (i = 0; i < nstmts; i++) {
+		if (mysql_query(m, stmts[i]) != 0) {
+			e = mysql_errno(m);
+			(void)snprintf(errbuf, sizeof(errbuf), "%s", mysql_error(m));
+			*failed_at = i;
+			break;
+		}
+		do {
+			if ((rs = mysql_store_result(m)) != NULL)
+				mysql_free_result(rs);
+		} while (mysql_next_result(m) == 0);
+	}
+	mysql_close(m);
+	return e;
+}

@@ -1,0 +1,24 @@
+#ifndef CLINIC_UNIT_H
+#define CLINIC_UNIT_H
+/*
+ * Each tests/unit/test_<room>.c defines unit_suite() for one room of
+ * modules/common; unit_main.c runs it. Tests run forked (CK_FORK), so a test
+ * may change the environment, conf or a room's once-per-process state
+ * without affecting the next one.
+ */
+#include <stddef.h>
+
+#include <check.h>
+
+/* The suite of this program's room. */
+Suite	*unit_suite(void);
+
+/*
+ * Writes len bytes of data to a new temporary file and returns its path
+ * (heap-owned; remove and free it). Fails the test on error.
+ */
+char	*unit_temp_file(const void *data, size_t len);
+/* The same for a NUL-terminated string. */
+char	*unit_temp_text(const char *text);
+
+#endif
