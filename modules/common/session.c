@@ -12,13 +12,17 @@
 #define TOKEN_BYTES	32
 #define TOKEN_CHARS	43	/* base64url of 32 bytes */
 
+/* The person's columns, in the order who_fill() reads them. */
+#define WHO_COLUMNS \
+    " u.role, u.email, u.given_name, u.family_name, COALESCE(u.gmc_number, u.gphc_number)," \
+    " u.mfa_secret IS NOT NULL, u.preferences"
+
 static const char SQL_LOAD[] =
     "SELECT s.user_id, s.csrf_token, s.mfa_done,"
     " TIMESTAMPDIFF(SECOND, s.last_seen, UTC_TIMESTAMP(6)),"
-    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP(6)),"
-    " u.role, u.email, u.given_name, u.family_name,"
-    " COALESCE(u.gmc_number, u.gphc_number), u.mfa_secret IS NOT NULL, u.disabled,"
-    " DATE_FORMAT(s.created_at, '%Y-%m-%dT%H:%i:%sZ'), u.preferences"
+    " TIMESTAMPDIFF(SECOND, s.created_at, UTC_TIMESTAMP(6)), u.disabled,"
+    " DATE_FORMAT(s.created_at, '%Y-%m-%dT%H:%i:%sZ'),"
+    WHO_COLUMNS
     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
 static const char SQL_TOUCH[] =
     "UPDATE sessions SET last_seen = UTC_TIMESTAMP(6) WHERE token_hash = ?";
@@ -31,9 +35,8 @@ static const char SQL_INSERT[] =
 static const char SQL_OTHERS[] =
     "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 static const char SQL_USER[] =
-    "SELECT role, email, given_name, family_name, COALESCE(gmc_number, gphc_number),"
-    " mfa_secret IS NOT NULL, DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ'), preferences"
-    " FROM users WHERE id = ?";
+    "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')," WHO_COLUMNS
+    " FROM users u WHERE u.id = ?";
 
 const char *
 session_cookie_name(const struct req *r)
@@ -45,6 +48,19 @@ static void
 clear_who(struct req *r)
 {
 	memset(&r->who, 0, sizeof(r->who));
+}
+
+/* Fills r->who's person fields from WHO_COLUMNS at row[0..]. */
+static void
+who_fill(struct req *r, char **row)
+{
+	r->who.role = role_from_name(row[0]);
+	r->who.email = row[1];
+	r->who.given_name = row[2];
+	r->who.family_name = row[3];
+	r->who.reg_number = row[4];
+	r->who.mfa_enrolled = db_int(row[5]) != 0;
+	r->who.preferences = row[6];
 }
 
 enum cerr
@@ -77,7 +93,7 @@ session_load(struct req *r, bool *expired)
 	idle = db_int(row[3]);
 	age = db_int(row[4]);
 	if (idle > conf.session_idle_seconds || age > conf.session_absolute_seconds ||
-	    db_int(row[11]) != 0) {
+	    db_int(row[5]) != 0) {
 		rc = db_exec(r->db, r->pool, NULL, SQL_DELETE, "b", r->who.token_hash,
 		    (size_t)SHA256_LEN);
 		clear_who(r);
@@ -87,14 +103,8 @@ session_load(struct req *r, bool *expired)
 	r->who.user_id = db_int(row[0]);
 	r->who.csrf_token = row[1];
 	r->who.mfa_done = db_int(row[2]) != 0;
-	r->who.role = role_from_name(row[5]);
-	r->who.email = row[6];
-	r->who.given_name = row[7];
-	r->who.family_name = row[8];
-	r->who.reg_number = row[9];
-	r->who.mfa_enrolled = db_int(row[10]) != 0;
-	r->who.created_at = row[12];
-	r->who.preferences = row[13];
+	r->who.created_at = row[6];
+	who_fill(r, row + 7);
 	if (idle >= conf.session_touch_seconds &&
 	    (rc = db_exec(r->db, r->pool, NULL, SQL_TOUCH, "b", r->who.token_hash,
 	    (size_t)SHA256_LEN)) != CE_OK)
@@ -143,15 +153,9 @@ session_start(struct req *r, int64_t user_id, bool mfa_done)
 		return CE_NOTFOUND;
 	row = res->rows[0];
 	r->who.user_id = user_id;
-	r->who.role = role_from_name(row[0]);
-	r->who.email = row[1];
-	r->who.given_name = row[2];
-	r->who.family_name = row[3];
-	r->who.reg_number = row[4];
-	r->who.mfa_enrolled = db_int(row[5]) != 0;
 	r->who.mfa_done = mfa_done;
-	r->who.created_at = row[6];
-	r->who.preferences = row[7];
+	r->who.created_at = row[0];
+	who_fill(r, row + 1);
 	if ((r->who.csrf_token = pool_strdup(r->pool, csrf)) == NULL ||
 	    set_cookie(r, tok, false) == -1)
 		return CE_NOMEM;
