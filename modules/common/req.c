@@ -119,6 +119,38 @@ req_cookie(struct pool *pool, const char *header, const char *name)
 	return NULL;
 }
 
+/*
+ * json-c's strict mode still takes some input RFC 8259 does not: single-quoted
+ * names, NaN and Infinity, "1." and raw control characters inside strings.
+ * True when s[0..len) has none of them: outside strings only structural
+ * characters, whitespace, number characters and the letters of true, false
+ * and null; inside strings no byte below 0x20; a '.' followed by a digit.
+ */
+static bool
+json_lexically_strict(const char *s, size_t len)
+{
+	size_t	i;
+	bool	in_string = false;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (in_string) {
+			if (c < 0x20)
+				return false;
+			if (c == '\\')
+				i++;	/* json-c checks the escape itself */
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if (c == '.' && (i + 1 == len || s[i + 1] < '0' || s[i + 1] > '9'))
+			return false;
+		else if (c == '\0' || strchr(" \t\r\n{}[],:0123456789+-.eEtrufalsn", c) == NULL)
+			return false;
+	}
+	return true;
+}
+
 struct json_object *
 req_parse_json(const char *body, size_t len, const char **why)
 {
@@ -135,6 +167,10 @@ req_parse_json(const char *body, size_t len, const char **why)
 		*why = "the body is not valid UTF-8";
 		return NULL;
 	}
+	if (!json_lexically_strict(body, len)) {
+		*why = "the body is not valid JSON";
+		return NULL;
+	}
 	if ((tok = json_tokener_new_ex(16)) == NULL) {
 		*why = "out of memory";
 		return NULL;
@@ -146,7 +182,7 @@ req_parse_json(const char *body, size_t len, const char **why)
 		/* Only whitespace may follow the value. */
 		size_t i;
 		for (i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (strchr(" \t\r\n", body[i]) == NULL) {
+			if (body[i] == '\0' || strchr(" \t\r\n", body[i]) == NULL) {
 				jerr = json_tokener_error_parse_unexpected;
 				break;
 			}

@@ -201,10 +201,18 @@ valid_value(struct pool *pool, const struct field *f, const char *s, size_t len,
 		    !isdigit((unsigned char)s[18]) || (s[11] - '0') * 10 + (s[12] - '0') > 23 ||
 		    (s[14] - '0') > 5 || (s[17] - '0') > 5)
 			return "must be a UTC time written YYYY-MM-DDThh:mm:ssZ";
-		for (i = 19; i < len; i++)
-			if (!(isdigit((unsigned char)s[i]) || (i == 19 && s[i] == '.') ||
-			    (i == len - 1 && s[i] == 'Z')))
+		/* Then optionally "." and 1 to 6 digits, then optionally "Z". */
+		i = 19;
+		if (i < len && s[i] == '.') {
+			for (i = 20; i < len && i < 26 && isdigit((unsigned char)s[i]); i++)
+				continue;
+			if (i == 20)
 				return "must be a UTC time written YYYY-MM-DDThh:mm:ssZ";
+		}
+		if (i < len && s[i] == 'Z')
+			i++;
+		if (i != len)
+			return "must be a UTC time written YYYY-MM-DDThh:mm:ssZ";
 		break;
 	case V_INT:
 		if (len == 0 || len > 20)
@@ -323,7 +331,7 @@ check_one(struct pool *pool, const struct field *f, struct val *v, const char *s
 		return add_err(pool, out, MAX_ERRS, f->name, why);
 	v->present = true;
 	v->s = norm;
-	v->len = len;
+	v->len = strlen(norm);	/* normalising may shorten it (a datetime's Z) */
 	v->i = ival;
 	return 0;
 }

@@ -4,6 +4,7 @@
  * decoder and the UTF-8 checker.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -127,7 +128,7 @@ START_TEST(email_forms)
 		"a@b@example.org", "alice@.example.org", "alice@example.org.",
 		"alice@example..org", "al ice@example.org", "alice@exa mple.org",
 		"alice@exa(mple.org", "alice@example.org-", "<alice@example.org>",
-		"alice@example.org\n", "al\xc3\xafce@example.org", "alice@example.org;x",
+		"alice@example.org\n", "al\303\257ce@example.org", "alice@example.org;x",
 		"a\"b@example.org",
 	};
 	const char	*norm;
@@ -566,6 +567,23 @@ START_TEST(query_percent_decoding)
 }
 END_TEST
 
+START_TEST(values_length_is_the_normalised_length)
+{
+	static const struct field	f[] = {
+		{ "at", V_DATETIME, true, 0, 0, NULL },
+		{ "email", V_EMAIL, true, 0, 0, NULL },
+	};
+	struct vresult			r;
+
+	ck_assert_int_eq(valid_query(pool, f, nitems(f),
+	    "at=2024-05-06T07:08:09.5Z&email=A%40B.cd", &r), 0);
+	ck_assert_str_eq(r.vals[0].s, "2024-05-06 07:08:09.5");
+	ck_assert_uint_eq(r.vals[0].len, strlen(r.vals[0].s));
+	ck_assert_str_eq(r.vals[1].s, "a@b.cd");
+	ck_assert_uint_eq(r.vals[1].len, 6);
+}
+END_TEST
+
 START_TEST(query_empty)
 {
 	struct vresult	r;
@@ -701,7 +719,7 @@ START_TEST(utf8_refuses_ill_formed)
 		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xf7\xbf\xbf\xbf",
 		"\xf8\x88\x80\x80\x80", "\xfc\x84\x80\x80\x80\x80", "\xfe", "\xff",
 		/* truncated sequences */
-		"\xc3", "\xe2\x82", "\xf0\x9f\x98", "a\xc3", "\xe2\x82" "a",
+		"\xc3", "\xe2\x82", "\xf0\x9f\x98", "a\xc3", "\xe2\x82\x61",
 		/* stray or wrong continuation bytes */
 		"\x80", "\xbf", "a\x80z", "\xc3\x28", "\xe2\x28\xa1", "\xe2\x82\x28",
 		"\xf0\x28\x8c\xbc", "\xf0\x9f\x98\x28",
@@ -755,6 +773,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, query_percent_decoding);
 	tcase_add_test(tc, query_empty);
+	tcase_add_test(tc, values_length_is_the_normalised_length);
 	tcase_add_test(tc, query_duplicate_unknown_and_malformed);
 	tcase_add_test(tc, query_several_errors_and_required);
 	tcase_add_test(tc, urldecode_direct);
