@@ -1,7 +1,7 @@
 // Session state and hash routing. The session is what GET /api/v1/auth/me
 // returned: undefined while loading, null when signed out.
-import { render } from '/vendor/preact.mjs';
-import { useEffect, useState } from '/vendor/hooks.mjs';
+import { render } from '/vendor/preact.js';
+import { useEffect, useLayoutEffect, useRef, useState } from '/vendor/hooks.js';
 import { api, forgetCsrf, onSessionEnded } from './api.js';
 import { html } from './views/ui.js';
 import { SignIn } from './views/signin.js';
@@ -55,6 +55,8 @@ function App() {
 	const [route, setRoute] = useState(currentRoute());
 	const [notice, setNotice] = useState(null);
 	const [signingOut, setSigningOut] = useState(false);
+	const signedIn = useRef(false);
+	signedIn.current = !!session;
 
 	async function refresh() {
 		const res = await api('GET', ME);
@@ -67,9 +69,11 @@ function App() {
 
 	useEffect(() => {
 		onSessionEnded((problem) => {
+			if (problem.title === 'Your session has ended')
+				setNotice('Your session has ended. Please sign in again.');
+			else if (signedIn.current)
+				setNotice('You have been signed out. Please sign in again.');
 			setSession(null);
-			setNotice(problem.title === 'Your session has ended' ?
-				'Your session has ended. Please sign in again.' : null);
 		});
 		const onHash = () => setRoute(currentRoute());
 		addEventListener('hashchange', onHash);
@@ -77,7 +81,7 @@ function App() {
 		return () => removeEventListener('hashchange', onHash);
 	}, []);
 
-	useEffect(() => applyPreferences(session && session.preferences), [session && session.preferences]);
+	useLayoutEffect(() => applyPreferences(session && session.preferences), [session && session.preferences]);
 
 	// A session body from sign-in, sign-up or the second factor: load the
 	// full session (with preferences) and go home.
@@ -116,10 +120,10 @@ function App() {
 		body = html`<${SignUp} onSession=${onSession} />`;
 		break;
 	case 'mfa':
-		body = html`<${MfaVerify} onSession=${onSession} onSignOut=${signOut} />`;
+		body = html`<${MfaVerify} onSession=${onSession} />`;
 		break;
 	case 'authenticator':
-		body = html`<${MfaEnrol} session=${session} onSession=${onSession} onCancel=${signOut} />`;
+		body = html`<${MfaEnrol} session=${session} onSession=${onSession} />`;
 		break;
 	case 'account':
 		body = html`<${Account} session=${session} onPreferences=${onPreferences} />`;

@@ -7,10 +7,11 @@
 #include "serve.h"
 #include "valid.h"
 #include "auth.h"
+#include "password.h"
 
 static const struct field register_fields[] = {
-	{ "email", V_EMAIL, true, 3, 254, NULL },
-	{ "password", V_PASSWORD, true, 1, 1024, NULL },
+	{ "email", V_EMAIL, true, 3, 254, NULL, NULL },
+	{ "password", V_PASSWORD, true, 1, 1024, NULL, password_check },
 	{ "given_name", V_STRING, true, 1, 100, NULL },
 	{ "family_name", V_STRING, true, 1, 100, NULL },
 	{ "date_of_birth", V_DATE, true, 10, 10, NULL },
@@ -26,8 +27,8 @@ static const struct field code_fields[] = {
 };
 
 static const struct field password_fields[] = {
-	{ "current_password", V_PASSWORD, true, 1, 1024, NULL },
-	{ "new_password", V_PASSWORD, true, 1, 1024, NULL },
+	{ "current_password", V_PASSWORD, true, 1, 1024, NULL, NULL },
+	{ "new_password", V_PASSWORD, true, 1, 1024, NULL, password_check },
 };
 
 static const struct field preference_fields[] = {

@@ -29,8 +29,8 @@ static char	dummy_hash[PWHASH_MAX];
 struct json_object *
 auth_session_json(struct req *r)
 {
-	struct json_object	*o, *u;
-	char			 id[24];
+	struct json_object	*o, *u, *p;
+	const char		*why;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
@@ -38,7 +38,6 @@ auth_session_json(struct req *r)
 		json_object_put(o);
 		return NULL;
 	}
-	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
 	json_object_object_add(u, "id", json_object_new_int64(r->who.user_id));
 	json_object_object_add(u, "role", json_object_new_string(role_name(r->who.role)));
 	json_object_object_add(u, "email", json_object_new_string(r->who.email));
@@ -51,6 +50,9 @@ auth_session_json(struct req *r)
 	json_object_object_add(o, "mfa_required", json_object_new_boolean(session_mfa_pending(r)));
 	json_object_object_add(o, "mfa_enrolled", json_object_new_boolean(r->who.mfa_enrolled));
 	json_object_object_add(o, "csrf_token", json_object_new_string(r->who.csrf_token));
+	p = r->who.preferences != NULL ?
+	    req_parse_json(r->who.preferences, strlen(r->who.preferences), &why) : NULL;
+	json_object_object_add(o, "preferences", p != NULL ? p : json_object_new_object());
 	return o;
 }
 

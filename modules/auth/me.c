@@ -26,16 +26,10 @@ static const char SQL_SET_HASH[] =
 int
 auth_me(struct req *r)
 {
-	struct json_object	*o, *p = NULL;
-	const char		*why;
+	struct json_object	*o;
 
 	if ((o = auth_session_json(r)) == NULL)
 		return reply_internal(r, "out of memory");
-	if (r->who.preferences != NULL)
-		p = req_parse_json(r->who.preferences, strlen(r->who.preferences), &why);
-	if (p == NULL)
-		p = json_object_new_object();
-	json_object_object_add(o, "preferences", p);
 	json_object_object_add(o, "session_started_at",
 	    json_object_new_string(r->who.created_at != NULL ? r->who.created_at : ""));
 	return reply_json(r, 200, o);

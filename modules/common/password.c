@@ -106,3 +106,9 @@ password_policy(const char *pw, const char *email)
 	return found ? "is too common or too easy to guess; choose something less predictable" :
 	    NULL;
 }
+
+const char *
+password_check(const char *pw)
+{
+	return password_policy(pw, NULL);
+}

@@ -12,5 +12,7 @@
  * closed with a reason naming the problem (and it is logged).
  */
 const char	*password_policy(const char *password, const char *email);
+/* The same rules without the email comparison: a struct field's check. */
+const char	*password_check(const char *password);
 
 #endif

@@ -153,6 +153,7 @@ valid_value(struct pool *pool, const struct field *f, const char *s, size_t len,
     const char **norm, int64_t *ival)
 {
 	size_t		 nchars = 0, i;
+	const char	*why;
 	char		*copy, *end;
 	long long	 v;
 	int		 y, m, d;
@@ -256,6 +257,8 @@ valid_value(struct pool *pool, const struct field *f, const char *s, size_t len,
 	if (f->type == V_EMAIL)
 		for (i = 0; i < len; i++)
 			copy[i] = (char)tolower((unsigned char)copy[i]);
+	if (f->check != NULL && (why = f->check(copy)) != NULL)
+		return why;
 	if (f->type == V_DATETIME) {
 		copy[10] = ' ';
 		if (copy[len - 1] == 'Z')

@@ -35,6 +35,11 @@ struct field {
 	long long	 min;		/* characters, or value for V_INT */
 	long long	 max;
 	const char	*choices;	/* V_ENUM */
+	/*
+	 * Optional further rule run on a value that passed its type's checks:
+	 * returns NULL when fine or a reason (static or long-lived) when not.
+	 */
+	const char	*(*check)(const char *value);
 };
 
 struct val {

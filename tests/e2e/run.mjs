@@ -154,6 +154,21 @@ async function enterCode(page, code) {
 	await page.click('button[type=submit]');
 }
 
+// axe-core's serious and critical violations on the page, as printable lines.
+// page.evaluate is not subject to the page's CSP, so axe can be injected.
+async function axe(page, what) {
+	if (!await page.evaluate(() => !!window.axe))
+		await page.evaluate(AXE);
+	const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+	return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+}
+
+async function noAxeViolations(page, what) {
+	const found = await axe(page, what);
+	assert(found.length === 0, `accessibility violations:\n  ${found.join('\n  ')}`);
+}
+
 // Enrols the signed-in person shown the set-up screen; returns the secret.
 async function enrol(page, account, shot) {
 	await heading(page, 'Set up an authenticator app');
@@ -167,10 +182,29 @@ async function enrol(page, account, shot) {
 	account.secret = shown.replace(/\s/g, '');
 	if (shot) {
 		await noSideScroll(page, 'enrolment');
+		await noAxeViolations(page, 'enrolment');
 		await screenshot(page, shot);
 	}
 	await enterCode(page, nextCode(account));
 	return account.secret;
+}
+
+// Signs in the demo account of role and enrols it. If it already enrolled in
+// an earlier run on this stack (its secret is gone), a new account is used.
+async function signInDemoStaff(page, role) {
+	const demo = DEMO.accounts.find((a) => a.role === role);
+	let a = { email: demo.email, password: demo.password };
+	await signIn(page, a.email, a.password);
+	await page.locator('h1').filter({ hasText: /Set up an authenticator app|Enter your code/ }).waitFor();
+	if (/Enter your code/.test(await page.locator('h1').textContent())) {
+		console.log(`# the demo ${role} is already enrolled on this stack; using a new ${role}`);
+		await page.getByRole('button', { name: 'Sign out' }).first().click();
+		await heading(page, 'Sign in');
+		a = createUser(role);
+		await signIn(page, a.email, a.password);
+	}
+	await enrol(page, a);
+	return a;
 }
 
 // ---- tests ----
@@ -197,8 +231,9 @@ test('a patient signs up, changes display settings, signs out and in again on a 
 		await page.check('#f-text_size-larger');
 		await page.getByRole('button', { name: 'Save display settings' }).click();
 		await page.getByText('Display settings saved.').waitFor();
-		const cls = await page.evaluate(() => document.documentElement.className);
-		assert(/theme-dark/.test(cls) && /text-larger/.test(cls), `preferences not applied: ${cls}`);
+		await page.waitForFunction(() => /theme-dark/.test(document.documentElement.className) &&
+			/text-larger/.test(document.documentElement.className), null, { timeout: 5000 })
+			.catch(async () => assert(false, `preferences not applied: ${await page.evaluate(() => document.documentElement.className)}`));
 		await page.reload();
 		await heading(page, `Welcome, ${p.given}`);
 		assert(/text-larger/.test(await page.evaluate(() => document.documentElement.className)),
@@ -231,6 +266,8 @@ test('sign-up errors are shown next to their fields and nothing is created', () 
 		assert(/Email must be an email address/.test(emailMsg), `email message: ${emailMsg}`);
 		assert(/Password must be at least 12 characters/.test(pwMsg), `password message: ${pwMsg}`);
 		assert(await page.evaluate(() => document.activeElement.id) === 'f-email', 'focus is not on the first error');
+		await noSideScroll(page, 'sign-up with errors');
+		await screenshot(page, 'sign-up-errors.png');
 
 		// The server's own rule: a common password, refused with 422 on that field.
 		p.email = `e2e-errors-${RUN}@example.org`;
@@ -252,6 +289,42 @@ test('sign-up errors are shown next to their fields and nothing is created', () 
 		await page.fill('#f-password', `a much better passphrase ${RUN}`);
 		await page.click('button[type=submit]');
 		await heading(page, 'Welcome, Bo');
+	}));
+
+test('sign-in states the wait in plain words after too many failures', () =>
+	withPage(PHONE, async (page) => {
+		const email = `e2e-nobody-${RUN}@example.org`;
+		let status = 0;
+		for (let i = 0; i < 6 && status !== 429; i++) {
+			const [res] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login')),
+				signIn(page, email, `wrong password number ${i}`),
+			]);
+			status = res.status();
+		}
+		assert(status === 429, `no 429 after 6 failed sign-ins (last ${status})`);
+		const alert = page.locator('[role=alert]').filter({ hasText: 'Please wait' });
+		await alert.waitFor();
+		const text = await alert.textContent();
+		assert(/Too many attempts\. Please wait \d+ seconds and try again\./.test(text), `wait message: ${text}`);
+		assert(!await page.locator('button[type=submit]').isDisabled(), 'the form stayed disabled');
+	}));
+
+test('a patient opts in to an authenticator app and is asked for a code at the next sign-in', () =>
+	withPage(PHONE, async (page) => {
+		const p = { email: `e2e-optin-${RUN}@example.org`, password: `copper lantern river ${RUN}`,
+			given: 'Noor', family: 'Haddad' };
+		await signUp(page, p);
+		await heading(page, 'Welcome, Noor');
+		await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
+		await enrol(page, p);
+		await heading(page, 'Welcome, Noor');
+		await page.getByText('An authenticator app is set up').waitFor();
+		await signOut(page);
+		await signIn(page, p.email, p.password);
+		await heading(page, 'Enter your code');
+		await enterCode(page, nextCode(p));
+		await heading(page, 'Welcome, Noor');
 	}));
 
 test('a clinician enrols an authenticator app, reaches the console, and passes the code prompt next time', () =>
@@ -277,52 +350,6 @@ test('a clinician enrols an authenticator app, reaches the console, and passes t
 		assert(/Code is not right/.test(await describedBy(page, '#f-code')), 'wrong code message missing');
 		await enterCode(page, nextCode(c));
 		await heading(page, 'Clinician console');
-	}));
-
-test('the auditor enrols, sees the clinician sign-in in the audit trail, pages and verifies the chain', () =>
-	withPage({ viewport: { width: 1024, height: 900 } }, async (page) => {
-		const demo = DEMO.accounts.find((a) => a.role === 'auditor');
-		let a = { email: demo.email, password: demo.password };
-		await signIn(page, a.email, a.password);
-		await page.locator('h1').filter({ hasText: /Set up an authenticator app|Enter your code/ }).waitFor();
-		if (/Enter your code/.test(await page.locator('h1').textContent())) {
-			// This stack's demo auditor enrolled in an earlier run: use a new auditor.
-			console.log('# the demo auditor is already enrolled on this stack; using a new auditor');
-			await page.getByRole('button', { name: 'Sign out' }).first().click();
-			await heading(page, 'Sign in');
-			a = createUser('auditor');
-			await signIn(page, a.email, a.password);
-		}
-		await enrol(page, a);
-		await heading(page, 'Audit trail');
-
-		const events = page.locator('ol.events > li');
-		await events.first().waitFor();
-		const first = await events.count();
-		const older = page.getByRole('button', { name: 'Show older events' });
-		assert(first === 25 && await older.isVisible(), `expected a first page of 25 with more: ${first}`);
-		await older.click();
-		await page.waitForFunction((n) => document.querySelectorAll('ol.events > li').length > n, first);
-		const seqs = (await page.locator('ol.events > li').allTextContents())
-			.map((t) => Number(/#(\d+) · from/.exec(t)[1]));
-		assert(seqs.every((s, i) => i === 0 || s < seqs[i - 1]), 'events are not newest first without repeats');
-
-		const c = shared.clinician;
-		assert(c, 'the clinician test did not run');
-		await page.fill('#f-action', 'auth.login');
-		await page.fill('#f-actor', String(c.id));
-		await page.getByRole('button', { name: 'Show events' }).click();
-		await page.getByText(/that match, newest first/).waitFor();
-		const rows = await page.locator('ol.events > li').allTextContents();
-		assert(rows.length >= 2, `expected the clinician's two sign-ins, got ${rows.length}`);
-		assert(rows.every((t) => t.includes('auth.login') && t.includes(c.email) && t.includes('reg. 7654321')),
-			'a filtered event is not the clinician\'s sign-in');
-
-		await page.getByRole('button', { name: 'Verify the chain' }).click();
-		const result = page.locator('.verify-result');
-		await result.waitFor();
-		const text = await result.textContent();
-		assert(/The chain is intact/.test(text) && /\d+ events checked/.test(text), `verify: ${text}`);
 	}));
 
 test('a password change signs out the other sessions', async () => {
@@ -351,6 +378,7 @@ test('a password change signs out the other sessions', async () => {
 		// The other session's next request is refused: back at sign-in.
 		await page2.getByRole('button', { name: 'Save display settings' }).click();
 		await heading(page2, 'Sign in');
+		await page2.getByText(/Please sign in again/).waitFor();
 	} finally {
 		await other.close();
 	}
@@ -358,12 +386,7 @@ test('a password change signs out the other sessions', async () => {
 
 test('no serious or critical axe-core violations on sign-in, sign-up and the patient home', () =>
 	withPage(PHONE, async (page) => {
-		const check = async (what) => {
-			await page.evaluate(AXE);
-			const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-			return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-				.map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-		};
+		const check = (what) => axe(page, what);
 		const found = [];
 		await page.goto(`${URL_}/#/sign-in`);
 		await heading(page, 'Sign in');
@@ -400,6 +423,53 @@ test('screenshots at 390 px: patient home, enrolment screen, pharmacist console'
 		await heading(page, 'Pharmacy console');
 		await noSideScroll(page, 'pharmacist console');
 		await screenshot(page, 'pharmacist-console.png');
+	}));
+
+// Last, so that the trail holds more than one page of events.
+test('the auditor enrols, sees the clinician sign-in in the audit trail, pages and verifies the chain', () =>
+	withPage(PHONE, async (page) => {
+		await signInDemoStaff(page, 'auditor');
+		await heading(page, 'Audit trail');
+
+		const events = page.locator('ol.events > li');
+		await events.first().waitFor();
+		const first = await events.count();
+		const older = page.getByRole('button', { name: 'Show older events' });
+		assert(first === 20 && await older.isVisible(), `expected a first page of 20 with more: ${first}`);
+		await older.click();
+		await page.waitForFunction((n) => document.querySelectorAll('ol.events > li').length > n, first);
+		const seqs = (await page.locator('ol.events > li').allTextContents())
+			.map((t) => Number(/#(\d+) · from/.exec(t)[1]));
+		assert(seqs.every((s, i) => i === 0 || s < seqs[i - 1]), 'events are not newest first without repeats');
+
+		const c = shared.clinician;
+		assert(c, 'the clinician test did not run');
+		await page.fill('#f-action', 'auth.login');
+		await page.fill('#f-actor', String(c.id));
+		await page.getByRole('button', { name: 'Show events' }).click();
+		await page.getByText(/that match, newest first/).waitFor();
+		const rows = await page.locator('ol.events > li').allTextContents();
+		assert(rows.length >= 2, `expected the clinician's two sign-ins, got ${rows.length}`);
+		assert(rows.every((t) => t.includes('auth.login') && t.includes(c.email) && t.includes('reg. 7654321')),
+			'a filtered event is not the clinician\'s sign-in');
+
+		await page.getByRole('button', { name: 'Verify the chain' }).click();
+		const result = page.locator('.verify-result');
+		await result.waitFor();
+		const text = await result.textContent();
+		assert(/The chain is intact/.test(text) && /\d+ events checked/.test(text), `verify: ${text}`);
+		await noSideScroll(page, 'audit trail');
+		await noAxeViolations(page, 'audit trail');
+		await screenshot(page, 'audit-trail.png');
+	}));
+
+test('the admin home shows the audit trail', () =>
+	withPage(PHONE, async (page) => {
+		await signInDemoStaff(page, 'admin');
+		await heading(page, 'Administration');
+		await page.locator('ol.events > li').first().waitFor();
+		await page.getByRole('button', { name: 'Verify the chain' }).waitFor();
+		await noSideScroll(page, 'admin home');
 	}));
 
 browser = await chromium.launch({

@@ -1,5 +1,5 @@
 // Account settings every signed-in person has: display preferences and password.
-import { useState } from '/vendor/hooks.mjs';
+import { useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Status, Page, useForm, FormAlert, Field, Submit, passwordProblem, PASSWORD_RULE } from './ui.js';
 

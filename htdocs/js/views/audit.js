@@ -1,13 +1,13 @@
 // The audit trail for auditors and admins: recent events, filters, paging, chain check.
-import { useEffect, useState } from '/vendor/hooks.mjs';
+import { useEffect, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, useForm, FormAlert, Field, Submit } from './ui.js';
 
-const PAGE = 25;
+const PAGE = 20;
 
 function when(iso) {
 	const d = new Date(iso);
-	return isNaN(d) ? iso : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+	return isNaN(d) ? iso : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'long' });
 }
 
 function who(e) {

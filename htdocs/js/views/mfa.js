@@ -1,5 +1,5 @@
 // The second factor: entering a code, and setting up an authenticator app.
-import { useEffect, useState } from '/vendor/hooks.mjs';
+import { useEffect, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Page, useForm, FormAlert, Field, Submit } from './ui.js';
 
@@ -28,18 +28,17 @@ function CodeForm({ path, label, busyLabel, onSession }) {
 	</form>`;
 }
 
-export function MfaVerify({ onSession, onSignOut }) {
+export function MfaVerify({ onSession }) {
 	return html`<${Page} title="Enter your code">
 		<p>For your security, enter the code from your authenticator app to finish signing in.</p>
 		<${CodeForm} path="/api/v1/auth/mfa" label="Continue" busyLabel="Checking…" onSession=${onSession} />
-		<p class="aside"><button type="button" class="link-button" onClick=${onSignOut}>Sign out</button></p>
 	<//>`;
 }
 
 // "JBSWY3DP..." → "JBSW Y3DP ..."
 const grouped = (secret) => secret.replace(/(.{4})/g, '$1 ').trim();
 
-export function MfaEnrol({ session, onSession, onCancel }) {
+export function MfaEnrol({ session, onSession }) {
 	const [setup, setSetup] = useState(null);
 	const [problem, setProblem] = useState(null);
 	const required = session.mfa_required;
@@ -76,8 +75,6 @@ export function MfaEnrol({ session, onSession, onCancel }) {
 					onSession=${onSession} />
 			</li>
 		</ol>`}
-		<p class="aside">${required ?
-			html`<button type="button" class="link-button" onClick=${onCancel}>Sign out</button>` :
-			html`<a href="#/home">Not now, back to home</a>`}</p>
+		${!required && html`<p class="aside"><a href="#/home">Not now, back to home</a></p>`}
 	<//>`;
 }

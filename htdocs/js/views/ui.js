@@ -1,8 +1,8 @@
 // Building blocks shared by every screen: html tag, page frame, form state,
 // fields with their errors, the alert region.
-import { h } from '/vendor/preact.mjs';
-import { useEffect, useRef, useState } from '/vendor/hooks.mjs';
-import htm from '/vendor/htm.mjs';
+import { h } from '/vendor/preact.js';
+import { useEffect, useRef, useState } from '/vendor/hooks.js';
+import htm from '/vendor/htm.js';
 import { waitMessage } from '../api.js';
 
 export const html = htm.bind(h);
@@ -30,6 +30,9 @@ export function Page({ title, children, wide }) {
 function sentence(label, detail) {
 	if (!detail)
 		return `${label} is not valid`;
+	// "Current password" + "is not your current password": avoid saying it twice.
+	if (detail.toLowerCase().includes(`your ${label.toLowerCase()}`))
+		return `This ${detail}`;
 	return /^[a-z]/.test(detail) ? `${label} ${detail}` : detail;
 }
 
@@ -85,20 +88,21 @@ export function useForm(initial, labels) {
 		return false;
 	}
 
-	// Runs request() with the button disabled; request resolves to an api() result.
+	// Runs request() (resolving to an api() result), then onOk(data), with the
+	// submit button disabled until both are done.
 	async function submit(request, onOk) {
 		if (busy)
 			return;
 		setBusy(true);
 		setAlert(null);
 		const res = await request();
-		setBusy(false);
 		if (res.ok) {
 			setErrors({});
 			await onOk(res.data);
 		} else if (res.status !== 401 || !/#problem-unauthenticated$/.test(res.problem.type || '')) {
 			showProblem(res.problem);
 		}
+		setBusy(false);
 	}
 
 	return { values, set, errors, alert, setAlert, busy, form, check, submit, setValues };
