@@ -56,5 +56,5 @@ static const struct route routes[] = {
 int
 main(void)
 {
-	return serve("auth", routes, nitems(routes));
+	return serve("auth", routes, nitems(routes), auth_init);
 }

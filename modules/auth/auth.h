@@ -8,6 +8,9 @@
 struct req;
 struct json_object;
 
+/* Per-process start-up: the timing-equaliser hash. 0, or an exit status. */
+int	auth_init(void);
+
 int	auth_register(struct req *);
 int	auth_login(struct req *);
 int	auth_logout(struct req *);

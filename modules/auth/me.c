@@ -17,7 +17,12 @@
 #include "session.h"
 
 static const char SQL_SET_PREFS[] =
-    "UPDATE users SET preferences = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+    "UPDATE users SET preferences = JSON_SET(preferences,"
+    " '$.theme', COALESCE(?, JSON_VALUE(preferences, '$.theme'), 'system'),"
+    " '$.text_size', COALESCE(?, JSON_VALUE(preferences, '$.text_size'), 'normal')),"
+    " updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+static const char SQL_PREFS[] =
+    "SELECT preferences FROM users WHERE id = ?";
 static const char SQL_HASH[] =
     "SELECT password_hash FROM users WHERE id = ? FOR UPDATE";
 static const char SQL_SET_HASH[] =
@@ -38,36 +43,29 @@ auth_me(struct req *r)
 int
 auth_preferences(struct req *r)
 {
-	struct json_object	*d, *p = NULL;
-	const char		*why, *text;
+	struct json_object	*d, *p;
+	struct db_res		*res;
+	const char		*why;
 	char			 id[24];
 	enum cerr		 rc;
 
 	if (!r->in.vals[0].present && !r->in.vals[1].present)
-		return reply_field(r, 422, "", "Give theme, text_size or both");
-	/* Merge into what the session load read; the whole object is written back. */
-	if (r->who.preferences != NULL)
-		p = req_parse_json(r->who.preferences, strlen(r->who.preferences), &why);
-	if (p == NULL && (p = json_object_new_object()) == NULL)
-		return reply_internal(r, "out of memory");
-	d = json_object_new_object();
-	if (r->in.vals[0].present) {
-		json_object_object_add(p, "theme", json_object_new_string(r->in.vals[0].s));
-		json_object_object_add(d, "theme", json_object_new_string(r->in.vals[0].s));
-	}
-	if (r->in.vals[1].present) {
-		json_object_object_add(p, "text_size", json_object_new_string(r->in.vals[1].s));
-		json_object_object_add(d, "text_size", json_object_new_string(r->in.vals[1].s));
-	}
-	text = json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN);
+		return reply_field(r, 422, "", "give theme, text_size or both");
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
+	/* The UPDATE merges under the row lock, so concurrent changes to other keys stay. */
 	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PREFS, "si", text,
-	    r->who.user_id)) != CE_OK) {
-		json_object_put(d);
-		json_object_put(p);
+	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PREFS, "ssi", r->in.vals[0].s,
+	    r->in.vals[1].s, r->who.user_id)) != CE_OK ||
+	    (rc = db_exec(r->db, r->pool, &res, SQL_PREFS, "i", r->who.user_id)) != CE_OK)
 		return reply_db(r, rc);
-	}
+	if (res->nrows != 1 || res->rows[0][0] == NULL ||
+	    (p = req_parse_json(res->rows[0][0], res->lens[0][0], &why)) == NULL)
+		return reply_internal(r, "preferences unreadable");
+	d = json_object_new_object();
+	if (r->in.vals[0].present)
+		json_object_object_add(d, "theme", json_object_new_string(r->in.vals[0].s));
+	if (r->in.vals[1].present)
+		json_object_object_add(d, "text_size", json_object_new_string(r->in.vals[1].s));
 	/* audit() takes d; the chain lock is held from here to the commit only. */
 	if ((rc = audit(r, "user.preferences_changed", "user", id, "success", d)) != CE_OK ||
 	    (rc = db_commit(r->db)) != CE_OK) {

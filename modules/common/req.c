@@ -178,7 +178,11 @@ req_parse_json(const char *body, size_t len, const char **why)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) != len) {
+	if (jerr == json_tokener_continue && len > 0) {
+		/* A number or literal at the very end is complete once anything follows. */
+		obj = json_tokener_parse_ex(tok, " ", 1);
+		jerr = json_tokener_get_error(tok);
+	} else if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) != len) {
 		/* Only whitespace may follow the value. */
 		size_t i;
 		for (i = json_tokener_get_parse_end(tok); i < len; i++)

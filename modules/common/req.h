@@ -120,8 +120,9 @@ char		*req_cookie(struct pool *, const char *header, const char *name);
 
 /*
  * Parses a JSON body strictly (RFC 8259 only, UTF-8 validated, depth 16).
- * Returns the object (caller owns; put it) or NULL, with *why set to a static
- * reason.
+ * Returns the value (caller owns; put it) with *why NULL, or NULL with *why
+ * set to a static reason. The JSON value null also returns NULL, with *why
+ * NULL (json-c represents null as a NULL pointer).
  */
 struct json_object *req_parse_json(const char *body, size_t len, const char **why);
 

@@ -112,8 +112,9 @@ check_body(struct req *r)
 			return reply_problem(r, 415, "unsupported-media-type",
 			    "The body must be JSON", "Send Content-Type: application/json.");
 		if ((r->json = req_parse_json(r->body, r->bodylen, &why)) == NULL)
-			return reply_problem(r, 400, "malformed-json", "The body is not valid JSON",
-			    why);
+			return why == NULL ?
+			    reply_field(r, 422, "", "the body must be a JSON object") :
+			    reply_problem(r, 400, "malformed-json", "The body is not valid JSON", why);
 		if (pool_cleanup(r->pool, put_json, r->json) == -1) {
 			json_object_put(r->json);
 			r->json = NULL;
@@ -319,7 +320,7 @@ rid_ok(const char *s)
 }
 
 int
-serve(const char *prog, const struct route *routes, size_t nroutes)
+serve(const char *prog, const struct route *routes, size_t nroutes, int (*init)(void))
 {
 	FCGX_Request	 f;
 	struct req	 r;
@@ -354,6 +355,8 @@ serve(const char *prog, const struct route *routes, size_t nroutes)
 		log_err("FastCGI initialisation failed");
 		return 71;
 	}
+	if (init != NULL && (st = init()) != 0)
+		return st;
 	if (conf.workers > 1 && (st = supervise(conf.workers)) >= 0)
 		return st;
 	if ((pool = pool_new()) == NULL)

@@ -14,8 +14,13 @@
 
 #include "req.h"
 
-/* Returns the process exit status. */
-int	serve(const char *prog, const struct route *routes, size_t nroutes);
+/*
+ * Returns the process exit status. init, if not NULL, runs once after the
+ * configuration is loaded and before workers are forked (so its work is
+ * shared); a non-zero return stops the program with that status.
+ */
+int	serve(const char *prog, const struct route *routes, size_t nroutes,
+	    int (*init)(void));
 
 /*
  * Runs one request through routing, checks and the handler, as serve() does

@@ -168,6 +168,7 @@ user_register(struct user *u, const char *tag)
 	ck_assert_msg(r->status == 201, "register: %s", rdesc(r));
 	u->id = jint(r->json, "user.id");
 	ck_assert_msg(u->id > 0, "register gave no user.id: %s", rdesc(r));
+	(void)snprintf(u->rid, sizeof(u->rid), "%s", r->rid);
 	resp_free(r);
 }
 
@@ -200,18 +201,25 @@ totp_step_now(void)
 	return (uint64_t)time(NULL) / 30;
 }
 
-void
-totp_at(const char *b32, uint64_t step, char out[7])
+/* Outside a test (set-up in main) check's assertions may not be used. */
+static bool
+totp_str(const char *b32, uint64_t step, char out[7])
 {
 	unsigned char	key[64];
 	int		n;
 	long		code;
 
-	n = base32_decode(b32, key, sizeof(key));
-	ck_assert_msg(n > 0, "bad base32 secret %s", b32);
-	code = totp_code(key, (size_t)n, step, 6, "SHA1");
-	ck_assert_msg(code >= 0, "totp_code failed");
-	(void)snprintf(out, 7, "%06ld", code);
+	if ((n = base32_decode(b32, key, sizeof(key))) <= 0 ||
+	    (code = totp_code(key, (size_t)n, step, 6, "SHA1")) < 0 || code > 999999)
+		return false;
+	(void)snprintf(out, 7, "%06d", (int)code);
+	return true;
+}
+
+void
+totp_at(const char *b32, uint64_t step, char out[7])
+{
+	ck_assert_msg(totp_str(b32, step, out), "cannot make a TOTP code from %s", b32);
 }
 
 struct browser *
@@ -222,6 +230,8 @@ auditor(void)
 	br_set_cookie(b, auditor_cookie);
 	return b;
 }
+
+static struct resp *vevents(const char *, va_list) __attribute__((format(printf, 1, 0)));
 
 static struct resp *
 vevents(const char *fmt, va_list ap)
@@ -292,15 +302,15 @@ expect_one_audit(const struct resp *r, const char *action, const char *outcome)
 int
 run_clinic(char *out, size_t cap, const char *const argv[])
 {
-	const char	*args[32];
+	char		*args[32];
 	int		 fd[2], st, n = 0, i;
 	size_t		 have = 0;
 	ssize_t		 got;
 	pid_t		 pid;
 
-	args[n++] = E.clinic;
+	args[n++] = strdup(E.clinic);
 	for (i = 0; argv[i] != NULL && n < 31; i++)
-		args[n++] = argv[i];
+		args[n++] = strdup(argv[i]);
 	args[n] = NULL;
 	if (pipe(fd) == -1)
 		return -1;
@@ -312,10 +322,12 @@ run_clinic(char *out, size_t cap, const char *const argv[])
 		close(fd[0]);
 		close(fd[1]);
 		setenv("CLINIC_CONF", E.conf, 1);
-		execv(E.clinic, (char *const *)args);
+		execv(E.clinic, args);
 		_exit(127);
 	}
 	close(fd[1]);
+	for (i = 0; i < n; i++)
+		free(args[i]);
 	while (have + 1 < cap && (got = read(fd[0], out + have, cap - have - 1)) > 0)
 		have += (size_t)got;
 	out[have] = '\0';
@@ -421,12 +433,9 @@ setup_auditor(void)
 		return false;
 	}
 	step = totp_step_now();
-	{
-		unsigned char	key[64];
-		int		n = base32_decode(secret, key, sizeof(key));
-		long		c = n > 0 ? totp_code(key, (size_t)n, step, 6, "SHA1") : -1;
-
-		(void)snprintf(code, sizeof(code), "%06ld", c);
+	if (!totp_str(secret, step, code)) {
+		fprintf(stderr, "api_tests: bad secret from enrol: %s\n", secret);
+		return false;
 	}
 	resp_free(r);
 	{

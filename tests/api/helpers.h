@@ -32,6 +32,7 @@ struct user {
 	int64_t		 id;
 	char		 email[160];
 	char		 password[64];
+	char		 rid[80];	/* X-Request-Id of the registration */
 	struct browser	*b;	/* signed in (the register or login session) */
 };
 

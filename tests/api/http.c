@@ -420,7 +420,7 @@ problem_is(const struct resp *r, const char *slug)
 const char *
 rdesc(const struct resp *r)
 {
-	static char	d[700];
+	static char	d[1024];
 
 	(void)snprintf(d, sizeof(d), "%s %s -> %ld %.500s", r->method, r->path, r->status,
 	    r->body);

@@ -28,6 +28,17 @@ void		 sql_clear_throttle(void);
 void		 sql_ensure_triggers(void);
 extern const char SQL_TRIGGER_NO_UPDATE[];
 extern const char SQL_TRIGGER_NO_DELETE[];
+/* The sql_mode `clinic migrate` (modules/common/db.c) creates them under. */
+extern const char MIGRATE_SQL_MODE[];
+/*
+ * Runs a CREATE TRIGGER under sql_mode (a trigger keeps the mode it was
+ * created with), then puts the session's mode back. 0 or the error number.
+ */
+unsigned	 sql_create_trigger(const char *stmt, const char *sql_mode);
+/* SHOW CREATE TRIGGER's definition (without its creation time), NULL if none. */
+char		*sql_trigger_def(const char *name);
+/* The sql_mode a trigger was created under, NULL if none. */
+char		*sql_trigger_mode(const char *name);
 
 /*
  * A connection as another account (e.g. the application's), for grant tests.
