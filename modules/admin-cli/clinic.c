@@ -319,8 +319,7 @@ create_user(struct db *db, struct pool *pool, struct new_user *u, bool skip_exis
 	rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(d);
-	if (rec.details == NULL || audit_append(db, pool, &rec) != CE_OK ||
-	    db_commit(db) != CE_OK) {
+	if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
 		db_rollback(db);
 		fprintf(stderr, "clinic: could not record the account: %s\n", db_error(db));
 		return 1;

@@ -74,8 +74,7 @@ record(struct req *r, const char *action, const char *outcome, struct json_objec
 		json_object_put(d);
 		return rc;
 	}
-	if ((rc = audit(r, action, "audit_trail", NULL, outcome, d)) == CE_OK)
-		rc = db_commit(r->db);
+	rc = audit_commit(r, action, "audit_trail", NULL, outcome, d);
 	if (rc == CE_DEADLOCK || rc == CE_GONE)
 		return rc;
 	if (rc != CE_OK) {

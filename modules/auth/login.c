@@ -92,8 +92,7 @@ fail_login(struct req *r, int64_t uid, const char *role, const char *reg,
 	if ((rc = throttle_fail(r, TH_ACCOUNT, email)) != CE_OK ||
 	    (rc = throttle_fail(r, TH_ADDRESS, r->remote_addr)) != CE_OK ||
 	    (rc = audit_as(r, uid, role, reg, "auth.login", "user", uid ? id : NULL,
-	    "failure", d)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	    "failure", d, true)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_problem(r, 401, "invalid-credentials", "Email or password is incorrect",
 	    "Check both and try again.");
@@ -116,7 +115,7 @@ auth_login(struct req *r)
 		json_object_object_add(d, "email", json_object_new_string(email));
 		if ((rc = db_begin(r->db)) != CE_OK ||
 		    (rc = audit_as(r, 0, NULL, NULL, "auth.login", "user", NULL, "throttled",
-		    d)) != CE_OK || (rc = db_commit(r->db)) != CE_OK)
+		    d, true)) != CE_OK)
 			return reply_db(r, rc);
 		return throttle_reply(r, wait);
 	}
@@ -155,8 +154,7 @@ auth_login(struct req *r)
 		r->who.mfa_done = true;
 	d = json_object_new_object();
 	json_object_object_add(d, "mfa_pending", json_object_new_boolean(session_mfa_pending(r)));
-	if ((rc = audit(r, "auth.login", "user", id, "success", d)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	if ((rc = audit_commit(r, "auth.login", "user", id, "success", d)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_json(r, 200, auth_session_json(r));
 }
@@ -169,9 +167,8 @@ auth_logout(struct req *r)
 
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
 	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = audit(r, "auth.logout", "user", id, "success", NULL)) != CE_OK ||
 	    (rc = session_end(r)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	    (rc = audit_commit(r, "auth.logout", "user", id, "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_empty(r, 204);
 }
@@ -230,8 +227,7 @@ auth_register(struct req *r)
 	d = json_object_new_object();
 	json_object_object_add(d, "role", json_object_new_string("patient"));
 	json_object_object_add(d, "via", json_object_new_string("self-registration"));
-	if ((rc = audit(r, "user.registered", "user", id, "success", d)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	if ((rc = audit_commit(r, "user.registered", "user", id, "success", d)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_json(r, 201, auth_session_json(r));
 }

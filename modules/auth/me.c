@@ -21,8 +21,6 @@ static const char SQL_SET_PREFS[] =
     " '$.theme', COALESCE(?, JSON_VALUE(preferences, '$.theme'), 'system'),"
     " '$.text_size', COALESCE(?, JSON_VALUE(preferences, '$.text_size'), 'normal')),"
     " updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
-static const char SQL_PREFS[] =
-    "SELECT preferences FROM users WHERE id = ?";
 static const char SQL_HASH[] =
     "SELECT password_hash FROM users WHERE id = ? FOR UPDATE";
 static const char SQL_SET_HASH[] =
@@ -43,8 +41,7 @@ auth_me(struct req *r)
 int
 auth_preferences(struct req *r)
 {
-	struct json_object	*d, *p;
-	struct db_res		*res;
+	struct json_object	*d, *p = NULL;
 	const char		*why;
 	char			 id[24];
 	enum cerr		 rc;
@@ -52,26 +49,34 @@ auth_preferences(struct req *r)
 	if (!r->in.vals[0].present && !r->in.vals[1].present)
 		return reply_field(r, 422, "", "give theme, text_size or both");
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
-	/* The UPDATE merges under the row lock, so concurrent changes to other keys stay. */
+	/*
+	 * The UPDATE merges under the row lock, so a concurrent change to the
+	 * other key is kept; the reply is what this session knew plus its change.
+	 */
 	if ((rc = db_begin(r->db)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PREFS, "ssi", r->in.vals[0].s,
-	    r->in.vals[1].s, r->who.user_id)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, &res, SQL_PREFS, "i", r->who.user_id)) != CE_OK)
+	    r->in.vals[1].s, r->who.user_id)) != CE_OK)
 		return reply_db(r, rc);
-	if (res->nrows != 1 || res->rows[0][0] == NULL ||
-	    (p = req_parse_json(res->rows[0][0], res->lens[0][0], &why)) == NULL)
-		return reply_internal(r, "preferences unreadable");
 	d = json_object_new_object();
 	if (r->in.vals[0].present)
 		json_object_object_add(d, "theme", json_object_new_string(r->in.vals[0].s));
 	if (r->in.vals[1].present)
 		json_object_object_add(d, "text_size", json_object_new_string(r->in.vals[1].s));
-	/* audit() takes d; the chain lock is held from here to the commit only. */
-	if ((rc = audit(r, "user.preferences_changed", "user", id, "success", d)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK) {
-		json_object_put(p);
+	/* audit_commit() takes d, and commits with the chain lock held only server-side. */
+	if ((rc = audit_commit(r, "user.preferences_changed", "user", id, "success", d)) != CE_OK)
 		return reply_db(r, rc);
-	}
+	if (r->who.preferences != NULL)
+		p = req_parse_json(r->who.preferences, strlen(r->who.preferences), &why);
+	if (p == NULL && (p = json_object_new_object()) == NULL)
+		return reply_internal(r, "out of memory");
+	if (!json_object_object_get_ex(p, "theme", NULL))
+		json_object_object_add(p, "theme", json_object_new_string("system"));
+	if (!json_object_object_get_ex(p, "text_size", NULL))
+		json_object_object_add(p, "text_size", json_object_new_string("normal"));
+	if (r->in.vals[0].present)
+		json_object_object_add(p, "theme", json_object_new_string(r->in.vals[0].s));
+	if (r->in.vals[1].present)
+		json_object_object_add(p, "text_size", json_object_new_string(r->in.vals[1].s));
 	return reply_json(r, 200, p);
 }
 
@@ -99,8 +104,7 @@ auth_password(struct req *r)
 		return reply_internal(r, "password check failed");
 	if (rc != CE_OK) {
 		if ((rc = throttle_fail(r, TH_ACCOUNT, r->who.email)) != CE_OK ||
-		    (rc = audit(r, "auth.password_change", "user", id, "failure", NULL)) != CE_OK ||
-		    (rc = db_commit(r->db)) != CE_OK)
+		    (rc = audit_commit(r, "auth.password_change", "user", id, "failure", NULL)) != CE_OK)
 			return reply_db(r, rc);
 		return reply_field(r, 422, "current_password", "is not your current password");
 	}
@@ -117,8 +121,7 @@ auth_password(struct req *r)
 		return reply_internal(r, "password hash failed");
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SET_HASH, "si", hash, r->who.user_id)) != CE_OK ||
 	    (rc = session_end_others(r, r->who.user_id)) != CE_OK ||
-	    (rc = audit(r, "auth.password_changed", "user", id, "success", NULL)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	    (rc = audit_commit(r, "auth.password_changed", "user", id, "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_empty(r, 204);
 }

@@ -109,8 +109,7 @@ auth_mfa_enrol(struct req *r)
 	if ((rc = db_begin(r->db)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PENDING, "bi", secret, sizeof(secret),
 	    r->who.user_id)) != CE_OK ||
-	    (rc = audit(r, "auth.mfa.enrol_started", "user", id, "success", NULL)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	    (rc = audit_commit(r, "auth.mfa.enrol_started", "user", id, "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
 	if ((o = json_object_new_object()) == NULL)
 		return reply_internal(r, "out of memory");
@@ -159,9 +158,8 @@ check_code(struct req *r, bool enrolling)
 	}
 	if (!totp_verify((const unsigned char *)key, keylen, code, (uint64_t)time(NULL), &last)) {
 		if ((rc = throttle_fail(r, TH_MFA, subject)) != CE_OK ||
-		    (rc = audit(r, enrolling ? "auth.mfa.enrol_confirm" : "auth.mfa.verify",
-		    "user", id, "failure", NULL)) != CE_OK ||
-		    (rc = db_commit(r->db)) != CE_OK)
+		    (rc = audit_commit(r, enrolling ? "auth.mfa.enrol_confirm" : "auth.mfa.verify",
+		    "user", id, "failure", NULL)) != CE_OK)
 			return reply_db(r, rc);
 		return reply_field(r, 422, "code",
 		    "is not right or was already used: enter the current code from your app");
@@ -170,9 +168,8 @@ check_code(struct req *r, bool enrolling)
 	    r->who.user_id)) != CE_OK ||
 	    (rc = throttle_clear(r, TH_MFA, subject)) != CE_OK ||
 	    (rc = session_start(r, r->who.user_id, true)) != CE_OK ||
-	    (rc = audit(r, enrolling ? "auth.mfa.enrolled" : "auth.mfa.verified", "user", id,
-	    "success", NULL)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	    (rc = audit_commit(r, enrolling ? "auth.mfa.enrolled" : "auth.mfa.verified", "user", id,
+	    "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
 	return reply_json(r, 200, auth_session_json(r));
 }

@@ -13,7 +13,7 @@
 
 /* sql/0002_audit_append.sql: locks the head, hashes, inserts, moves the head. */
 static const char SQL_APPEND[] =
-    "CALL audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "CALL audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_WALK[] =
     "SELECT seq, DATE_FORMAT(occurred_at, '%Y-%m-%d %H:%i:%s.%f'), actor_id, actor_role,"
     " actor_reg, action, entity_type, entity_id, outcome, request_id, client_addr,"
@@ -93,23 +93,29 @@ audit_chain_hash(struct pool *pool, const char *prev_hex, const struct audit_rec
 }
 
 enum cerr
-audit_append(struct db *db, struct pool *pool, struct audit_rec *rec)
+audit_append(struct db *db, struct pool *pool, struct audit_rec *rec, bool commit)
 {
+	enum cerr	rc;
+
 	if (!db_in_tx(db)) {
 		log_err("audit_append outside a transaction: %s", rec->action);
 		return CE_DB;
 	}
 	if (rec->details == NULL)
 		rec->details = "{}";
-	return db_exec(db, pool, NULL, SQL_APPEND, "isssssssss", rec->actor_id,
+	rc = db_exec(db, pool, NULL, SQL_APPEND, "isssssssssi", rec->actor_id,
 	    rec->actor_role, rec->actor_reg, rec->action, rec->entity_type, rec->entity_id,
-	    rec->outcome, rec->request_id, rec->client_addr, rec->details);
+	    rec->outcome, rec->request_id, rec->client_addr, rec->details,
+	    (int64_t)(commit ? 1 : 0));
+	if (rc == CE_OK && commit)
+		db_ended(db);
+	return rc;
 }
 
 enum cerr
 audit_as(struct req *r, int64_t actor_id, const char *actor_role, const char *actor_reg,
     const char *action, const char *entity_type, const char *entity_id,
-    const char *outcome, struct json_object *details)
+    const char *outcome, struct json_object *details, bool commit)
 {
 	struct audit_rec	rec;
 	const char		*d = "{}";
@@ -133,7 +139,7 @@ audit_as(struct req *r, int64_t actor_id, const char *actor_role, const char *ac
 	rec.request_id = r->request_id;
 	rec.client_addr = r->remote_addr;
 	rec.details = d;
-	rc = audit_append(r->db, r->pool, &rec);
+	rc = audit_append(r->db, r->pool, &rec, commit);
 	if (rc != CE_OK && rc != CE_DEADLOCK)
 		log_err("audit %s failed: %s", action, cerr_str(rc));
 	return rc;
@@ -144,7 +150,15 @@ audit(struct req *r, const char *action, const char *entity_type, const char *en
     const char *outcome, struct json_object *details)
 {
 	return audit_as(r, r->who.user_id, r->who.user_id ? role_name(r->who.role) : NULL,
-	    r->who.reg_number, action, entity_type, entity_id, outcome, details);
+	    r->who.reg_number, action, entity_type, entity_id, outcome, details, false);
+}
+
+enum cerr
+audit_commit(struct req *r, const char *action, const char *entity_type,
+    const char *entity_id, const char *outcome, struct json_object *details)
+{
+	return audit_as(r, r->who.user_id, r->who.user_id ? role_name(r->who.role) : NULL,
+	    r->who.reg_number, action, entity_type, entity_id, outcome, details, true);
 }
 
 struct walk {

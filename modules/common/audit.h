@@ -56,21 +56,31 @@ enum cerr	 audit_chain_hash(struct pool *, const char *prev_hex,
  * Appends rec to the chain (seq and occurred_at are assigned by the server;
  * rec->seq and rec->occurred_at are ignored). The caller must hold an open
  * transaction: the row commits or rolls back with the change it records.
- * Returns CE_OK or a database error (CE_DEADLOCK: retry).
+ * With commit true the same round trip also commits that transaction (and
+ * db_in_tx() is false after CE_OK) — the way to end a transaction, since the
+ * chain lock is then released without waiting for the client.
+ * Returns CE_OK or a database error (CE_DEADLOCK: retry); on error the
+ * transaction is still open for the caller to roll back.
  */
-enum cerr	 audit_append(struct db *, struct pool *, struct audit_rec *);
+enum cerr	 audit_append(struct db *, struct pool *, struct audit_rec *, bool commit);
 
 /*
  * Records an action by r's principal (or nobody) with r's request id and
- * client address. details, if not NULL, is taken (put). Must run inside the
- * handler's transaction.
+ * client address, inside the handler's open transaction, and commits that
+ * transaction in the same round trip. details, if not NULL, is taken (put).
+ * This is how a handler ends a state change: do the change, then
+ * audit_commit(). CE_OK, or a database error with the transaction open.
  */
+enum cerr	 audit_commit(struct req *, const char *action, const char *entity_type,
+		    const char *entity_id, const char *outcome, struct json_object *details);
+/* Like audit_commit() but leaves the transaction open (more rows follow). */
 enum cerr	 audit(struct req *, const char *action, const char *entity_type,
 		    const char *entity_id, const char *outcome, struct json_object *details);
-/* Like audit() but with an explicit actor (sign-in before a session exists). */
+/* Like audit()/audit_commit() with an explicit actor (sign-in before a session exists). */
 enum cerr	 audit_as(struct req *, int64_t actor_id, const char *actor_role,
 		    const char *actor_reg, const char *action, const char *entity_type,
-		    const char *entity_id, const char *outcome, struct json_object *details);
+		    const char *entity_id, const char *outcome, struct json_object *details,
+		    bool commit);
 
 struct audit_verdict {
 	bool		 ok;

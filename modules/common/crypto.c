@@ -23,9 +23,12 @@ crypto_random(void *buf, size_t n)
 enum cerr
 crypto_sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 {
-	unsigned int	outlen = 0;
+	static EVP_MD	*sha256;	/* fetched once per process, never freed */
+	unsigned int	 outlen = 0;
 
-	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return CE_CRYPTO;
+	if (EVP_Digest(data, len, out, &outlen, sha256, NULL) != 1 ||
 	    outlen != SHA256_LEN)
 		return CE_CRYPTO;
 	return CE_OK;

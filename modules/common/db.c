@@ -16,9 +16,20 @@
 #define DB_MAX_STMTS	128
 #define DB_MAX_PARAMS	32
 
+/*
+ * A statement prepared once per connection, with what reading its rows
+ * needs kept alongside: the result metadata and growable column buffers.
+ */
 struct db_cached {
 	const char	*sql;
 	MYSQL_STMT	*stmt;
+	MYSQL_RES	*meta;		/* NULL: returns no rows */
+	size_t		 ncols;
+	MYSQL_BIND	*rb;
+	unsigned long	*lens;
+	my_bool		*nulls;
+	char		**bufs;
+	size_t		*caps;
 };
 
 struct db {
@@ -57,12 +68,31 @@ map_errno(unsigned e)
 }
 
 static void
+drop_cached(struct db_cached *c)
+{
+	size_t	j;
+
+	if (c->meta != NULL)
+		mysql_free_result(c->meta);
+	if (c->bufs != NULL)
+		for (j = 0; j < c->ncols; j++)
+			free(c->bufs[j]);
+	free(c->bufs);
+	free(c->caps);
+	free(c->rb);
+	free(c->lens);
+	free(c->nulls);
+	mysql_stmt_close(c->stmt);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
 drop_stmts(struct db *d)
 {
 	size_t	i;
 
 	for (i = 0; i < d->nstmts; i++)
-		mysql_stmt_close(d->stmts[i].stmt);
+		drop_cached(&d->stmts[i]);
 	d->nstmts = 0;
 }
 
@@ -143,15 +173,17 @@ set_err(struct db *d, const char *what, unsigned e, const char *msg)
 		log_err("database: %s", d->errbuf);
 }
 
-static MYSQL_STMT *
+static struct db_cached *
 get_stmt(struct db *d, const char *sql, enum cerr *rc)
 {
+	struct db_cached *c;
 	MYSQL_STMT	*st;
+	my_bool		 upd = 1;
 	size_t		 i;
 
 	for (i = 0; i < d->nstmts; i++)
 		if (d->stmts[i].sql == sql)
-			return d->stmts[i].stmt;
+			return &d->stmts[i];
 	if (d->nstmts == DB_MAX_STMTS) {
 		log_err("database: statement cache full");
 		*rc = CE_DB;
@@ -168,10 +200,27 @@ get_stmt(struct db *d, const char *sql, enum cerr *rc)
 		*rc = map_errno(e) == CE_OK ? CE_DB : map_errno(e);
 		return NULL;
 	}
-	d->stmts[d->nstmts].sql = sql;
-	d->stmts[d->nstmts].stmt = st;
+	c = &d->stmts[d->nstmts];
+	memset(c, 0, sizeof(*c));
+	c->sql = sql;
+	c->stmt = st;
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &upd);
+	if ((c->meta = mysql_stmt_result_metadata(st)) != NULL) {
+		c->ncols = mysql_num_fields(c->meta);
+		c->rb = calloc(c->ncols, sizeof(*c->rb));
+		c->lens = calloc(c->ncols, sizeof(*c->lens));
+		c->nulls = calloc(c->ncols, sizeof(*c->nulls));
+		c->bufs = calloc(c->ncols, sizeof(*c->bufs));
+		c->caps = calloc(c->ncols, sizeof(*c->caps));
+		if (c->rb == NULL || c->lens == NULL || c->nulls == NULL || c->bufs == NULL ||
+		    c->caps == NULL) {
+			drop_cached(c);
+			*rc = CE_NOMEM;
+			return NULL;
+		}
+	}
 	d->nstmts++;
-	return st;
+	return c;
 }
 
 static enum cerr
@@ -226,107 +275,80 @@ bind_params(MYSQL_STMT *st, MYSQL_BIND *b, long long *ints, my_bool *nulls,
 }
 
 static enum cerr
-fetch_all(struct db *d, MYSQL_STMT *st, struct pool *pool, struct db_res **resp)
+fetch_all(struct db *d, struct db_cached *c, struct pool *pool, struct db_res **resp)
 {
-	MYSQL_RES	*meta;
+	MYSQL_STMT	*st = c->stmt;
 	MYSQL_FIELD	*f;
-	MYSQL_BIND	*rb = NULL;
 	struct db_res	*res;
-	unsigned long	*lens = NULL;
-	my_bool		*nulls = NULL;
-	char		**bufs = NULL;
-	size_t		 ncols, i, j;
-	my_bool		 upd = 1;
-	enum cerr	 rc = CE_NOMEM;
+	size_t		 i, j;
 	int		 frc;
 
-	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
-		if ((res = pool_calloc(pool, 1, sizeof(*res))) == NULL)
-			return CE_NOMEM;
+	if ((res = pool_calloc(pool, 1, sizeof(*res))) == NULL)
+		return CE_NOMEM;
+	if (c->meta == NULL) {
 		*resp = res;
 		return CE_OK;
 	}
-	ncols = mysql_num_fields(meta);
-	f = mysql_fetch_fields(meta);
-	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &upd);
 	if (mysql_stmt_store_result(st) != 0) {
 		unsigned e = mysql_stmt_errno(st);
 		set_err(d, "store", e, mysql_stmt_error(st));
-		mysql_free_result(meta);
 		return map_errno(e) == CE_OK ? CE_DB : map_errno(e);
 	}
-	/* Refresh: max_length is filled in by store_result. */
-	f = mysql_fetch_fields(meta);
-	rb = calloc(ncols, sizeof(*rb));
-	lens = calloc(ncols, sizeof(*lens));
-	nulls = calloc(ncols, sizeof(*nulls));
-	bufs = calloc(ncols, sizeof(*bufs));
-	if ((res = pool_calloc(pool, 1, sizeof(*res))) == NULL || rb == NULL ||
-	    lens == NULL || nulls == NULL || bufs == NULL)
-		goto out;
-	res->ncols = ncols;
+	/* max_length is filled in by store_result: grow buffers to fit. */
+	f = mysql_fetch_fields(c->meta);
+	for (j = 0; j < c->ncols; j++) {
+		size_t need = f[j].max_length + 1;
+		if (need < 64)
+			need = 64;	/* temporal and numeric types come as text */
+		if (need > c->caps[j]) {
+			char *nb = realloc(c->bufs[j], need);
+			if (nb == NULL)
+				return CE_NOMEM;
+			c->bufs[j] = nb;
+			c->caps[j] = need;
+		}
+		memset(&c->rb[j], 0, sizeof(c->rb[j]));
+		c->rb[j].buffer_type = MYSQL_TYPE_STRING;
+		c->rb[j].buffer = c->bufs[j];
+		c->rb[j].buffer_length = c->caps[j];
+		c->rb[j].length = &c->lens[j];
+		c->rb[j].is_null = &c->nulls[j];
+	}
+	if (mysql_stmt_bind_result(st, c->rb) != 0)
+		return CE_DB;
+	res->ncols = c->ncols;
 	res->nrows = (size_t)mysql_stmt_num_rows(st);
 	if ((res->rows = pool_calloc(pool, res->nrows ? res->nrows : 1, sizeof(char **))) == NULL ||
 	    (res->lens = pool_calloc(pool, res->nrows ? res->nrows : 1, sizeof(size_t *))) == NULL)
-		goto out;
-	for (j = 0; j < ncols; j++) {
-		size_t cap = f[j].max_length + 1;
-		/* Temporal and numeric types are converted to text by the client. */
-		if (cap < 64)
-			cap = 64;
-		if ((bufs[j] = malloc(cap)) == NULL)
-			goto out;
-		rb[j].buffer_type = MYSQL_TYPE_STRING;
-		rb[j].buffer = bufs[j];
-		rb[j].buffer_length = cap;
-		rb[j].length = &lens[j];
-		rb[j].is_null = &nulls[j];
-	}
-	if (mysql_stmt_bind_result(st, rb) != 0) {
-		rc = CE_DB;
-		goto out;
-	}
+		return CE_NOMEM;
 	for (i = 0; i < res->nrows; i++) {
 		frc = mysql_stmt_fetch(st);
-		if (frc == 1 || frc == MYSQL_NO_DATA) {
-			rc = CE_DB;
-			goto out;
-		}
-		if ((res->rows[i] = pool_calloc(pool, ncols, sizeof(char *))) == NULL ||
-		    (res->lens[i] = pool_calloc(pool, ncols, sizeof(size_t))) == NULL)
-			goto out;
-		for (j = 0; j < ncols; j++) {
-			if (nulls[j])
+		if (frc == 1 || frc == MYSQL_NO_DATA)
+			return CE_DB;
+		if ((res->rows[i] = pool_calloc(pool, c->ncols, sizeof(char *))) == NULL ||
+		    (res->lens[i] = pool_calloc(pool, c->ncols, sizeof(size_t))) == NULL)
+			return CE_NOMEM;
+		for (j = 0; j < c->ncols; j++) {
+			if (c->nulls[j])
 				continue;
-			if (lens[j] > rb[j].buffer_length) {
+			if (c->lens[j] >= c->caps[j]) {
 				log_err("database: column truncated");
-				rc = CE_DB;
-				goto out;
+				return CE_DB;
 			}
-			if ((res->rows[i][j] = pool_strndup(pool, bufs[j], lens[j])) == NULL)
-				goto out;
-			res->lens[i][j] = lens[j];
+			if ((res->rows[i][j] = pool_strndup(pool, c->bufs[j], c->lens[j])) == NULL)
+				return CE_NOMEM;
+			res->lens[i][j] = c->lens[j];
 		}
 	}
 	*resp = res;
-	rc = CE_OK;
-out:
-	mysql_stmt_free_result(st);
-	mysql_free_result(meta);
-	if (bufs != NULL)
-		for (j = 0; j < ncols; j++)
-			free(bufs[j]);
-	free(bufs);
-	free(rb);
-	free(lens);
-	free(nulls);
-	return rc;
+	return CE_OK;
 }
 
 enum cerr
 db_exec(struct db *d, struct pool *pool, struct db_res **res, const char *sql,
     const char *types, ...)
 {
+	struct db_cached *c;
 	MYSQL_STMT	*st;
 	MYSQL_BIND	 b[DB_MAX_PARAMS];
 	long long	 ints[DB_MAX_PARAMS];
@@ -339,12 +361,13 @@ db_exec(struct db *d, struct pool *pool, struct db_res **res, const char *sql,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (d->m == NULL && (rc = do_connect(d)) != CE_OK)
 			return rc;
-		if ((st = get_stmt(d, sql, &rc)) == NULL) {
+		if ((c = get_stmt(d, sql, &rc)) == NULL) {
 			if (rc == CE_GONE && !d->in_tx && attempt == 0 &&
 			    do_connect(d) == CE_OK)
 				continue;
 			return rc;
 		}
+		st = c->stmt;
 		va_start(ap, types);
 		rc = bind_params(st, b, ints, nulls, lens, types, ap);
 		va_end(ap);
@@ -364,7 +387,7 @@ db_exec(struct db *d, struct pool *pool, struct db_res **res, const char *sql,
 		d->affected = (uint64_t)mysql_stmt_affected_rows(st);
 		d->insert_id = (uint64_t)mysql_stmt_insert_id(st);
 		if (res != NULL)
-			rc = fetch_all(d, st, pool, res);
+			rc = fetch_all(d, c, pool, res);
 		mysql_stmt_free_result(st);
 		/* CALL ends with a status result; drain any so the next statement can run. */
 		while (mysql_stmt_more_results(st) && mysql_stmt_next_result(st) == 0)
@@ -402,8 +425,16 @@ db_stream(struct db *d, const char *sql, int (*fn)(void *, char **, size_t *, si
 
 	if (d->m == NULL && (rc = do_connect(d)) != CE_OK)
 		return rc;
-	if ((st = get_stmt(d, sql, &rc)) == NULL)
+	struct db_cached *c;
+
+	if ((c = get_stmt(d, sql, &rc)) == NULL)
 		return rc;
+	st = c->stmt;
+	/* Streamed rows are not stored, so max_length is not needed. */
+	{
+		my_bool no = 0;
+		mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &no);
+	}
 	if (mysql_stmt_execute(st) != 0) {
 		unsigned e = mysql_stmt_errno(st);
 		set_err(d, "execute", e, mysql_stmt_error(st));
@@ -545,6 +576,12 @@ db_rollback(struct db *d)
 	if (!d->in_tx || d->m == NULL)
 		return;
 	(void)simple(d, "ROLLBACK");
+	d->in_tx = false;
+}
+
+void
+db_ended(struct db *d)
+{
 	d->in_tx = false;
 }
 

@@ -61,6 +61,8 @@ enum cerr	 db_commit(struct db *);
 /* Rolls back if a transaction is open; safe to call at any time. */
 void		 db_rollback(struct db *);
 bool		 db_in_tx(const struct db *);
+/* The open transaction was committed server-side (a procedure's COMMIT). */
+void		 db_ended(struct db *);
 
 /* Runs trusted SQL text (migrations) with multi-statements. CE_OK or CE_DB. */
 enum cerr	 db_run_script(struct db *, const char *sql, size_t len);

@@ -518,7 +518,7 @@ START_TEST(test_app_account_grants)
 	const char	*tx[] = {
 		"START TRANSACTION",
 		("CALL audit_append(0, NULL, NULL, 'api.test.rolled_back', NULL, NULL, 'success',"
-		" NULL, 'local', '{}')"),
+		" NULL, 'local', '{}', 0)"),
 		"ROLLBACK",
 	};
 	int		 at;
