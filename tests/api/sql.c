@@ -237,7 +237,7 @@ trigger_column(const char *name, int from, int to)
 	MYSQL_RES	*rs;
 	MYSQL_ROW	 row;
 	char		*q, *v = NULL;
-	size_t		 cap = 0;
+	size_t		 cap = 0, len;
 	int		 i;
 
 	if (asprintf(&q, "SHOW CREATE TRIGGER %s", name) == -1)
@@ -248,11 +248,9 @@ trigger_column(const char *name, int from, int to)
 				cap += (row[i] ? strlen(row[i]) : 0) + 2;
 			if ((v = calloc(1, cap + 1)) == NULL)
 				abort();
-			for (i = from; i <= to; i++) {
-				if (i > from)
-					strcat(v, "|");
-				strcat(v, row[i] ? row[i] : "");
-			}
+			for (i = from, len = 0; i <= to; i++)
+				len += (size_t)snprintf(v + len, cap + 1 - len, "%s%s",
+				    i > from ? "|" : "", row[i] ? row[i] : "");
 		}
 		mysql_free_result(rs);
 	}

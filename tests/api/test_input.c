@@ -71,8 +71,9 @@ body_with(const char *field, const char *value)
 	(void)snprintf(vals[2], sizeof(vals[2]), "\"Ivy\"");
 	(void)snprintf(vals[3], sizeof(vals[3]), "\"Input\"");
 	(void)snprintf(vals[4], sizeof(vals[4]), "\"1980-01-01\"");
-	out = calloc(1, cap);
-	strcat(out, "{");
+	if ((out = calloc(1, cap)) == NULL)
+		abort();
+	out[0] = '{';
 	for (i = 0; i < 5; i++) {
 		const char *v = vals[i];
 		if (field != NULL && strcmp(field, names[i]) == 0) {
@@ -84,7 +85,7 @@ body_with(const char *field, const char *value)
 		    first ? "" : ",", names[i], v);
 		first = false;
 	}
-	strcat(out, "}");
+	(void)snprintf(out + strlen(out), cap - strlen(out), "}");
 	return out;
 }
 
