@@ -33,8 +33,11 @@ BEGIN
 	DECLARE v_at VARCHAR(26);
 	DECLARE v_hash CHAR(64);
 
-	SELECT seq + 1, hash, DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f')
-		INTO v_seq, v_prev, v_at FROM audit_head WHERE id = 1 FOR UPDATE;
+	SELECT seq + 1, hash INTO v_seq, v_prev FROM audit_head WHERE id = 1 FOR UPDATE;
+	-- A statement's clock is read when it starts, so the time is taken in a
+	-- statement of its own once the lock is held: it never runs backwards
+	-- along the chain.
+	SET v_at = DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f');
 	-- Each field is '|' <byte length> ':' <value>, or '|-' when NULL.
 	SET v_hash = SHA2(CONCAT(UNHEX(v_prev), 'clinic-audit-v1',
 		'|', LENGTH(v_seq), ':', v_seq,
