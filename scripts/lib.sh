@@ -90,7 +90,8 @@ stack_db_start() {
 	    --skip-networking --user="$(id -un)" --character-set-server=utf8mb4 \
 	    --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=256M \
 	    --innodb-flush-log-at-trx-commit=1 --max-connections=500 \
-	    --skip-name-resolve --default-time-zone=+00:00 >/dev/null 2>&1 &
+	    --thread-handling=pool-of-threads \
+	    --skip-name-resolve --default-time-zone=+00:00 ${CLINIC_MARIADB_OPTS:-} >/dev/null 2>&1 &
 	i=0
 	until mysql_root -e 'SELECT 1' >/dev/null 2>&1; do
 		i=$((i + 1))
