@@ -38,10 +38,23 @@ static const char SQL_USER[] =
     "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')," WHO_COLUMNS
     " FROM users u WHERE u.id = ?";
 
+static bool
+loopback(const char *addr)
+{
+	return addr != NULL && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0);
+}
+
+/*
+ * The insecure development cookie is used only over plain http from the
+ * machine itself; anyone else always gets the __Host- Secure cookie, which a
+ * browser keeps only over TLS — so a mis-set cookie_mode cannot leak
+ * sessions over a network.
+ */
 const char *
 session_cookie_name(const struct req *r)
 {
-	return (!r->tls && conf_insecure_cookies()) ? "clinic_session" : "__Host-clinic_session";
+	return (!r->tls && conf_insecure_cookies() && loopback(r->remote_addr)) ?
+	    "clinic_session" : "__Host-clinic_session";
 }
 
 static void

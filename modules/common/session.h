@@ -8,7 +8,8 @@
  *
  * Cookie: "__Host-clinic_session=...; Path=/; Secure; HttpOnly; SameSite=Strict",
  * or "clinic_session=...; Path=/; HttpOnly; SameSite=Strict" when
- * cookie_mode = insecure-dev and the request came over plain http.
+ * cookie_mode = insecure-dev and the request came over plain http from a
+ * loopback address.
  */
 #include <stdbool.h>
 #include <stdint.h>
