@@ -134,7 +134,7 @@ stack_nginx_start() {
 	[ "$(id -u)" = 0 ] && user="user root;"
 	sed -e "s|@VAR@|$VAR|g" -e "s|@USER@|$user|" "$TOP/conf/nginx.conf.in" > "$VAR/nginx/nginx.conf"
 	sed -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@HTDOCS@|$TOP/htdocs|g" \
-	    -e "s|@RUN@|$VAR/run|g" -e "s|@FASTCGI_PARAMS@|/etc/nginx/fastcgi_params|g" \
+	    -e "s|@RUN@|$VAR/run|g" \
 	    "$TOP/conf/clinic-site.conf.in" > "$VAR/nginx/clinic-site.conf"
 	if pid_alive "$VAR/run/nginx.pid"; then
 		nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>>"$VAR/log/nginx-error.log"
