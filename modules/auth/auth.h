@@ -28,11 +28,12 @@ struct json_object *auth_session_json(struct req *);
 enum throttle_scope { TH_ACCOUNT, TH_ADDRESS, TH_MFA, TH__MAX };
 
 /*
- * Seconds the caller must still wait before another attempt on any of the
- * given subjects (NULL subjects are skipped); 0 when free. -1 on db error.
+ * Sets *wait to the seconds the caller must still wait before another
+ * attempt on any of the given subjects (NULL subjects are skipped); 0 when
+ * free. Returns CE_OK or the database error.
  */
-int64_t	throttle_wait(struct req *, const char *account, const char *address,
-	    const char *mfa_user);
+enum cerr throttle_wait(struct req *, const char *account, const char *address,
+	    const char *mfa_user, int64_t *wait);
 /* Counts one failure for subject in scope, in the caller's transaction. */
 enum cerr throttle_fail(struct req *, enum throttle_scope, const char *subject);
 /* Forgets failures for subject in scope, in the caller's transaction. */

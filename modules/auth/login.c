@@ -108,8 +108,8 @@ auth_login(struct req *r)
 	int64_t			 wait, uid;
 	enum cerr		 rc;
 
-	if ((wait = throttle_wait(r, email, r->remote_addr, NULL)) < 0)
-		return reply_db(r, CE_DB);
+	if ((rc = throttle_wait(r, email, r->remote_addr, NULL, &wait)) != CE_OK)
+		return reply_db(r, rc);
 	if (wait > 0) {
 		d = json_object_new_object();
 		json_object_object_add(d, "email", json_object_new_string(email));

@@ -90,8 +90,8 @@ auth_password(struct req *r)
 	enum cerr	 rc;
 
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
-	if ((wait = throttle_wait(r, r->who.email, NULL, NULL)) < 0)
-		return reply_db(r, CE_DB);
+	if ((rc = throttle_wait(r, r->who.email, NULL, NULL, &wait)) != CE_OK)
+		return reply_db(r, rc);
 	if (wait > 0)
 		return throttle_reply(r, wait);
 	if ((rc = db_begin(r->db)) != CE_OK ||

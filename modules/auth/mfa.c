@@ -136,8 +136,8 @@ check_code(struct req *r, bool enrolling)
 
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
 	memcpy(subject, id, sizeof(id));
-	if ((wait = throttle_wait(r, NULL, NULL, subject)) < 0)
-		return reply_db(r, CE_DB);
+	if ((rc = throttle_wait(r, NULL, NULL, subject, &wait)) != CE_OK)
+		return reply_db(r, rc);
 	if (wait > 0)
 		return throttle_reply(r, wait);
 	if ((rc = db_begin(r->db)) != CE_OK ||

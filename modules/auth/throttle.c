@@ -32,15 +32,20 @@ static const char SQL_FAIL[] =
 static const char SQL_CLEAR[] =
     "DELETE FROM login_throttle WHERE scope = ? AND subject = ?";
 
-int64_t
-throttle_wait(struct req *r, const char *account, const char *address, const char *mfa_user)
+enum cerr
+throttle_wait(struct req *r, const char *account, const char *address, const char *mfa_user,
+    int64_t *wait)
 {
 	struct db_res	*res;
+	enum cerr	 rc;
 
-	if (db_exec(r->db, r->pool, &res, SQL_WAIT, "sss", account, address, mfa_user) != CE_OK ||
-	    res->nrows != 1)
-		return -1;
-	return db_int(res->rows[0][0]);
+	*wait = 0;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_WAIT, "sss", account, address,
+	    mfa_user)) != CE_OK)
+		return rc;
+	if (res->nrows == 1)
+		*wait = db_int(res->rows[0][0]);
+	return CE_OK;
 }
 
 enum cerr

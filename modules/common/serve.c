@@ -156,7 +156,7 @@ check_access(struct req *r)
 	unsigned	flags = r->route->flags;
 
 	if ((rc = session_load(r, &expired)) != CE_OK)
-		return reply_internal(r, cerr_str(rc));
+		return reply_db(r, rc);
 	if (flags & R_PUBLIC)
 		return 0;
 	if (r->who.user_id == 0)

@@ -85,5 +85,6 @@ double		 now_secs(void);
 Suite		*auth_suite(void);
 Suite		*audit_suite(void);
 Suite		*input_suite(void);
+Suite		*cli_suite(void);
 
 #endif

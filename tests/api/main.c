@@ -45,6 +45,7 @@ main(void)
 	sr = srunner_create(auth_suite());
 	srunner_add_suite(sr, audit_suite());
 	srunner_add_suite(sr, input_suite());
+	srunner_add_suite(sr, cli_suite());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
