@@ -6,6 +6,7 @@
  *       [--totp-secret BASE32]
  *   clinic load-demo FILE
  *   clinic verify-audit
+ *   clinic purge
  * Settings come from $CLINIC_CONF / -c FILE like the FastCGI programs.
  * migrate connects as the database administrator (--db-user, default root
  * over the unix socket); the other commands as the application account.
@@ -30,6 +31,7 @@
 #include "password.h"
 #include "pool.h"
 #include "req.h"
+#include "session.h"
 #include "user.h"
 #include "valid.h"
 
@@ -58,7 +60,8 @@ usage(void)
 	    "          --password P --given-name G --family-name F [--date-of-birth YYYY-MM-DD]\n"
 	    "          [--gmc N] [--gphc N] [--specialist] [--totp-secret BASE32]\n"
 	    "  load-demo FILE\n"
-	    "  verify-audit\n");
+	    "  verify-audit\n"
+	    "  purge          (ended sessions, old sign-in failures; run hourly)\n");
 }
 
 static int
@@ -501,6 +504,38 @@ cmd_verify_audit(int argc, char **argv)
 	return 1;
 }
 
+static int
+cmd_purge(int argc, char **argv)
+{
+	struct db	*db;
+	struct pool	*pool;
+	uint64_t	 sessions, throttles;
+	enum cerr	 rc;
+
+	(void)argv;
+	if (argc != 1) {
+		usage();
+		return 2;
+	}
+	if ((pool = pool_new()) == NULL)
+		return 1;
+	if ((db = db_open(NULL, NULL)) == NULL) {
+		pool_free(pool);
+		return 1;
+	}
+	rc = session_purge(db, pool, &sessions, &throttles);
+	db_close(db);
+	pool_free(pool);
+	if (rc != CE_OK) {
+		fprintf(stderr, "clinic: purge failed: %s\n", cerr_str(rc));
+		return 1;
+	}
+	printf("removed %llu ended session%s and %llu old sign-in failure record%s\n",
+	    (unsigned long long)sessions, sessions == 1 ? "" : "s",
+	    (unsigned long long)throttles, throttles == 1 ? "" : "s");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -532,6 +567,8 @@ main(int argc, char **argv)
 		return cmd_load_demo(argc, argv);
 	if (strcmp(cmd, "verify-audit") == 0)
 		return cmd_verify_audit(argc, argv);
+	if (strcmp(cmd, "purge") == 0)
+		return cmd_purge(argc, argv);
 	usage();
 	return 2;
 }

@@ -32,6 +32,15 @@ static const char SQL_INSERT[] =
     "INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_done, created_at,"
     " last_seen, client_addr, user_agent)"
     " VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, LEFT(?, 255))";
+static const char SQL_PURGE_SESSIONS[] =
+    "DELETE FROM sessions WHERE last_seen < UTC_TIMESTAMP(6) - INTERVAL ? SECOND"
+    " OR created_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND";
+static const char SQL_PURGE_USER[] =
+    "DELETE FROM sessions WHERE user_id = ? AND (last_seen < UTC_TIMESTAMP(6) - INTERVAL ? SECOND"
+    " OR created_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND)";
+static const char SQL_PURGE_THROTTLE[] =
+    "DELETE FROM login_throttle WHERE last_failure < UTC_TIMESTAMP(6) - INTERVAL ? SECOND"
+    " AND (blocked_until IS NULL OR blocked_until < UTC_TIMESTAMP(6))";
 static const char SQL_OTHERS[] =
     "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 static const char SQL_USER[] =
@@ -149,6 +158,10 @@ session_start(struct req *r, int64_t user_id, bool mfa_done)
 	if (r->who.user_id != 0 && (rc = db_exec(r->db, r->pool, NULL, SQL_DELETE, "b",
 	    r->who.token_hash, (size_t)SHA256_LEN)) != CE_OK)
 		return rc;
+	/* The person's own ended sessions go as a new one starts. */
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_PURGE_USER, "iii", user_id,
+	    (int64_t)conf.session_idle_seconds, (int64_t)conf.session_absolute_seconds)) != CE_OK)
+		return rc;
 	if ((rc = crypto_random(raw, sizeof(raw))) != CE_OK ||
 	    (rc = crypto_random(csrf_raw, sizeof(csrf_raw))) != CE_OK)
 		return rc;
@@ -213,4 +226,21 @@ session_mfa_pending(const struct req *r)
 	if (r->who.user_id == 0 || r->who.mfa_done)
 		return false;
 	return (r->who.role & ROLE_STAFF) != 0 || r->who.mfa_enrolled;
+}
+
+enum cerr
+session_purge(struct db *db, struct pool *pool, uint64_t *sessions, uint64_t *throttles)
+{
+	enum cerr	rc;
+
+	*sessions = *throttles = 0;
+	if ((rc = db_exec(db, pool, NULL, SQL_PURGE_SESSIONS, "ii",
+	    (int64_t)conf.session_idle_seconds, (int64_t)conf.session_absolute_seconds)) != CE_OK)
+		return rc;
+	*sessions = db_affected(db);
+	if ((rc = db_exec(db, pool, NULL, SQL_PURGE_THROTTLE, "i",
+	    (int64_t)conf.login_backoff_window_seconds)) != CE_OK)
+		return rc;
+	*throttles = db_affected(db);
+	return CE_OK;
 }

@@ -16,6 +16,9 @@
 
 #include "err.h"
 
+struct db;
+struct pool;
+
 struct req;
 
 /*
@@ -34,6 +37,14 @@ enum cerr	 session_load(struct req *, bool *expired);
 enum cerr	 session_start(struct req *, int64_t user_id, bool mfa_done);
 /* Ends r's session and adds a clearing Set-Cookie. In the caller's transaction. */
 enum cerr	 session_end(struct req *);
+/*
+ * Deletes sessions past their idle or absolute limit and sign-in failure
+ * records older than the back-off window: what is no longer needed is not
+ * kept. *sessions and *throttles are set to the rows removed. Runs in its
+ * own statements (autocommit); used by `clinic purge`.
+ */
+enum cerr	 session_purge(struct db *, struct pool *, uint64_t *sessions,
+		    uint64_t *throttles);
 /* Ends every session of user_id except r's own. */
 enum cerr	 session_end_others(struct req *, int64_t user_id);
 /* True when the X-CSRF-Token header matches the session's token. */

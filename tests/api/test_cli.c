@@ -107,6 +107,32 @@ START_TEST(test_cli_migrate_again_is_harmless)
 }
 END_TEST
 
+START_TEST(test_cli_purge_removes_ended_sessions)
+{
+	struct user	 u;
+	char		 out[4096];
+	const char	*argv[] = { "purge", NULL };
+	int		 rc;
+
+	user_register(&u, "purge");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM sessions WHERE user_id = %lld",
+	    (long long)u.id), 1);
+	/* Still live: purge keeps it. */
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 0, "purge exited %d: %s", rc, out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM sessions WHERE user_id = %lld",
+	    (long long)u.id), 1);
+	/* Idle past the limit: purge removes it. */
+	ck_assert_int_eq(sql_exec("UPDATE sessions SET last_seen = last_seen - INTERVAL 31 MINUTE"
+	    " WHERE user_id = %lld", (long long)u.id), 0);
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 0 && strstr(out, "removed ") != NULL, "purge %d: %s", rc, out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM sessions WHERE user_id = %lld",
+	    (long long)u.id), 0);
+	user_free(&u);
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -118,6 +144,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_refuses_bad_options);
 	tcase_add_test(tc, test_cli_creates_and_audits);
 	tcase_add_test(tc, test_cli_migrate_again_is_harmless);
+	tcase_add_test(tc, test_cli_purge_removes_ended_sessions);
 	suite_add_tcase(s, tc);
 	return s;
 }
