@@ -57,12 +57,17 @@ stack_write_conf() {
 		head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$var/db-password"
 		chmod 600 "$var/db-password"
 	fi
+	if [ ! -f "$var/secret-key" ]; then
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/secret-key"
+		chmod 600 "$var/secret-key"
+	fi
 	cat > "$var/clinic.conf" <<CONF
 # Written by scripts/up for the stack in $var
 db_socket = $var/run/mysqld.sock
 db_name = clinic
 db_user = clinic_app
 db_password = $(cat "$var/db-password")
+secret_key = $(cat "$var/secret-key")
 cookie_mode = insecure-dev
 password_list = $TOP/data/common-passwords.txt
 sql_dir = $TOP/sql

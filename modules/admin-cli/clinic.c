@@ -299,6 +299,11 @@ create_user(struct db *db, struct pool *pool, struct new_user *u, bool skip_exis
 		db_rollback(db);
 		fprintf(stderr, "clinic: %s is already registered\n", u->email);
 		return 1;
+	case CE_CONF:
+		db_rollback(db);
+		fprintf(stderr, "clinic: --totp-secret needs secret_key in the configuration "
+		    "(make one with: openssl rand -hex 32)\n");
+		return 1;
 	default:
 		db_rollback(db);
 		fprintf(stderr, "clinic: could not create the account: %s\n", db_error(db));

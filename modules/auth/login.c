@@ -33,6 +33,11 @@ auth_init(void)
 	unsigned char	raw[18];
 	char		pw[32];
 
+	if (conf_secret_key() == NULL) {
+		log_err("secret_key is not set: second-factor secrets cannot be sealed "
+		    "(make one with: openssl rand -hex 32)");
+		return 78;	/* EX_CONFIG */
+	}
 	/* A random password nobody knows, hashed with today's parameters. */
 	if (crypto_random(raw, sizeof(raw)) != CE_OK)
 		return 71;

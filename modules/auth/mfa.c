@@ -16,6 +16,7 @@
 #include "reply.h"
 #include "req.h"
 #include "session.h"
+#include "user.h"
 
 #define SECRET_BYTES	20	/* 160 bits, as RFC 4226 recommends */
 
@@ -89,15 +90,17 @@ int
 auth_mfa_enrol(struct req *r)
 {
 	struct json_object	*o;
-	unsigned char		 secret[SECRET_BYTES];
+	unsigned char		 secret[SECRET_BYTES], sealed[SECRET_BYTES + SEAL_OVERHEAD];
 	char			 b32[40], id[24], *uri, *issuer, *label;
 	enum cerr		 rc;
 
 	if (r->who.mfa_enrolled && !r->who.mfa_done)
 		return reply_problem(r, 403, "mfa-required", "Second factor required",
 		    "Enter a code from your current authenticator app before setting up a new one.");
-	if ((rc = crypto_random(secret, sizeof(secret))) != CE_OK)
-		return reply_internal(r, "random");
+	if ((rc = crypto_random(secret, sizeof(secret))) != CE_OK ||
+	    (rc = crypto_seal(conf_secret_key(), TOTP_SEAL_LABEL, secret, sizeof(secret),
+	    sealed)) != CE_OK)
+		return reply_internal(r, "cannot make a second-factor secret");
 	base32_encode(secret, sizeof(secret), b32);
 	issuer = uri_escape(r->pool, conf.totp_issuer);
 	label = pool_printf(r->pool, "%s:%s", conf.totp_issuer, r->who.email);
@@ -107,7 +110,7 @@ auth_mfa_enrol(struct req *r)
 		return reply_internal(r, "out of memory");
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
 	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PENDING, "bi", secret, sizeof(secret),
+	    (rc = db_exec(r->db, r->pool, NULL, SQL_SET_PENDING, "bi", sealed, sizeof(sealed),
 	    r->who.user_id)) != CE_OK ||
 	    (rc = audit_commit(r, "auth.mfa.enrol_started", "user", id, "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
@@ -128,9 +131,11 @@ check_code(struct req *r, bool enrolling)
 {
 	const char	*code = r->in.vals[0].s;
 	struct db_res	*res;
+	unsigned char	 key[TOTP_SECRET_MAX];
 	char		 id[24], subject[24];
-	const char	*key;
-	size_t		 keylen;
+	const char	*sealed;
+	size_t		 sealed_len, keylen = 0;
+	bool		 ok;
 	int64_t		 last, wait;
 	enum cerr	 rc;
 
@@ -145,10 +150,10 @@ check_code(struct req *r, bool enrolling)
 		return reply_db(r, rc);
 	if (res->nrows != 1)
 		return reply_internal(r, "user row vanished");
-	key = res->rows[0][enrolling ? 1 : 0];
-	keylen = res->lens[0][enrolling ? 1 : 0];
+	sealed = res->rows[0][enrolling ? 1 : 0];
+	sealed_len = res->lens[0][enrolling ? 1 : 0];
 	last = db_int(res->rows[0][2]);
-	if (key == NULL) {
+	if (sealed == NULL) {
 		db_rollback(r->db);
 		return enrolling ?
 		    reply_problem(r, 409, "mfa-not-started", "Set-up has not been started",
@@ -156,7 +161,14 @@ check_code(struct req *r, bool enrolling)
 		    reply_problem(r, 409, "mfa-not-enrolled", "No authenticator app is set up",
 		    "Set one up first.");
 	}
-	if (!totp_verify((const unsigned char *)key, keylen, code, (uint64_t)time(NULL), &last)) {
+	if (sealed_len > sizeof(key) + SEAL_OVERHEAD ||
+	    crypto_open(conf_secret_key(), TOTP_SEAL_LABEL, (const unsigned char *)sealed,
+	    sealed_len, key, &keylen) != CE_OK)
+		return reply_internal(r, "a stored second-factor secret cannot be opened "
+		    "(was secret_key changed?)");
+	ok = totp_verify(key, keylen, code, (uint64_t)time(NULL), &last);
+	explicit_bzero(key, sizeof(key));
+	if (!ok) {
 		if ((rc = throttle_fail(r, TH_MFA, subject)) != CE_OK ||
 		    (rc = audit_commit(r, enrolling ? "auth.mfa.enrol_confirm" : "auth.mfa.verify",
 		    "user", id, "failure", NULL)) != CE_OK)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "crypto.h"
 #include "log.h"
 
 #ifndef PKGDATADIR
@@ -14,6 +15,8 @@
 #endif
 
 struct conf	conf;
+static unsigned char	secret_key[32];
+static bool		have_secret_key;
 
 enum ctype { C_STR, C_LONG };
 
@@ -50,6 +53,7 @@ static const struct conf_item items[] = {
 	L(login_backoff_max_seconds, "900", 1, 86400),
 	L(login_backoff_window_seconds, "900", 60, 86400),
 	S(totp_issuer, "Clinic"),
+	S(secret_key, ""),
 	L(max_body_bytes, "65536", 1024, 16777216),
 	S(sql_dir, PKGDATADIR "/sql"),
 	S(log_level, "info"),
@@ -166,6 +170,15 @@ check(void)
 		log_err("session_idle_seconds exceeds session_absolute_seconds");
 		return CE_CONF;
 	}
+	have_secret_key = false;
+	if (*conf.secret_key != '\0') {
+		if (strlen(conf.secret_key) != 64 || hex_decode(conf.secret_key, secret_key, 32) == -1) {
+			log_err("setting secret_key: must be 64 hex digits "
+			    "(make one with: openssl rand -hex 32)");
+			return CE_CONF;
+		}
+		have_secret_key = true;
+	}
 	if (strcmp(conf.log_level, "debug") != 0 && strcmp(conf.log_level, "info") != 0 &&
 	    strcmp(conf.log_level, "warn") != 0 && strcmp(conf.log_level, "error") != 0) {
 		log_err("setting log_level: must be debug, info, warn or error");
@@ -197,6 +210,12 @@ conf_load(const char *path)
 			return rc;
 	}
 	return check();
+}
+
+const unsigned char *
+conf_secret_key(void)
+{
+	return have_secret_key ? secret_key : NULL;
 }
 
 bool

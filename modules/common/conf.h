@@ -37,6 +37,7 @@ struct conf {
 	long	 login_backoff_window_seconds;	/* failures older than this are forgotten */
 	/* MFA */
 	char	*totp_issuer;
+	char	*secret_key;		/* 64 hex digits; see conf_secret_key() */
 	/* requests */
 	long	 max_body_bytes;
 	/* misc */
@@ -58,6 +59,11 @@ extern struct conf	conf;
 enum cerr	conf_load(const char *path);
 /* Sets one setting by name from text. Returns CE_OK or CE_CONF. */
 enum cerr	conf_set(const char *name, const char *value);
+/*
+ * The 32-byte key that seals secrets kept in the database (second-factor
+ * secrets), from the secret_key setting; NULL when it is not set.
+ */
+const unsigned char *conf_secret_key(void);
 /* True when cookies may go over plain http (development on loopback only). */
 bool		conf_insecure_cookies(void);
 

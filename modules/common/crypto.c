@@ -307,6 +307,61 @@ out:
 	return rc;
 }
 
+enum cerr
+crypto_seal(const unsigned char key[SEAL_KEY_LEN], const char *aad, const void *in,
+    size_t len, unsigned char *out)
+{
+	EVP_CIPHER_CTX	*ctx;
+	unsigned char	*nonce = out + 1, *ct = out + 13;
+	int		 n = 0, fin = 0;
+	enum cerr	 rc = CE_CRYPTO;
+
+	if (len > INT32_MAX - SEAL_OVERHEAD)
+		return CE_CRYPTO;
+	out[0] = 0x01;
+	if (crypto_random(nonce, 12) != CE_OK || (ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return CE_CRYPTO;
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_EncryptUpdate(ctx, ct, &n, in, (int)len) == 1 &&
+	    EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, ct + len) == 1)
+		rc = CE_OK;
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+enum cerr
+crypto_open(const unsigned char key[SEAL_KEY_LEN], const char *aad, const unsigned char *in,
+    size_t len, unsigned char *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx;
+	unsigned char	 tag[16];
+	size_t		 ctlen;
+	int		 n = 0, fin = 0, ok;
+
+	if (len < SEAL_OVERHEAD || len > INT32_MAX || in[0] != 0x01)
+		return CE_INVALID;
+	ctlen = len - SEAL_OVERHEAD;
+	memcpy(tag, in + 13 + ctlen, sizeof(tag));
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return CE_CRYPTO;
+	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, in + 1) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(ctx, out, &n, in + 13, (int)ctlen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, sizeof(tag), tag) == 1;
+	/* Final checks the tag: failure means altered, or another key or label. */
+	if (ok && EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+		ok = -1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (ok != 1) {
+		OPENSSL_cleanse(out, ctlen);
+		return ok == -1 ? CE_INVALID : CE_CRYPTO;
+	}
+	*outlen = ctlen;
+	return CE_OK;
+}
+
 #define PW_SALT	16
 #define PW_OUT	32
 

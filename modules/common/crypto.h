@@ -60,6 +60,23 @@ enum cerr	crypto_scrypt(const char *pass, size_t passlen, const unsigned char *s
 		    size_t saltlen, uint64_t n, uint64_t r, uint64_t p,
 		    unsigned char *out, size_t outlen);
 
+#define SEAL_KEY_LEN	32			/* AES-256 */
+#define SEAL_OVERHEAD	(1 + 12 + 16)		/* version, nonce, tag */
+/*
+ * AES-256-GCM with a fresh random 96-bit nonce, binding aad (a label naming
+ * what the secret is for): out = 0x01 || nonce || ciphertext || tag, which
+ * needs len + SEAL_OVERHEAD bytes. CE_OK or CE_CRYPTO.
+ */
+enum cerr	crypto_seal(const unsigned char key[SEAL_KEY_LEN], const char *aad,
+		    const void *in, size_t len, unsigned char *out);
+/*
+ * Reverses crypto_seal into out (room for len - SEAL_OVERHEAD bytes); sets
+ * *outlen. CE_INVALID when the input is malformed, was sealed under another
+ * key or label, or was altered; CE_CRYPTO on library failure.
+ */
+enum cerr	crypto_open(const unsigned char key[SEAL_KEY_LEN], const char *aad,
+		    const unsigned char *in, size_t len, unsigned char *out, size_t *outlen);
+
 #define PWHASH_MAX	160
 /*
  * Hashes a password with a fresh 16-byte salt into

@@ -197,6 +197,21 @@ START_TEST(conf_set_single_values)
 }
 END_TEST
 
+START_TEST(secret_key_must_be_64_hex_digits)
+{
+	ck_assert_int_eq(conf_load(NULL), CE_OK);
+	ck_assert_ptr_null(conf_secret_key());
+	ck_assert_int_eq(load_text("secret_key = abcd\n"), CE_CONF);
+	ck_assert_int_eq(load_text("secret_key = "
+	    "zz00000000000000000000000000000000000000000000000000000000000000\n"), CE_CONF);
+	ck_assert_int_eq(load_text("secret_key = "
+	    "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n"), CE_OK);
+	ck_assert_ptr_nonnull(conf_secret_key());
+	ck_assert_int_eq(conf_secret_key()[0], 0x00);
+	ck_assert_int_eq(conf_secret_key()[31], 0xff);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -218,6 +233,7 @@ unit_suite(void)
 	tcase_add_test(tc, environment_is_validated);
 	tcase_add_test(tc, clinic_conf_names_the_file);
 	tcase_add_test(tc, conf_set_single_values);
+	tcase_add_test(tc, secret_key_must_be_64_hex_digits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -610,6 +610,41 @@ START_TEST(equal_and_random)
 }
 END_TEST
 
+START_TEST(seal_round_trip_and_tamper)
+{
+	unsigned char	 key[SEAL_KEY_LEN], other[SEAL_KEY_LEN];
+	unsigned char	 msg[20], sealed[20 + SEAL_OVERHEAD], again[20 + SEAL_OVERHEAD];
+	unsigned char	 out[20];
+	size_t		 n = 0, i;
+
+	memset(key, 0x11, sizeof(key));
+	memset(other, 0x22, sizeof(other));
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)i;
+	ck_assert_int_eq(crypto_seal(key, "label", msg, sizeof(msg), sealed), CE_OK);
+	ck_assert_int_eq(sealed[0], 0x01);
+	ck_assert_int_eq(crypto_open(key, "label", sealed, sizeof(sealed), out, &n), CE_OK);
+	ck_assert_uint_eq(n, sizeof(msg));
+	ck_assert_mem_eq(out, msg, sizeof(msg));
+	/* A fresh nonce each time: the same secret never seals the same way. */
+	ck_assert_int_eq(crypto_seal(key, "label", msg, sizeof(msg), again), CE_OK);
+	ck_assert(memcmp(sealed, again, sizeof(sealed)) != 0);
+	/* Another key, another label, any flipped byte, a short input: refused. */
+	ck_assert_int_eq(crypto_open(other, "label", sealed, sizeof(sealed), out, &n), CE_INVALID);
+	ck_assert_int_eq(crypto_open(key, "label2", sealed, sizeof(sealed), out, &n), CE_INVALID);
+	for (i = 1; i < sizeof(sealed); i++) {
+		sealed[i] ^= 0x40;
+		ck_assert_int_eq(crypto_open(key, "label", sealed, sizeof(sealed), out, &n),
+		    CE_INVALID);
+		sealed[i] ^= 0x40;
+	}
+	sealed[0] = 0x02;
+	ck_assert_int_eq(crypto_open(key, "label", sealed, sizeof(sealed), out, &n), CE_INVALID);
+	ck_assert_int_eq(crypto_open(key, "label", sealed, SEAL_OVERHEAD - 1, out, &n),
+	    CE_INVALID);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -661,6 +696,7 @@ unit_suite(void)
 	tc = tcase_create("primitives");
 	tcase_add_test(tc, sha256_and_hmac_vectors);
 	tcase_add_test(tc, equal_and_random);
+	tcase_add_test(tc, seal_round_trip_and_tamper);
 	suite_add_tcase(s, tc);
 	return s;
 }
