@@ -141,6 +141,20 @@ stack_nginx_start() {
 	sed -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@HTDOCS@|$TOP/htdocs|g" \
 	    -e "s|@RUN@|$VAR/run|g" \
 	    "$TOP/conf/clinic-site.conf.in" > "$VAR/nginx/clinic-site.conf"
+	# Optionally TLS too, with a self-signed certificate, as production runs:
+	# __Host- Secure cookies and HSTS. CLINIC_TLS_PORT names the port.
+	if [ -n "${CLINIC_TLS_PORT:-}" ]; then
+		tls=$VAR/nginx/tls
+		if [ ! -f "$tls/cert.pem" ]; then
+			mkdir -p "$tls"
+			openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \
+			    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+			    -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1 ||
+				die "could not make a self-signed certificate"
+		fi
+		sed -i "s|^\(\tlisten 127.0.0.1:$PORT;\)|\1\n\tlisten 127.0.0.1:$CLINIC_TLS_PORT ssl;\n\tssl_certificate $tls/cert.pem;\n\tssl_certificate_key $tls/key.pem;|" \
+		    "$VAR/nginx/clinic-site.conf"
+	fi
 	if pid_alive "$VAR/run/nginx.pid"; then
 		nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>>"$VAR/log/nginx-error.log"
 		return 0

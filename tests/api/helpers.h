@@ -86,5 +86,6 @@ Suite		*auth_suite(void);
 Suite		*audit_suite(void);
 Suite		*input_suite(void);
 Suite		*cli_suite(void);
+Suite		*tls_suite(void);
 
 #endif
