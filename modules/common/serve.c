@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -102,12 +103,12 @@ static int
 check_body(struct req *r)
 {
 	const char	*why, *ct = r->content_type;
-	struct verr	 e;
 
 	if (r->bodylen == 0 && r->route->body == NULL)
 		return 0;
 	if (r->bodylen > 0) {
-		if (ct == NULL || (strncmp(ct, "application/json", 16) != 0) ||
+		/* Media types are case-insensitive; parameters (charset) may follow. */
+		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 		    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
 			return reply_problem(r, 415, "unsupported-media-type",
 			    "The body must be JSON", "Send Content-Type: application/json.");
@@ -127,7 +128,6 @@ check_body(struct req *r)
 	case -1:
 		return reply_invalid(r, 422, r->in.errs, r->in.nerrs);
 	default:
-		(void)e;
 		return reply_internal(r, "out of memory validating the body");
 	}
 }

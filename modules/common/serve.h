@@ -23,8 +23,9 @@ int	serve(const char *prog, const struct route *routes, size_t nroutes,
 	    int (*init)(void));
 
 /*
- * Runs one request through routing, checks and the handler, as serve() does
- * after reading it; exposed for tests. env is a NULL-terminated "K=V" array.
+ * Runs one request already read into r (method, path, headers, body, r->db
+ * and r->pool set) through routing, checks and the handler, leaving the reply
+ * in r, as serve() does for each request it accepts.
  */
 void	serve_dispatch(struct req *, const struct route *, size_t);
 
