@@ -12,20 +12,6 @@
 #include "pool.h"
 #include "unit.h"
 
-static struct pool	*pool;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(pool = pool_new());
-}
-
-static void
-teardown(void)
-{
-	pool_free(pool);
-	pool = NULL;
-}
 
 static const char	zero64[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -73,7 +59,7 @@ START_TEST(canonical_exact_bytes)
 	size_t			 len = 0;
 	const char		*c;
 
-	ck_assert_ptr_nonnull(c = audit_canonical(pool, &r, &len));
+	ck_assert_ptr_nonnull(c = audit_canonical(unit_pool, &r, &len));
 	ck_assert_str_eq(c, full_canon);
 	ck_assert_uint_eq(len, sizeof(full_canon) - 1);
 }
@@ -93,7 +79,7 @@ START_TEST(canonical_null_fields)
 	size_t			 len = 0;
 	const char		*c;
 
-	ck_assert_ptr_nonnull(c = audit_canonical(pool, &r, &len));
+	ck_assert_ptr_nonnull(c = audit_canonical(unit_pool, &r, &len));
 	ck_assert_str_eq(c, "clinic-audit-v1|1:1|26:2024-01-02 03:04:05.000000"
 	    "|-|-|-|10:user.login|4:user|-|7:failure|-|-|2:{}");
 	ck_assert_uint_eq(len, strlen(c));
@@ -111,7 +97,7 @@ START_TEST(canonical_lengths_are_bytes)
 	r.actor_reg = "Zo\xc3\xab";		/* 3 characters, 4 bytes */
 	r.entity_id = "";			/* empty is not NULL */
 	r.details = "{\"note\":\"a|1:b\"}";
-	ck_assert_ptr_nonnull(c = audit_canonical(pool, &r, &len));
+	ck_assert_ptr_nonnull(c = audit_canonical(unit_pool, &r, &len));
 	ck_assert_str_eq(c, "clinic-audit-v1|13:1234567890123|26:2024-05-06 07:08:09.123456"
 	    "|2:-3|9:clinician|4:Zo\xc3\xab|19:prescription.signed|12:prescription|0:"
 	    "|7:success|5:rid-1|9:127.0.0.1|16:{\"note\":\"a|1:b\"}");
@@ -129,8 +115,8 @@ START_TEST(canonical_is_unambiguous)
 	a.entity_id = "99";
 	b.entity_type = "prescription|2:99";
 	b.entity_id = NULL;
-	ck_assert_ptr_nonnull(ca = audit_canonical(pool, &a, &la));
-	ck_assert_ptr_nonnull(cb = audit_canonical(pool, &b, &lb));
+	ck_assert_ptr_nonnull(ca = audit_canonical(unit_pool, &a, &la));
+	ck_assert_ptr_nonnull(cb = audit_canonical(unit_pool, &b, &lb));
 	ck_assert_str_ne(ca, cb);
 }
 END_TEST
@@ -165,7 +151,7 @@ START_TEST(chain_hash_first_row)
 	char				got[AUDIT_HASH_HEX], want[65];
 	size_t				i;
 
-	ck_assert_int_eq(audit_chain_hash(pool, zero64, &r, got), CE_OK);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, zero64, &r, got), CE_OK);
 	expected_hash(zeros, full_canon, sizeof(full_canon) - 1, want);
 	ck_assert_str_eq(got, want);
 	ck_assert_uint_eq(strlen(got), 64);
@@ -184,14 +170,14 @@ START_TEST(chain_hash_links_rows)
 
 	r2.seq = 8;
 	r2.action = "prescription.dispensed";
-	ck_assert_int_eq(audit_chain_hash(pool, zero64, &r1, h1), CE_OK);
-	ck_assert_int_eq(audit_chain_hash(pool, h1, &r2, h2), CE_OK);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, zero64, &r1, h1), CE_OK);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, h1, &r2, h2), CE_OK);
 	ck_assert_int_eq(hex_decode(h1, prev, sizeof(prev)), 0);
-	ck_assert_ptr_nonnull(c2 = audit_canonical(pool, &r2, &l2));
+	ck_assert_ptr_nonnull(c2 = audit_canonical(unit_pool, &r2, &l2));
 	expected_hash(prev, c2, l2, want);
 	ck_assert_str_eq(h2, want);
 	/* The same row after a different previous hash hashes differently. */
-	ck_assert_int_eq(audit_chain_hash(pool, zero64, &r2, want), CE_OK);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, zero64, &r2, want), CE_OK);
 	ck_assert_str_ne(h2, want);
 }
 END_TEST
@@ -231,9 +217,9 @@ START_TEST(chain_hash_every_field_counts)
 	m[n++].occurred_at = NULL;
 	m[n++].entity_type = NULL;
 	ck_assert_uint_eq(n, NMUT);
-	ck_assert_int_eq(audit_chain_hash(pool, zero64, &base, h[NMUT]), CE_OK);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, zero64, &base, h[NMUT]), CE_OK);
 	for (i = 0; i < NMUT; i++)
-		ck_assert_int_eq(audit_chain_hash(pool, zero64, &m[i], h[i]), CE_OK);
+		ck_assert_int_eq(audit_chain_hash(unit_pool, zero64, &m[i], h[i]), CE_OK);
 	for (i = 0; i <= NMUT; i++)
 		for (j = i + 1; j <= NMUT; j++)
 			ck_assert_msg(strcmp(h[i], h[j]) != 0, "mutations %zu and %zu collide",
@@ -246,19 +232,19 @@ START_TEST(chain_hash_bad_prev)
 	struct audit_rec	r = full_rec();
 	char			out[AUDIT_HASH_HEX], bad[80];
 
-	ck_assert_int_eq(audit_chain_hash(pool, "", &r, out), CE_INVALID);
-	ck_assert_int_eq(audit_chain_hash(pool, zero64 + 1, &r, out), CE_INVALID);	/* 63 */
+	ck_assert_int_eq(audit_chain_hash(unit_pool, "", &r, out), CE_INVALID);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, zero64 + 1, &r, out), CE_INVALID);	/* 63 */
 	memcpy(bad, zero64, 64);
 	memcpy(bad + 64, "0", 2);
-	ck_assert_int_eq(audit_chain_hash(pool, bad, &r, out), CE_INVALID);		/* 65 */
+	ck_assert_int_eq(audit_chain_hash(unit_pool, bad, &r, out), CE_INVALID);		/* 65 */
 	memcpy(bad, zero64, 65);
 	bad[10] = 'g';
-	ck_assert_int_eq(audit_chain_hash(pool, bad, &r, out), CE_INVALID);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, bad, &r, out), CE_INVALID);
 	bad[10] = ' ';
-	ck_assert_int_eq(audit_chain_hash(pool, bad, &r, out), CE_INVALID);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, bad, &r, out), CE_INVALID);
 	bad[10] = '0';
 	bad[63] = '\n';
-	ck_assert_int_eq(audit_chain_hash(pool, bad, &r, out), CE_INVALID);
+	ck_assert_int_eq(audit_chain_hash(unit_pool, bad, &r, out), CE_INVALID);
 }
 END_TEST
 
@@ -269,7 +255,7 @@ unit_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("canonical");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, canonical_exact_bytes);
 	tcase_add_test(tc, canonical_null_fields);
 	tcase_add_test(tc, canonical_lengths_are_bytes);
@@ -277,7 +263,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chain");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, chain_hash_first_row);
 	tcase_add_test(tc, chain_hash_links_rows);
 	tcase_add_test(tc, chain_hash_every_field_counts);

@@ -9,20 +9,6 @@
 #include "req.h"
 #include "unit.h"
 
-static struct pool	*pool;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(pool = pool_new());
-}
-
-static void
-teardown(void)
-{
-	pool_free(pool);
-	pool = NULL;
-}
 
 /* Parses body[0..len) and returns the reason it was refused, or NULL. */
 static const char *
@@ -156,7 +142,7 @@ nested(int n)
 {
 	char	*s;
 
-	ck_assert_ptr_nonnull(s = pool_calloc(pool, 1, (size_t)(2 * n + 1)));
+	ck_assert_ptr_nonnull(s = pool_calloc(unit_pool, 1, (size_t)(2 * n + 1)));
 	memset(s, '[', (size_t)n);
 	memset(s + n, ']', (size_t)n);
 	return s;
@@ -169,7 +155,7 @@ nested_objects(int n)
 	char	*s;
 	int	 i;
 
-	ck_assert_ptr_nonnull(s = pool_calloc(pool, 1, (size_t)(6 * n + 2)));
+	ck_assert_ptr_nonnull(s = pool_calloc(unit_pool, 1, (size_t)(6 * n + 2)));
 	for (i = 0; i < n; i++)
 		memcpy(s + 5 * i, "{\"a\":", 5);
 	s[5 * n] = '1';
@@ -195,37 +181,37 @@ START_TEST(cookie_found_among_several)
 {
 	static const char	h[] = "theme=dark; clinic_session=abc123; lang=en-GB";
 
-	ck_assert_str_eq(req_cookie(pool, h, "clinic_session"), "abc123");
-	ck_assert_str_eq(req_cookie(pool, h, "theme"), "dark");
-	ck_assert_str_eq(req_cookie(pool, h, "lang"), "en-GB");
-	ck_assert_str_eq(req_cookie(pool, "a=1;b=2", "b"), "2");
-	ck_assert_str_eq(req_cookie(pool, "a=1;\tb=2\t", "b"), "2");
-	ck_assert_str_eq(req_cookie(pool, "a=1;   b=2   ", "b"), "2");
-	ck_assert_str_eq(req_cookie(pool, "  b=2", "b"), "2");
-	ck_assert_str_eq(req_cookie(pool, "b=x=y", "b"), "x=y");
-	ck_assert_str_eq(req_cookie(pool, "__Host-clinic_session=t0k",
+	ck_assert_str_eq(req_cookie(unit_pool, h, "clinic_session"), "abc123");
+	ck_assert_str_eq(req_cookie(unit_pool, h, "theme"), "dark");
+	ck_assert_str_eq(req_cookie(unit_pool, h, "lang"), "en-GB");
+	ck_assert_str_eq(req_cookie(unit_pool, "a=1;b=2", "b"), "2");
+	ck_assert_str_eq(req_cookie(unit_pool, "a=1;\tb=2\t", "b"), "2");
+	ck_assert_str_eq(req_cookie(unit_pool, "a=1;   b=2   ", "b"), "2");
+	ck_assert_str_eq(req_cookie(unit_pool, "  b=2", "b"), "2");
+	ck_assert_str_eq(req_cookie(unit_pool, "b=x=y", "b"), "x=y");
+	ck_assert_str_eq(req_cookie(unit_pool, "__Host-clinic_session=t0k",
 	    "__Host-clinic_session"), "t0k");
 	/* The first of two with the same name wins. */
-	ck_assert_str_eq(req_cookie(pool, "b=1; b=2", "b"), "1");
+	ck_assert_str_eq(req_cookie(unit_pool, "b=1; b=2", "b"), "1");
 }
 END_TEST
 
 START_TEST(cookie_names_match_exactly)
 {
-	ck_assert_str_eq(req_cookie(pool, "xsid=bad; sid=good", "sid"), "good");
-	ck_assert_str_eq(req_cookie(pool, "sid_old=bad; sid=good", "sid"), "good");
-	ck_assert_str_eq(req_cookie(pool, "SID=bad; sid=good", "sid"), "good");
-	ck_assert_ptr_null(req_cookie(pool, "xsid=bad; sid_old=bad", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "a=sid=x", "sid"));
+	ck_assert_str_eq(req_cookie(unit_pool, "xsid=bad; sid=good", "sid"), "good");
+	ck_assert_str_eq(req_cookie(unit_pool, "sid_old=bad; sid=good", "sid"), "good");
+	ck_assert_str_eq(req_cookie(unit_pool, "SID=bad; sid=good", "sid"), "good");
+	ck_assert_ptr_null(req_cookie(unit_pool, "xsid=bad; sid_old=bad", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "a=sid=x", "sid"));
 }
 END_TEST
 
 START_TEST(cookie_quoted_values)
 {
-	ck_assert_str_eq(req_cookie(pool, "sid=\"abc\"", "sid"), "abc");
-	ck_assert_str_eq(req_cookie(pool, "a=1; sid=\"abc\"; b=2", "sid"), "abc");
-	ck_assert_str_eq(req_cookie(pool, "sid=\"a b\" ", "sid"), "a b");
-	ck_assert_ptr_null(req_cookie(pool, "sid=\"\"", "sid"));
+	ck_assert_str_eq(req_cookie(unit_pool, "sid=\"abc\"", "sid"), "abc");
+	ck_assert_str_eq(req_cookie(unit_pool, "a=1; sid=\"abc\"; b=2", "sid"), "abc");
+	ck_assert_str_eq(req_cookie(unit_pool, "sid=\"a b\" ", "sid"), "a b");
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid=\"\"", "sid"));
 }
 END_TEST
 
@@ -233,22 +219,22 @@ START_TEST(cookie_absent_or_empty)
 {
 	char	*big;
 
-	ck_assert_ptr_null(req_cookie(pool, NULL, "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, ";;; ", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "a=1; b=2", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "sid=", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "sid=; a=1", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "sid=   ", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "sid", "sid"));
-	ck_assert_ptr_null(req_cookie(pool, "sid; a=1", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, NULL, "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, ";;; ", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "a=1; b=2", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid=", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid=; a=1", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid=   ", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid", "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, "sid; a=1", "sid"));
 	/* Longer than any cookie we set: treated as malformed. */
-	ck_assert_ptr_nonnull(big = pool_calloc(pool, 1, 4 + 4097 + 1));
+	ck_assert_ptr_nonnull(big = pool_calloc(unit_pool, 1, 4 + 4097 + 1));
 	memcpy(big, "sid=", 4);
 	memset(big + 4, 'x', 4096);
-	ck_assert_uint_eq(strlen(req_cookie(pool, big, "sid")), 4096);
+	ck_assert_uint_eq(strlen(req_cookie(unit_pool, big, "sid")), 4096);
 	big[4 + 4096] = 'x';
-	ck_assert_ptr_null(req_cookie(pool, big, "sid"));
+	ck_assert_ptr_null(req_cookie(unit_pool, big, "sid"));
 }
 END_TEST
 
@@ -257,7 +243,7 @@ START_TEST(match_with_params)
 	struct req	r;
 
 	memset(&r, 0, sizeof(r));
-	r.pool = pool;
+	r.pool = unit_pool;
 	ck_assert(req_match(&r, "/api/v1/patients/{id}", "/api/v1/patients/42"));
 	ck_assert_uint_eq(r.nparams, 1);
 	ck_assert_str_eq(req_param(&r, "id"), "42");
@@ -301,7 +287,7 @@ START_TEST(match_refuses_non_matches)
 	size_t		i;
 
 	memset(&r, 0, sizeof(r));
-	r.pool = pool;
+	r.pool = unit_pool;
 	for (i = 0; i < nitems(no); i++)
 		ck_assert_msg(!req_match(&r, no[i].pattern, no[i].path), "%s matched %s",
 		    no[i].pattern, no[i].path);
@@ -342,7 +328,7 @@ unit_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("json");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, json_accepts_rfc8259);
 	tcase_add_test(tc, json_returns_the_value);
 	tcase_add_test(tc, json_trailing_whitespace_ok);
@@ -354,7 +340,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cookie");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, cookie_found_among_several);
 	tcase_add_test(tc, cookie_names_match_exactly);
 	tcase_add_test(tc, cookie_quoted_values);
@@ -362,7 +348,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("route");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, match_with_params);
 	tcase_add_test(tc, match_refuses_non_matches);
 	tcase_add_test(tc, role_names);

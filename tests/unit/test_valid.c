@@ -14,20 +14,6 @@
 #include "valid.h"
 #include "unit.h"
 
-static struct pool	*pool;
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(pool = pool_new());
-}
-
-static void
-teardown(void)
-{
-	pool_free(pool);
-	pool = NULL;
-}
 
 /* The reason valid_value gives for s against a field of type t, or NULL. */
 static const char *
@@ -39,7 +25,7 @@ check_len(enum vtype t, long long min, long long max, const char *choices,
 	int64_t		 i = -12345;
 	const char	*why;
 
-	why = valid_value(pool, &f, s, len, &n, &i);
+	why = valid_value(unit_pool, &f, s, len, &n, &i);
 	if (why == NULL)
 		ck_assert_ptr_nonnull(n);
 	if (norm != NULL)
@@ -309,7 +295,7 @@ json_teardown(void)
 {
 	json_object_put(doc);
 	doc = NULL;
-	teardown();
+	unit_pool_teardown();
 }
 
 /* Parses text (the test's own JSON) and validates it against body[]. */
@@ -320,7 +306,7 @@ vjson(const char *text, struct vresult *out)
 	doc = NULL;
 	if (text != NULL)
 		ck_assert_msg((doc = json_tokener_parse(text)) != NULL, "test JSON: %s", text);
-	return valid_json(pool, body, nitems(body), doc, out);
+	return valid_json(unit_pool, body, nitems(body), doc, out);
 }
 
 /* How many errors name field; the detail of the last one in *detail. */
@@ -501,9 +487,9 @@ START_TEST(json_empty_body_and_non_object)
 	/* NULL (no body): required fields are missing, optional ones fine. */
 	ck_assert_int_eq(vjson(NULL, &r), -1);
 	ck_assert_uint_eq(r.nerrs, 2);
-	ck_assert_int_eq(valid_json(pool, opt, nitems(opt), NULL, &r), 0);
+	ck_assert_int_eq(valid_json(unit_pool, opt, nitems(opt), NULL, &r), 0);
 	ck_assert(!r.vals[0].present);
-	ck_assert_int_eq(valid_json(pool, NULL, 0, NULL, &r), 0);
+	ck_assert_int_eq(valid_json(unit_pool, NULL, 0, NULL, &r), 0);
 
 	ck_assert_int_eq(vjson("[{\"email\":\"a@b.cd\",\"name\":\"A\"}]", &r), -1);
 	ck_assert_uint_eq(r.nerrs, 1);
@@ -545,22 +531,22 @@ START_TEST(query_percent_decoding)
 {
 	struct vresult	r;
 
-	ck_assert_int_eq(valid_query(pool, query, nitems(query),
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query),
 	    "q=hello%20world&page=2&from=2024-02-29", &r), 0);
 	ck_assert_str_eq(r.vals[Q_Q].s, "hello world");
 	ck_assert_int_eq(r.vals[Q_PAGE].i, 2);
 	ck_assert_str_eq(r.vals[Q_FROM].s, "2024-02-29");
 
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), "q=a+b%2Bc%26d%3De", &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), "q=a+b%2Bc%26d%3De", &r), 0);
 	ck_assert_str_eq(r.vals[Q_Q].s, "a b+c&d=e");
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), "q=%C3%a9t%C3%A9", &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), "q=%C3%a9t%C3%A9", &r), 0);
 	ck_assert_str_eq(r.vals[Q_Q].s, "\xc3\xa9t\xc3\xa9");
 	ck_assert_uint_eq(r.vals[Q_Q].len, 5);
 	/* Keys are decoded too. */
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), "%71=x", &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), "%71=x", &r), 0);
 	ck_assert_str_eq(r.vals[Q_Q].s, "x");
 	/* Empty pieces are skipped; an empty value is a value. */
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), "&&q=&", &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), "&&q=&", &r), 0);
 	ck_assert(r.vals[Q_Q].present);
 	ck_assert_str_eq(r.vals[Q_Q].s, "");
 	ck_assert(!r.vals[Q_PAGE].present);
@@ -575,7 +561,7 @@ START_TEST(values_length_is_the_normalised_length)
 	};
 	struct vresult			r;
 
-	ck_assert_int_eq(valid_query(pool, f, nitems(f),
+	ck_assert_int_eq(valid_query(unit_pool, f, nitems(f),
 	    "at=2024-05-06T07:08:09.5Z&email=A%40B.cd", &r), 0);
 	ck_assert_str_eq(r.vals[0].s, "2024-05-06 07:08:09.5");
 	ck_assert_uint_eq(r.vals[0].len, strlen(r.vals[0].s));
@@ -588,9 +574,9 @@ START_TEST(query_empty)
 {
 	struct vresult	r;
 
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), "", &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), "", &r), 0);
 	ck_assert(!r.vals[Q_Q].present);
-	ck_assert_int_eq(valid_query(pool, query, nitems(query), NULL, &r), 0);
+	ck_assert_int_eq(valid_query(unit_pool, query, nitems(query), NULL, &r), 0);
 	ck_assert_uint_eq(r.nerrs, 0);
 }
 END_TEST
@@ -601,7 +587,7 @@ query_one_error(const char *qs, const char *field, const char *why)
 {
 	struct vresult	r;
 
-	ck_assert_msg(valid_query(pool, query, nitems(query), qs, &r) == -1, "accepted %s", qs);
+	ck_assert_msg(valid_query(unit_pool, query, nitems(query), qs, &r) == -1, "accepted %s", qs);
 	ck_assert_msg(r.nerrs == 1, "%s: %zu errors", qs, r.nerrs);
 	ck_assert_msg(strcmp(r.errs[0].field, field) == 0 && strcmp(r.errs[0].detail, why) == 0,
 	    "%s: got %s %s, want %s %s", qs, r.errs[0].field, r.errs[0].detail, field, why);
@@ -637,7 +623,7 @@ START_TEST(query_several_errors_and_required)
 	};
 	struct vresult			r;
 
-	ck_assert_int_eq(valid_query(pool, need, nitems(need), "q=toolong&x=1", &r), -1);
+	ck_assert_int_eq(valid_query(unit_pool, need, nitems(need), "q=toolong&x=1", &r), -1);
 	ck_assert_uint_eq(r.nerrs, 3);
 	ck_assert_str_eq(r.errs[0].field, "q");
 	ck_assert_str_eq(r.errs[0].detail, "must be at most 5 characters");
@@ -645,7 +631,7 @@ START_TEST(query_several_errors_and_required)
 	ck_assert_str_eq(r.errs[2].field, "id");
 	ck_assert_str_eq(r.errs[2].detail, "is required");
 	/* Present but bad: not also reported missing. */
-	ck_assert_int_eq(valid_query(pool, need, nitems(need), "id=0", &r), -1);
+	ck_assert_int_eq(valid_query(unit_pool, need, nitems(need), "id=0", &r), -1);
 	ck_assert_uint_eq(r.nerrs, 1);
 	ck_assert_str_eq(r.errs[0].detail, "must be at least 1");
 }
@@ -656,22 +642,22 @@ START_TEST(urldecode_direct)
 	size_t	n = 99;
 	char	*d;
 
-	ck_assert_ptr_nonnull(d = valid_urldecode(pool, "a%2Bb+c%41%6a", 13, &n));
+	ck_assert_ptr_nonnull(d = valid_urldecode(unit_pool, "a%2Bb+c%41%6a", 13, &n));
 	ck_assert_str_eq(d, "a+b cAj");
 	ck_assert_uint_eq(n, 7);
-	ck_assert_ptr_nonnull(d = valid_urldecode(pool, "", 0, &n));
+	ck_assert_ptr_nonnull(d = valid_urldecode(unit_pool, "", 0, &n));
 	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_nonnull(d = valid_urldecode(pool, "%00", 3, &n));
+	ck_assert_ptr_nonnull(d = valid_urldecode(unit_pool, "%00", 3, &n));
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(d[0], '\0');
 	/* Only len bytes are read: the escape is cut off. */
-	ck_assert_ptr_null(valid_urldecode(pool, "%41", 2, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "%", 1, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "%4", 2, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "%G0", 3, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "%0G", 3, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "%-1", 3, &n));
-	ck_assert_ptr_null(valid_urldecode(pool, "% 1", 3, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%41", 2, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%", 1, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%4", 2, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%G0", 3, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%0G", 3, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "%-1", 3, &n));
+	ck_assert_ptr_null(valid_urldecode(unit_pool, "% 1", 3, &n));
 }
 END_TEST
 
@@ -741,7 +727,7 @@ unit_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("types");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, string_counts_characters_not_bytes);
 	tcase_add_test(tc, string_refuses_empty_and_controls);
 	tcase_add_test(tc, text_allows_newline_and_tab);
@@ -756,7 +742,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");
-	tcase_add_checked_fixture(tc, setup, json_teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, json_teardown);
 	tcase_add_test(tc, json_good_body_fills_values);
 	tcase_add_test(tc, json_optional_fields_absent);
 	tcase_add_test(tc, json_unknown_field_listed);
@@ -770,7 +756,7 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("query");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
 	tcase_add_test(tc, query_percent_decoding);
 	tcase_add_test(tc, query_empty);
 	tcase_add_test(tc, values_length_is_the_normalised_length);

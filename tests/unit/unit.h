@@ -10,6 +10,16 @@
 
 #include <check.h>
 
+struct pool;
+
+/*
+ * A fresh pool for each test: add unit_pool_setup/unit_pool_teardown as a
+ * checked fixture; unit_pool is valid in between.
+ */
+extern struct pool	*unit_pool;
+void	unit_pool_setup(void);
+void	unit_pool_teardown(void);
+
 /* The suite of this program's room. */
 Suite	*unit_suite(void);
 

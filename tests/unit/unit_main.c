@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pool.h"
 #include "unit.h"
 
 extern char	**environ;
@@ -69,6 +70,21 @@ unit_temp_file(const void *data, size_t len)
 
 	ck_assert_msg(path != NULL, "cannot write a temporary file");
 	return path;
+}
+
+struct pool	*unit_pool;
+
+void
+unit_pool_setup(void)
+{
+	ck_assert_ptr_nonnull(unit_pool = pool_new());
+}
+
+void
+unit_pool_teardown(void)
+{
+	pool_free(unit_pool);
+	unit_pool = NULL;
 }
 
 char *
