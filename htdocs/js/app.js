@@ -17,13 +17,21 @@ function currentRoute() {
 }
 
 // Themes and text sizes are classes on <html>; css/app.css does the rest.
+// "system" follows the device, so one dark palette (theme-dark) serves both.
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+let lastPreferences = null;
+
 function applyPreferences(p) {
 	const root = document.documentElement;
 	const theme = p && p.theme || 'system';
 	const size = p && p.text_size || 'normal';
+	lastPreferences = p;
 	root.className = root.className.replace(/\b(theme|text)-\S+/g, '').trim();
 	root.classList.add(`theme-${theme}`, `text-${size}`);
+	if (theme === 'system' && systemDark.matches)
+		root.classList.add('theme-dark');
 }
+systemDark.addEventListener('change', () => applyPreferences(lastPreferences));
 
 // Which screen the state allows for the asked-for route.
 function screenFor(route, session) {
