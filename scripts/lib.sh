@@ -4,7 +4,7 @@
 # it stops exactly what was started.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULES="auth audit"
+MODULES="auth audit patients intake documents idv"
 # FastCGI processes per module (libfcgi serves one connection per process).
 procs_for() {
 	case "$1" in
@@ -57,10 +57,14 @@ stack_write_conf() {
 		head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$var/db-password"
 		chmod 600 "$var/db-password"
 	fi
-	if [ ! -f "$var/secret-key" ]; then
-		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/secret-key"
-		chmod 600 "$var/secret-key"
-	fi
+	for k in secret-key document-key; do
+		if [ ! -f "$var/$k" ]; then
+			head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/$k"
+			chmod 600 "$var/$k"
+		fi
+	done
+	mkdir -p "$var/uploads"
+	chmod 700 "$var/uploads"
 	cat > "$var/clinic.conf" <<CONF
 # Written by scripts/up for the stack in $var
 db_socket = $var/run/mysqld.sock
@@ -68,6 +72,8 @@ db_name = clinic
 db_user = clinic_app
 db_password = $(cat "$var/db-password")
 secret_key = $(cat "$var/secret-key")
+document_key = $(cat "$var/document-key")
+upload_dir = $var/uploads
 cookie_mode = insecure-dev
 password_list = $TOP/data/common-passwords.txt
 sql_dir = $TOP/sql

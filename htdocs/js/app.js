@@ -9,6 +9,7 @@ import { SignUp } from './views/signup.js';
 import { MfaVerify, MfaEnrol } from './views/mfa.js';
 import { Home } from './views/home.js';
 import { Account } from './views/account.js';
+import { ROUTES } from './routes.js';
 
 const ME = '/api/v1/auth/me';
 
@@ -40,6 +41,9 @@ function screenFor(route, session) {
 	if (session.mfa_required)
 		return session.mfa_enrolled ? 'mfa' : 'authenticator';
 	if (route === 'account' || route === 'authenticator')
+		return route;
+	const r = ROUTES[route.split('/')[0]];
+	if (r && r.roles.includes(session.user.role))
 		return route;
 	return 'home';
 }
@@ -136,8 +140,11 @@ function App() {
 	case 'account':
 		body = html`<${Account} session=${session} onPreferences=${onPreferences} />`;
 		break;
-	default:
-		body = html`<${Home} session=${session} onPreferences=${onPreferences} />`;
+	default: {
+		const [name, ...rest] = screen.split('/');
+		const View = ROUTES[name] ? ROUTES[name].view : Home;
+		body = html`<${View} session=${session} path=${rest.join('/')} onPreferences=${onPreferences} />`;
+	}
 	}
 	return html`<a class="skip-link" href="#main" onClick=${(e) => {
 		e.preventDefault();

@@ -15,8 +15,8 @@
 #endif
 
 struct conf	conf;
-static unsigned char	secret_key[32];
-static bool		have_secret_key;
+static unsigned char	secret_key[32], document_key[32];
+static bool		have_secret_key, have_document_key;
 
 enum ctype { C_STR, C_LONG };
 
@@ -55,6 +55,20 @@ static const struct conf_item items[] = {
 	S(totp_issuer, "Clinic"),
 	S(secret_key, ""),
 	L(max_body_bytes, "65536", 1024, 16777216),
+	S(upload_dir, "/var/lib/clinic/uploads"),
+	L(upload_max_bytes, "209715200", 1024, 4294967296L),
+	L(upload_quota_bytes, "1073741824", 1024, 1099511627776L),
+	S(document_key, ""),
+	S(idv_base_url, "https://api.eu.onfido.com/v3.6"),
+	S(idv_api_token, ""),
+	S(idv_webhook_token, ""),
+	S(idv_workflow_id, ""),
+	L(idv_required_for_booking, "1", 0, 1),
+	L(dispatch_poll_ms, "500", 10, 60000),
+	L(dispatch_timeout_seconds, "15", 1, 300),
+	L(dispatch_max_attempts, "12", 1, 100),
+	L(dispatch_backoff_base_ms, "1000", 10, 3600000),
+	L(dispatch_backoff_max_ms, "600000", 10, 86400000),
 	S(sql_dir, PKGDATADIR "/sql"),
 	S(log_level, "info"),
 	S(log_file, ""),
@@ -179,6 +193,16 @@ check(void)
 		}
 		have_secret_key = true;
 	}
+	have_document_key = false;
+	if (*conf.document_key != '\0') {
+		if (strlen(conf.document_key) != 64 ||
+		    hex_decode(conf.document_key, document_key, 32) == -1) {
+			log_err("setting document_key: must be 64 hex digits "
+			    "(make one with: openssl rand -hex 32)");
+			return CE_CONF;
+		}
+		have_document_key = true;
+	}
 	if (strcmp(conf.log_level, "debug") != 0 && strcmp(conf.log_level, "info") != 0 &&
 	    strcmp(conf.log_level, "warn") != 0 && strcmp(conf.log_level, "error") != 0) {
 		log_err("setting log_level: must be debug, info, warn or error");
@@ -216,6 +240,12 @@ const unsigned char *
 conf_secret_key(void)
 {
 	return have_secret_key ? secret_key : NULL;
+}
+
+const unsigned char *
+conf_document_key(void)
+{
+	return have_document_key ? document_key : NULL;
 }
 
 bool

@@ -40,6 +40,23 @@ struct conf {
 	char	*secret_key;		/* 64 hex digits; see conf_secret_key() */
 	/* requests */
 	long	 max_body_bytes;
+	/* documents (modules/documents) */
+	char	*upload_dir;		/* outside the web root; encrypted files */
+	long	 upload_max_bytes;	/* largest one document */
+	long	 upload_quota_bytes;	/* all of one patient's documents */
+	char	*document_key;		/* 64 hex digits; wraps per-file data keys */
+	/* identity verification (modules/idv, modules/dispatch) */
+	char	*idv_base_url;		/* the provider's API, e.g. https://api.eu.onfido.com/v3.6 */
+	char	*idv_api_token;
+	char	*idv_webhook_token;	/* HMAC key of X-SHA2-Signature */
+	char	*idv_workflow_id;
+	long	 idv_required_for_booking;	/* 0 or 1 */
+	/* outbox delivery (modules/dispatch) */
+	long	 dispatch_poll_ms;
+	long	 dispatch_timeout_seconds;
+	long	 dispatch_max_attempts;
+	long	 dispatch_backoff_base_ms;
+	long	 dispatch_backoff_max_ms;
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;
@@ -64,6 +81,11 @@ enum cerr	conf_set(const char *name, const char *value);
  * secrets), from the secret_key setting; NULL when it is not set.
  */
 const unsigned char *conf_secret_key(void);
+/*
+ * The 32-byte master key that wraps each document's data key, from the
+ * document_key setting; NULL when it is not set.
+ */
+const unsigned char *conf_document_key(void);
 /* True when cookies may go over plain http (development on loopback only). */
 bool		conf_insecure_cookies(void);
 

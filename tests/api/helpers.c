@@ -467,3 +467,37 @@ setup_auditor(void)
 	br_free(b);
 	return true;
 }
+
+struct browser *
+staff_new(const char *role, int64_t *id)
+{
+	struct browser	*b;
+	struct resp	*r;
+	const char	*secret;
+	char		 email[160], body[64], code[7];
+	int64_t		 uid;
+
+	unique_email(email, sizeof(email), role);
+	if (strcmp(role, "clinician") == 0)
+		uid = cli_create_user(role, email, GOOD_PW, "--gmc", "7000001");
+	else if (strcmp(role, "pharmacist") == 0)
+		uid = cli_create_user(role, email, GOOD_PW, "--gphc", "2000001");
+	else
+		uid = cli_create_user(role, email, GOOD_PW, NULL, NULL);
+	if (id != NULL)
+		*id = uid;
+	b = br_new();
+	r = login(b, email, GOOD_PW);
+	ck_assert_msg(r->status == 200, "staff sign-in: %s", rdesc(r));
+	resp_free(r);
+	r = api(b, "POST", "/api/v1/auth/mfa/enrol", NULL);
+	ck_assert_msg(r->status == 200 && (secret = jstr(r->json, "secret")) != NULL,
+	    "staff enrol: %s", rdesc(r));
+	ck_assert(totp_str(secret, totp_step_now(), code));
+	resp_free(r);
+	(void)snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	r = api(b, "POST", "/api/v1/auth/mfa/enrol/confirm", body);
+	ck_assert_msg(r->status == 200, "staff enrol confirm: %s", rdesc(r));
+	resp_free(r);
+	return b;
+}

@@ -73,6 +73,13 @@ int		 run_clinic(char *out, size_t cap, const char *const argv[]);
 int64_t		 cli_create_user(const char *role, const char *email, const char *password,
 		    const char *extra_flag, const char *extra_value);
 
+/*
+ * A new staff account of role (clinician with a GMC number, pharmacist with a
+ * GPhC number, admin, auditor) made with the CLI, signed in with a fresh
+ * authenticator; *id (if not NULL) is its user id. Asserts every step.
+ */
+struct browser	*staff_new(const char *role, int64_t *id);
+
 /* Common assertions on every error reply. */
 void		 expect_problem(const struct resp *, long status, const char *slug);
 /* Every API reply: Cache-Control no-store and an X-Request-Id. */
@@ -87,5 +94,9 @@ Suite		*audit_suite(void);
 Suite		*input_suite(void);
 Suite		*cli_suite(void);
 Suite		*tls_suite(void);
+Suite		*patients_suite(void);
+Suite		*intake_suite(void);
+Suite		*documents_suite(void);
+Suite		*idv_suite(void);
 
 #endif

@@ -3,7 +3,7 @@
 // Prints "ok - name" / "not ok - name" per test and ends with "N passed, M failed".
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -471,6 +471,17 @@ test('the admin home shows the audit trail', () =>
 		await page.getByRole('button', { name: 'Verify the chain' }).waitFor();
 		await noSideScroll(page, 'admin home');
 	}));
+
+// Each tests/e2e/<area>.test.mjs exports a default function that registers
+// its tests with the helpers above (one file per area, so areas grow apart).
+const HERE = dirname(fileURLToPath(import.meta.url));
+const helpers = {
+	test, shared, withPage, heading, describedBy, noSideScroll, screenshot, signUp, signIn,
+	signOut, enterCode, noAxeViolations, enrol, signInDemoStaff, createUser, nextCode, totp,
+	assert, DEMO, PHONE, URL_, TOP, CLINIC, CONF, RUN,
+};
+for (const f of readdirSync(HERE).filter((n) => n.endsWith('.test.mjs')).sort())
+	(await import(join(HERE, f))).default(helpers);
 
 browser = await chromium.launch({
 	executablePath: '/usr/bin/chromium',

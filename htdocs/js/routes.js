@@ -1,0 +1,21 @@
+// The screens behind the signed-in routes (#/<name>[/<rest>]): which view
+// renders each and which roles may open it. A route a role may not open
+// falls back to home. Views get {session, path, onPreferences}; path is the
+// part after the name ("" or e.g. "42" for #/patients/42).
+import { Profile } from './views/profile.js';
+import { Patients } from './views/patients.js';
+import { Intake } from './views/intake.js';
+import { IntakeReview } from './views/review.js';
+import { Documents } from './views/documents.js';
+import { Identity } from './views/identity.js';
+import { IdentityReview } from './views/identity-review.js';
+
+export const ROUTES = {
+	profile: { view: Profile, roles: ['patient'] },
+	patients: { view: Patients, roles: ['clinician', 'admin'] },
+	intake: { view: Intake, roles: ['patient'] },
+	review: { view: IntakeReview, roles: ['clinician', 'admin'] },
+	documents: { view: Documents, roles: ['patient'] },
+	identity: { view: Identity, roles: ['patient'] },
+	'identity-review': { view: IdentityReview, roles: ['admin'] },
+};

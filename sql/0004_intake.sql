@@ -1,0 +1,2 @@
+-- 0004_intake: filled in with its module (issue 3).
+SELECT 1;
