@@ -30,6 +30,7 @@ enum role {
 /* Route flags beyond the role mask. */
 #define R_PUBLIC	(1u << 16)	/* no session needed */
 #define R_PRE_MFA	(1u << 17)	/* allowed before the second factor is done */
+#define R_RAW		(1u << 18)	/* body read (capped) but not parsed: r->body, r->bodylen */
 
 /* "patient" -> ROLE_PATIENT ...; ROLE_NONE if unknown. */
 enum role	 role_from_name(const char *);
