@@ -61,7 +61,10 @@ function nextCode(account) {
 
 // ---- the stack ----
 
-function createUser(role, extra = []) {
+// Clinicians and pharmacists need their registration number.
+const REG_FLAGS = { clinician: ['--gmc', '7000002'], pharmacist: ['--gphc', '2000002'] };
+
+function createUser(role, extra = REG_FLAGS[role] || []) {
 	const account = {
 		email: `e2e-${role}-${RUN}-${Math.floor(Math.random() * 1e6)}@example.org`,
 		password: `e2e ${role} harbour lantern ${RUN}`,

@@ -12,11 +12,13 @@ function PatientHome({ session, onPreferences }) {
 	return html`<${Page} title=${`Welcome, ${u.given_name}`}>
 		<p>You are signed in as ${fullName(u)} (${u.email}).</p>
 		<section class="card" aria-labelledby="next-h">
-			<h2 id="next-h">What comes next</h2>
-			<p>Your account is ready. The next steps are not online yet; we are building them now.</p>
+			<h2 id="next-h">Before your consultation</h2>
+			<p>Do these in any order; each one saves as you go, so you can stop and come back on any device.</p>
 			<ol class="journey">
-				<li><span class="journey-step">Tell us about your health</span> <span class="badge">Coming soon</span></li>
-				<li><span class="journey-step">Upload your documents and confirm your identity</span> <span class="badge">Coming soon</span></li>
+				<li><a class="journey-step" href="#/profile">Your details</a> <span class="journey-hint">Address, NHS number, GP, emergency contact</span></li>
+				<li><a class="journey-step" href="#/intake">Tell us about your health</a> <span class="journey-hint">About 10 minutes</span></li>
+				<li><a class="journey-step" href="#/documents">Upload your documents</a> <span class="journey-hint">Your medical records summary; photos are fine</span></li>
+				<li><a class="journey-step" href="#/identity">Confirm your identity</a> <span class="journey-hint">A photo ID and a selfie</span></li>
 				<li><span class="journey-step">Book a video consultation</span> <span class="badge">Coming soon</span></li>
 			</ol>
 		</section>
@@ -46,11 +48,22 @@ function StaffCard({ u, regLabel, children }) {
 function ClinicianHome({ session }) {
 	return html`<${Page} title="Clinician console">
 		<${StaffCard} u=${session.user} regLabel="GMC number" />
+		<${StaffLinks} links=${[['#/patients', 'Patients', 'Find a patient and open their record'],
+			['#/review', 'Intake reviews', 'Intakes flagged for a clinician to review']]} />
 		<section class="card" aria-labelledby="soon-h">
 			<h2 id="soon-h">Coming here</h2>
-			<p>Your consultation list, patient records, treatment plans and prescriptions will live here. Signing a prescription will ask for a fresh code from your authenticator app.</p>
+			<p>Your consultation list, treatment plans and prescriptions will live here. Signing a prescription will ask for a fresh code from your authenticator app.</p>
 		</section>
 	<//>`;
+}
+
+function StaffLinks({ links }) {
+	return html`<nav class="card" aria-labelledby="work-h">
+		<h2 id="work-h">Work</h2>
+		<ul class="work-links">
+			${links.map(([href, label, hint]) => html`<li><a href=${href}>${label}</a> <span class="journey-hint">${hint}</span></li>`)}
+		</ul>
+	</nav>`;
 }
 
 function PharmacistHome({ session }) {
@@ -68,6 +81,9 @@ function AdminHome({ session }) {
 		<${StaffCard} u=${session.user}>
 			<p>Managing staff accounts and clinic settings will live here. For now, staff accounts are created with the <code>clinic</code> command-line tool.</p>
 		<//>
+		<${StaffLinks} links=${[['#/patients', 'Patients', 'Find a patient and open their record'],
+			['#/review', 'Intake reviews', 'Intakes flagged for clinical review'],
+			['#/identity-review', 'Identity checks to review', 'Checks the provider could not clear']]} />
 		<${AuditTrail} />
 	<//>`;
 }
