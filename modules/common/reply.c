@@ -1,4 +1,7 @@
+#include <stdio.h>
 #include <string.h>
+
+#include <fcgiapp.h>
 
 #include <json-c/json.h>
 
@@ -184,9 +187,12 @@ reply_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
+	case 423: return "Locked";
+	case 460: return "Checksum Mismatch";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -206,4 +212,66 @@ reply_db(struct req *r, enum cerr rc)
 		return reply_problem(r, 503, "unavailable", "The database is unavailable",
 		    "Nothing was changed. Please try again in a moment.");
 	return reply_internal(r, cerr_str(rc));
+}
+
+int
+reply_write_head(struct req *r, long long content_length)
+{
+	FCGX_Request	*f = r->fcgi;
+	char		 line[320];
+	int		 n, bad = 0;
+
+	if (f == NULL)
+		return -1;
+	n = snprintf(line, sizeof(line),
+	    "Status: %d %s\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+	    "X-Request-Id: %s\r\n",
+	    r->status, reply_reason(r->status), r->request_id != NULL ? r->request_id : "-");
+	if (n > 0 && (size_t)n < sizeof(line))
+		bad |= FCGX_PutStr(line, n, f->out) != n;
+	else
+		bad = 1;
+	if (r->headers_len > 0)
+		bad |= FCGX_PutStr(r->headers, (int)r->headers_len, f->out) != (int)r->headers_len;
+	if (content_length >= 0) {
+		n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n", content_length);
+		bad |= FCGX_PutStr(line, n, f->out) != n;
+	}
+	bad |= FCGX_PutStr("\r\n", 2, f->out) != 2;
+	return bad ? -1 : 0;
+}
+
+int
+reply_stream_begin(struct req *r, int status, long long content_length)
+{
+	r->status = status;
+	r->out = NULL;
+	r->outlen = 0;
+	r->streamed = true;	/* even on failure: the head may be half written */
+	if (reply_write_head(r, content_length) == -1)
+		return -1;
+	return status;
+}
+
+int
+reply_stream_write(struct req *r, const void *buf, size_t n)
+{
+	FCGX_Request	*f = r->fcgi;
+	size_t		 done = 0;
+	int		 chunk;
+
+	if (f == NULL || !r->streamed)
+		return -1;
+	if (strcmp(r->method, "HEAD") == 0)
+		return 0;
+	while (done < n) {
+		chunk = n - done > 1 << 20 ? 1 << 20 : (int)(n - done);
+		if (FCGX_PutStr((const char *)buf + done, chunk, f->out) != chunk)
+			return -1;
+		done += (size_t)chunk;
+	}
+	return 0;
 }

@@ -40,6 +40,26 @@ int	reply_internal(struct req *, const char *why);
  * 500. The caller's transaction is rolled back by serve().
  */
 int	reply_db(struct req *, enum cerr);
+/*
+ * Writes the reply head to the client: the status line, the security headers
+ * every reply carries, r's headers, then Content-Length when content_length
+ * is >= 0, and the blank line. The one place response heads are written:
+ * serve() uses it for built replies, reply_stream_begin() for streamed ones.
+ * Returns 0, or -1 when r is not being served over FastCGI or the write failed.
+ */
+int	reply_write_head(struct req *, long long content_length);
+/*
+ * Streamed replies (downloads): sets r->status and writes the head now, with
+ * the headers added so far by reply_header(); the body follows through
+ * reply_stream_write() (nothing is written for HEAD). After this, serve()
+ * writes nothing more for r and the reply cannot be changed or retried: if
+ * the handler fails part-way it just returns and the client sees a body
+ * shorter than content_length. Returns status, or -1 when the head could
+ * not be written.
+ */
+int	reply_stream_begin(struct req *, int status, long long content_length);
+/* Writes n body bytes of a streamed reply. Returns 0, or -1 on failure. */
+int	reply_stream_write(struct req *, const void *buf, size_t n);
 /* Clears status, headers and body (before a retry). */
 void	reply_reset(struct req *);
 /* The status line text for a code ("Not Found"). */

@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include <fcgiapp.h>
+
 #include <json-c/json.h>
 
 #include "pool.h"
@@ -203,4 +205,47 @@ req_parse_json(const char *body, size_t len, const char **why)
 		return NULL;
 	}
 	return obj;
+}
+
+const char *
+req_env(const struct req *r, const char *name)
+{
+	const FCGX_Request	*f = r->fcgi;
+	const char		*v;
+
+	if (f == NULL)
+		return NULL;
+	v = FCGX_GetParam(name, f->envp);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+ssize_t
+req_read(struct req *r, void *buf, size_t cap)
+{
+	FCGX_Request	*f = r->fcgi;
+	long long	 left;
+	int		 want, got;
+
+	if (f == NULL)
+		return -1;
+	if (r->body_eof || cap == 0)
+		return r->content_length >= 0 && r->body_read < r->content_length ? -1 : 0;
+	want = cap > 1 << 30 ? 1 << 30 : (int)cap;
+	if (r->content_length >= 0) {
+		left = r->content_length - r->body_read;
+		if (left <= 0) {
+			r->body_eof = true;
+			return 0;
+		}
+		if (left < want)
+			want = (int)left;
+	}
+	/* FCGX_GetStr returns fewer bytes only at the end of the stream. */
+	if ((got = FCGX_GetStr(buf, want, f->in)) < want)
+		r->body_eof = true;
+	if (got > 0) {
+		r->body_read += got;
+		return got;
+	}
+	return r->content_length >= 0 ? -1 : 0;
 }

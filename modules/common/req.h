@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "crypto.h"
 #include "valid.h"
@@ -31,6 +32,13 @@ enum role {
 #define R_PUBLIC	(1u << 16)	/* no session needed */
 #define R_PRE_MFA	(1u << 17)	/* allowed before the second factor is done */
 #define R_RAW		(1u << 18)	/* body read (capped) but not parsed: r->body, r->bodylen */
+/*
+ * R_STREAM: serve() reads no body and checks neither its size nor its type;
+ * the handler reads it with req_read() (uploads of any size in constant
+ * memory). A handler that has read body bytes is not run again after a
+ * deadlock: serve() answers 503 instead.
+ */
+#define R_STREAM	(1u << 19)
 
 /* "patient" -> ROLE_PATIENT ...; ROLE_NONE if unknown. */
 enum role	 role_from_name(const char *);
@@ -102,7 +110,30 @@ struct req {
 	char		*out;		/* body bytes, pool-owned */
 	size_t		 outlen;
 	bool		 retry;		/* a deadlock asked for the handler to run again */
+
+	/* streaming (R_STREAM bodies, reply_stream_* replies); see req_read() */
+	void		*fcgi;		/* FCGX_Request * while serve() runs; NULL otherwise */
+	long long	 content_length;	/* CONTENT_LENGTH, or -1 when absent */
+	long long	 body_read;	/* bytes req_read() has returned */
+	bool		 body_eof;	/* req_read() saw the end (or a broken stream) */
+	bool		 streamed;	/* reply_stream_begin() wrote the head: serve() writes nothing */
 };
+
+/*
+ * The FastCGI parameter `name` (e.g. "HTTP_UPLOAD_OFFSET"; nginx passes only
+ * those its site lists), or NULL when absent, empty, or r is not being
+ * served over FastCGI. The string belongs to the request.
+ */
+const char	*req_env(const struct req *, const char *name);
+
+/*
+ * Reads up to cap bytes of an R_STREAM route's body into buf, never past
+ * CONTENT_LENGTH (with no CONTENT_LENGTH, until the stream ends). Returns the
+ * byte count (> 0), 0 at the end of the body, or -1 when the stream ended
+ * before CONTENT_LENGTH bytes (a broken connection) or r has no stream.
+ * Blocks until cap bytes, or the end of the body, have arrived.
+ */
+ssize_t		 req_read(struct req *, void *buf, size_t cap);
 
 /* The value of path parameter {name}, or NULL. */
 const char	*req_param(const struct req *, const char *name);

@@ -221,6 +221,8 @@ serve_dispatch(struct req *r, const struct route *routes, size_t n)
 		}
 		if (!r->retry)
 			break;
+		if (r->body_read > 0 || r->streamed)
+			break;	/* a streamed body cannot be read twice */
 		log_info("deadlock; running the handler again");
 	}
 	if (r->retry)
@@ -273,28 +275,45 @@ read_body(struct req *r, FCGX_Request *f)
 static void
 write_reply(struct req *r, FCGX_Request *f)
 {
-	char	line[256];
-	int	n;
+	if (r->streamed)
+		return;		/* the handler wrote its reply (reply_stream_begin) */
+	if (reply_write_head(r, r->outlen > 0 ? (long long)r->outlen : -1) == 0 &&
+	    r->outlen > 0 && strcmp(r->method, "HEAD") != 0)
+		FCGX_PutStr(r->out, (int)r->outlen, f->out);
+}
 
-	n = snprintf(line, sizeof(line),
-	    "Status: %d %s\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
-	    "X-Request-Id: %s\r\n",
-	    r->status, reply_reason(r->status), r->request_id != NULL ? r->request_id : "-");
-	if (n > 0 && (size_t)n < sizeof(line))
-		FCGX_PutStr(line, n, f->out);
-	if (r->headers_len > 0)
-		FCGX_PutStr(r->headers, (int)r->headers_len, f->out);
-	if (r->outlen > 0) {
-		n = snprintf(line, sizeof(line), "Content-Length: %lu\r\n\r\n",
-		    (unsigned long)r->outlen);
-		FCGX_PutStr(line, n, f->out);
-		if (strcmp(r->method, "HEAD") != 0)
-			FCGX_PutStr(r->out, (int)r->outlen, f->out);
-	} else
-		FCGX_PutS("\r\n", f->out);
+/* True when the route that will serve r reads its own body (R_STREAM). */
+static bool
+streams_body(struct req *r, const struct route *routes, size_t n)
+{
+	size_t	i;
+	bool	yes = false;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(routes[i].method, r->method) == 0 &&
+		    req_match(r, routes[i].pattern, r->path)) {
+			yes = (routes[i].flags & R_STREAM) != 0;
+			break;
+		}
+	r->nparams = 0;		/* serve_dispatch() matches again */
+	return yes;
+}
+
+/* CONTENT_LENGTH as a number, -1 when absent, -2 when malformed. */
+static long long
+content_length(FCGX_Request *f)
+{
+	const char	*cl = env(f, "CONTENT_LENGTH");
+	char		*end;
+	long long	 n;
+
+	if (cl == NULL)
+		return -1;
+	errno = 0;
+	n = strtoll(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 0)
+		return -2;
+	return n;
 }
 
 static void
@@ -382,6 +401,8 @@ serve(const char *prog, const struct route *routes, size_t nroutes, int (*init)(
 		r.user_agent = env(&f, "HTTP_USER_AGENT");
 		r.remote_addr = env(&f, "REMOTE_ADDR");
 		r.tls = (v = env(&f, "HTTPS")) != NULL && strcmp(v, "on") == 0;
+		r.fcgi = &f;
+		r.content_length = content_length(&f);
 		if ((v = env(&f, "REQUEST_ID")) != NULL && rid_ok(v))
 			r.request_id = v;
 		else
@@ -394,7 +415,10 @@ serve(const char *prog, const struct route *routes, size_t nroutes, int (*init)(
 		if (db == NULL && (db = db_open(NULL, NULL)) == NULL) {
 			reply_problem(&r, 503, "unavailable", "The service is starting",
 			    "The database is not reachable yet. Please try again shortly.");
-		} else if ((r.db = db, st = read_body(&r, &f)) != 0) {
+		} else if (r.db = db, r.content_length == -2) {
+			reply_problem(&r, 400, "bad-request", "The body could not be read",
+			    "Content-Length is not a number.");
+		} else if (!streams_body(&r, routes, nroutes) && (st = read_body(&r, &f)) != 0) {
 			if (st == 413)
 				reply_problem(&r, 413, "too-large", "The body is too large",
 				    "Requests here are limited in size.");
