@@ -57,7 +57,7 @@ stack_write_conf() {
 		head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$var/db-password"
 		chmod 600 "$var/db-password"
 	fi
-	for k in secret-key document-key; do
+	for k in secret-key document-key idv-api-token idv-webhook-token; do
 		if [ ! -f "$var/$k" ]; then
 			head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/$k"
 			chmod 600 "$var/$k"
@@ -78,6 +78,11 @@ cookie_mode = insecure-dev
 password_list = $TOP/data/common-passwords.txt
 sql_dir = $TOP/sql
 log_file = $var/log/modules.log
+# identity provider: the local stand-in (tools/idv-standin) on port+7
+idv_base_url = http://127.0.0.1:$((port + 7))/v3.6
+idv_api_token = $(cat "$var/idv-api-token")
+idv_webhook_token = $(cat "$var/idv-webhook-token")
+idv_workflow_id = standin-workflow
 ${CLINIC_EXTRA_CONF:-}
 CONF
 	chmod 600 "$var/clinic.conf"
@@ -169,6 +174,29 @@ stack_nginx_start() {
 		die "nginx did not start (see $VAR/log/nginx-error.log)"
 }
 
+# The identity provider's stand-in (on PORT+7, webhooks to this stack) and
+# the outbox dispatcher, each by pid file; restarted when rebuilt/changed.
+stack_idv_start() {
+	standin=$TOP/tools/idv-standin/standin.mjs
+	if pid_alive "$VAR/run/idv-standin.pid" && [ "$standin" -nt "$VAR/run/idv-standin.pid" ]; then
+		stop_pids "$VAR/run/idv-standin.pid"
+	fi
+	if ! pid_alive "$VAR/run/idv-standin.pid"; then
+		node "$standin" --port "$((PORT + 7))" --token "$(cat "$VAR/idv-api-token")" \
+		    --webhook-token "$(cat "$VAR/idv-webhook-token")" --workflow-id standin-workflow \
+		    --webhook-url "http://127.0.0.1:$PORT/api/v1/idv/webhook" \
+		    --return-url "http://127.0.0.1:$PORT/#/identity" >>"$VAR/log/idv-standin.log" 2>&1 &
+		echo $! > "$VAR/run/idv-standin.pid"
+	fi
+	if pid_alive "$VAR/run/dispatch.pid" && [ "$BUILD/modules/dispatch/dispatch" -nt "$VAR/run/dispatch.pid" ]; then
+		stop_pids "$VAR/run/dispatch.pid"
+	fi
+	if ! pid_alive "$VAR/run/dispatch.pid"; then
+		CLINIC_CONF="$VAR/clinic.conf" "$BUILD/modules/dispatch/dispatch" >>"$VAR/log/dispatch.log" 2>&1 &
+		echo $! > "$VAR/run/dispatch.pid"
+	fi
+}
+
 # stack_up VAR BUILD PORT: start (or keep) everything.
 stack_up() {
 	VAR=$1; BUILD=$2; PORT=$3
@@ -177,6 +205,7 @@ stack_up() {
 	stack_db_setup
 	stack_fcgi_start
 	stack_nginx_start
+	stack_idv_start
 	i=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
 		i=$((i + 1))
@@ -204,6 +233,8 @@ stop_pids() {
 stack_down() {
 	VAR=$1
 	stop_pids "$VAR/run/nginx.pid"
+	stop_pids "$VAR/run/dispatch.pid"
+	stop_pids "$VAR/run/idv-standin.pid"
 	for m in $MODULES; do stop_pids "$VAR/run/$m.pid"; done
 	stop_pids "$VAR/run/mysqld.pid"
 	rm -f "$VAR"/run/*.sock

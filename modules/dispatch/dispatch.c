@@ -1,8 +1,322 @@
 /*
- * dispatch — skeleton of the outbox delivery daemon (issue 3, section 4).
+ * dispatch: delivers the outbox (modules/common/outbox.h). Any number may
+ * run, on any hosts: each claims one due row at a time with
+ * SELECT ... FOR UPDATE SKIP LOCKED and marks it 'sending' with a lease
+ * (locked_until); a row whose lease ran out (its dispatcher died) is claimed
+ * again. The call happens outside any transaction; its outcome is recorded,
+ * with the handler's effects and an audit row (actor role "system"), in one
+ * transaction that first checks the lease is still ours. A failure is tried
+ * again after a full-jitter exponential backoff (dispatch_backoff_base_ms,
+ * dispatch_backoff_max_ms) until dispatch_max_attempts, then the row is
+ * 'failed' (GET /api/v1/idv/outbox?status=failed shows it to admins).
+ * SIGTERM or SIGINT stops it after the current delivery.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "dispatch.h"
+#include "log.h"
+#include "outbox.h"
+#include "pool.h"
+#include "req.h"
+
+static const char SQL_PICK[] =
+    "SELECT id, kind, payload, idempotency_key, attempts FROM outbox"
+    " WHERE (status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6))"
+    " OR (status = 'sending' AND locked_until < UTC_TIMESTAMP(6))"
+    " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+static const char SQL_CLAIM[] =
+    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_by = ?,"
+    " locked_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?";
+static const char SQL_MINE[] =
+    "SELECT id FROM outbox WHERE id = ? AND status = 'sending' AND locked_by = ? FOR UPDATE";
+static const char SQL_DONE[] =
+    "UPDATE outbox SET status = 'done', delivered_at = UTC_TIMESTAMP(6), result = ?,"
+    " last_error = NULL, locked_until = NULL, locked_by = NULL WHERE id = ?";
+static const char SQL_RETRY[] =
+    "UPDATE outbox SET status = 'pending', last_error = ?, locked_until = NULL, locked_by = NULL,"
+    " next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND WHERE id = ?";
+static const char SQL_FAIL[] =
+    "UPDATE outbox SET status = 'failed', last_error = ?, locked_until = NULL, locked_by = NULL"
+    " WHERE id = ?";
+
+static volatile sig_atomic_t	stopping;
+static char			me[64];		/* this dispatcher: host:pid:random */
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static const struct kind *
+kind_for(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < idv_nkinds; i++)
+		if (strcmp(idv_kinds[i].name, name) == 0)
+			return &idv_kinds[i];
+	return NULL;
+}
+
+static void
+put_json(void *arg)
+{
+	json_object_put(arg);
+}
+
+/*
+ * Claims one due row into j (pool-owned). Returns CE_OK with *got set, or a
+ * database error.
+ */
+static enum cerr
+claim(struct req *r, struct job *j, bool *got)
+{
+	struct db_res	*res;
+	const char	*why;
+	int64_t		 lease = conf.dispatch_timeout_seconds * 2 + 30;
+	enum cerr	 rc;
+
+	*got = false;
+	if ((rc = db_begin(r->db)) != CE_OK)
+		return rc;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_PICK, "")) != CE_OK)
+		goto fail;
+	if (res->nrows == 0) {
+		db_rollback(r->db);
+		return CE_OK;
+	}
+	j->id = db_int(res->rows[0][0]);
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_CLAIM, "sii", me, lease, j->id)) != CE_OK ||
+	    (rc = db_commit(r->db)) != CE_OK)
+		goto fail;
+	j->kind = res->rows[0][1];
+	j->key = res->rows[0][3];
+	j->attempts = db_int(res->rows[0][4]) + 1;
+	(void)snprintf(j->eid, sizeof(j->eid), "%" PRId64, j->id);
+	j->payload = req_parse_json(res->rows[0][2], res->lens[0][2], &why);
+	if (j->payload != NULL && pool_cleanup(r->pool, put_json, j->payload) == -1) {
+		json_object_put(j->payload);
+		j->payload = NULL;
+	}
+	*got = true;
+	return CE_OK;
+fail:
+	db_rollback(r->db);
+	return rc;
+}
+
+/* Records the outcome of one delivery; the transaction is committed here. */
+static enum cerr
+record(struct req *r, struct job *j, const struct kind *k, enum verdict v, struct answer *a)
+{
+	struct db_res		*res;
+	struct json_object	*d;
+	const char		*result = NULL, *action;
+	long long		 delay = 0;
+	uint64_t		 rnd = 0;
+	enum cerr		 rc;
+
+	if (v != V_DONE && j->attempts >= conf.dispatch_max_attempts)
+		v = V_FAIL;
+	if ((rc = db_begin(r->db)) != CE_OK)
+		return rc;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_MINE, "is", j->id, me)) != CE_OK)
+		goto fail;
+	if (res->nrows == 0) {
+		log_warn("outbox %" PRId64 ": lease lost before the outcome was recorded", j->id);
+		db_rollback(r->db);
+		return CE_OK;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "kind", json_object_new_string(j->kind));
+	json_object_object_add(d, "attempt", json_object_new_int64(j->attempts));
+	switch (v) {
+	case V_DONE:
+		if (a->json != NULL)
+			result = pool_strdup(r->pool, json_object_to_json_string_ext(a->json,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		if ((rc = db_exec(r->db, r->pool, NULL, SQL_DONE, "si", result, j->id)) != CE_OK ||
+		    (k != NULL && (rc = k->done(r, j, a)) != CE_OK)) {
+			json_object_put(d);
+			goto fail;
+		}
+		action = "outbox.delivered";
+		break;
+	case V_RETRY:
+		if (crypto_random(&rnd, sizeof(rnd)) != CE_OK)
+			rnd = (uint64_t)time(NULL) ^ (uint64_t)j->id;
+		delay = outbox_backoff_ms((unsigned)(j->attempts - 1), conf.dispatch_backoff_base_ms,
+		    conf.dispatch_backoff_max_ms, rnd);
+		if ((rc = db_exec(r->db, r->pool, NULL, SQL_RETRY, "sii", a->why,
+		    (int64_t)delay * 1000, j->id)) != CE_OK) {
+			json_object_put(d);
+			goto fail;
+		}
+		json_object_object_add(d, "error", json_object_new_string(a->why));
+		json_object_object_add(d, "retry_in_ms", json_object_new_int64(delay));
+		action = "outbox.retry_scheduled";
+		break;
+	default:
+		if ((rc = db_exec(r->db, r->pool, NULL, SQL_FAIL, "si", a->why, j->id)) != CE_OK ||
+		    (k != NULL && (rc = k->failed(r, j, a->why)) != CE_OK)) {
+			json_object_put(d);
+			goto fail;
+		}
+		json_object_object_add(d, "error", json_object_new_string(a->why));
+		action = "outbox.failed";
+		break;
+	}
+	if ((rc = audit_as(r, 0, "system", NULL, action, "outbox", j->eid,
+	    v == V_DONE ? "success" : "failure", d, true)) != CE_OK)
+		goto fail;
+	log_info("outbox %" PRId64 " %s attempt %" PRId64 ": %s%s%s", j->id, j->kind, j->attempts,
+	    v == V_DONE ? "delivered" : v == V_RETRY ? "retry" : "failed",
+	    v == V_DONE ? "" : ": ", v == V_DONE ? "" : a->why);
+	return CE_OK;
+fail:
+	db_rollback(r->db);
+	return rc;
+}
+
+/* One job: deliver, then record (a deadlock while recording is retried). */
+static void
+run_job(struct req *r, struct job *j)
+{
+	const struct kind	*k = kind_for(j->kind);
+	struct answer		 a;
+	enum verdict		 v;
+	enum cerr		 rc;
+	int			 i;
+
+	memset(&a, 0, sizeof(a));
+	if (k == NULL) {
+		(void)snprintf(a.why, sizeof(a.why), "no handler for kind %s", j->kind);
+		v = V_FAIL;
+	} else if (j->payload == NULL || !json_object_is_type(j->payload, json_type_object)) {
+		(void)snprintf(a.why, sizeof(a.why), "the payload is not a JSON object");
+		v = V_FAIL;
+	} else
+		v = k->deliver(j, &a);
+	for (i = 0; i < 3; i++)
+		if ((rc = record(r, j, k, v, &a)) != CE_DEADLOCK)
+			break;
+	if (rc != CE_OK)
+		log_err("outbox %" PRId64 ": could not record the outcome: %s (the lease will"
+		    " expire and it is tried again)", j->id, cerr_str(rc));
+	free(a.body);
+	json_object_put(a.json);
+}
+
+static void
+nap(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (!stopping && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+open_log(void)
+{
+	int	fd;
+
+	if (*conf.log_file == '\0')
+		return 0;
+	fd = open(conf.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1 || dup2(fd, STDERR_FILENO) == -1) {
+		log_err("cannot open log_file %s", conf.log_file);
+		return -1;
+	}
+	close(fd);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	return 0;
+}
+
 int
 main(void)
 {
+	struct sigaction sa;
+	struct pool	*pool;
+	struct db	*db = NULL;
+	struct req	 r;
+	struct job	 j;
+	unsigned char	 raw[6];
+	char		 host[32] = "host", rid[64], tag[13];
+	bool		 got;
+	enum cerr	 rc;
+
+	log_init("dispatch", LOG_LVL_INFO);
+	if (conf_load(NULL) != CE_OK)
+		return 78;
+	log_init("dispatch", strcmp(conf.log_level, "debug") == 0 ? LOG_LVL_DEBUG :
+	    strcmp(conf.log_level, "warn") == 0 ? LOG_LVL_WARN :
+	    strcmp(conf.log_level, "error") == 0 ? LOG_LVL_ERR : LOG_LVL_INFO);
+	if (open_log() != 0)
+		return 73;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: a sleep ends at once */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 || sigaction(SIGINT, &sa, NULL) == -1)
+		return 71;
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (pool = pool_new()) == NULL)
+		return 71;
+	(void)gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (crypto_random(raw, sizeof(raw)) != CE_OK)
+		return 71;
+	hex_encode(raw, sizeof(raw), tag);
+	(void)snprintf(me, sizeof(me), "%.30s:%ld:%s", host, (long)getpid(), tag);
+	log_info("ready as %s", me);
+	while (!stopping) {
+		if (db == NULL && (db = db_open(NULL, NULL)) == NULL) {
+			nap(2000);
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		memset(&j, 0, sizeof(j));
+		r.pool = pool;
+		r.db = db;
+		if ((rc = claim(&r, &j, &got)) != CE_OK) {
+			log_warn("claiming from the outbox failed: %s", cerr_str(rc));
+			pool_reset(pool);
+			nap(conf.dispatch_poll_ms > 1000 ? conf.dispatch_poll_ms : 1000);
+			continue;
+		}
+		if (!got) {
+			pool_reset(pool);
+			nap(conf.dispatch_poll_ms);
+			continue;
+		}
+		(void)snprintf(rid, sizeof(rid), "dispatch-%s-%" PRId64 "-%" PRId64, tag, j.id,
+		    j.attempts);
+		r.request_id = rid;
+		log_set_request(rid);
+		run_job(&r, &j);
+		log_set_request(NULL);
+		pool_reset(pool);
+	}
+	log_info("stopping");
+	db_close(db);
+	pool_free(pool);
+	curl_global_cleanup();
 	return 0;
 }

@@ -1,0 +1,48 @@
+#ifndef CLINIC_OUTBOX_H
+#define CLINIC_OUTBOX_H
+/*
+ * The outbox: outbound calls never run inside a request. A handler writes an
+ * outbox row in its own open transaction (so the message exists exactly when
+ * the change that asked for it commits); the dispatch daemon
+ * (modules/dispatch) delivers it later with retries, timeouts and the row's
+ * idempotency key, and records the outcome in the same row.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct req;
+struct json_object;
+
+#define OUTBOX_KEY_MAX	128
+
+/*
+ * Queues one message of `kind` (names the dispatch handler, e.g.
+ * "idv.create_applicant") with payload (a JSON object; taken: it is put in
+ * every case) inside r's open transaction (r->db must have one; CE_INVALID
+ * otherwise). idempotency_key is sent as the Idempotency-Key header on every
+ * attempt: at most OUTBOX_KEY_MAX characters of [A-Za-z0-9._:-] (CE_INVALID
+ * otherwise); NULL makes a random one. The message is due at once. Returns
+ * CE_OK, CE_DUPLICATE when a message with that key exists already (nothing
+ * written; the transaction stays usable), or a database error.
+ */
+enum cerr	outbox_put(struct req *, const char *kind, const char *idempotency_key,
+		    struct json_object *payload);
+
+/* True when key is a valid idempotency key (see outbox_put). */
+bool		outbox_key_ok(const char *key);
+
+/*
+ * Full-jitter exponential backoff (pure): the delay before retry number
+ * `attempt` (0 for the first retry) is a uniform choice in
+ * [0, min(max_ms, base_ms * 2^attempt)], taken from rnd (any 64-bit random
+ * value). Never overflows; base_ms <= 0 gives 0; max_ms < base_ms caps at
+ * max_ms.
+ */
+long long	outbox_backoff_ms(unsigned attempt, long long base_ms, long long max_ms,
+		    uint64_t rnd);
+/* The cap above: min(max_ms, base_ms * 2^attempt), without overflow. */
+long long	outbox_backoff_cap_ms(unsigned attempt, long long base_ms, long long max_ms);
+
+#endif

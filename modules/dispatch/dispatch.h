@@ -1,0 +1,61 @@
+#ifndef CLINIC_DISPATCH_H
+#define CLINIC_DISPATCH_H
+/*
+ * dispatch: the outbox delivery daemon. Each outbox row's kind names a
+ * handler here; the loop (dispatch.c) claims due rows, asks the handler to
+ * deliver, then records the outcome with the handler's effects in one
+ * transaction.
+ */
+#include <stdint.h>
+
+#include "err.h"
+
+struct req;
+struct json_object;
+
+/* One claimed outbox row. */
+struct job {
+	int64_t			 id;
+	const char		*kind;
+	const char		*key;		/* idempotency key */
+	struct json_object	*payload;	/* parsed; owned by the job's pool */
+	int64_t			 attempts;	/* including this one */
+	char			 eid[24];	/* id as text (audit entity id) */
+};
+
+/* What a delivery attempt came to. */
+enum verdict { V_DONE, V_RETRY, V_FAIL };
+
+struct answer {
+	long			 status;	/* HTTP status, 0 when none arrived */
+	char			*body;		/* NUL-terminated, heap; freed by the loop */
+	size_t			 len;
+	struct json_object	*json;		/* parsed body or NULL; put by the loop */
+	char			 why[300];	/* for V_RETRY/V_FAIL: what went wrong */
+};
+
+/*
+ * An HTTP exchange with the identity provider: method and path under
+ * idv_base_url, JSON body (or NULL), the job's idempotency key, the API token.
+ * Returns V_DONE when a 2xx JSON object came back (a->json set), V_RETRY for
+ * a transport failure, timeout, 408/425/429 or 5xx, V_FAIL for other 4xx or
+ * an answer that is not a JSON object. a->why says why.
+ */
+enum verdict	 provider_call(const char *method, const char *path, const char *key,
+		    struct json_object *body, struct answer *a);
+
+struct kind {
+	const char	*name;
+	/* Delivers (no transaction open). */
+	enum verdict	(*deliver)(struct job *, struct answer *);
+	/* On V_DONE, inside the transaction that marks the row done. */
+	enum cerr	(*done)(struct req *, struct job *, struct answer *);
+	/* When the row gives up (V_FAIL or out of attempts), inside that transaction. */
+	enum cerr	(*failed)(struct req *, struct job *, const char *why);
+};
+
+/* The handlers of the identity provider's kinds (idv_kinds.c). */
+extern const struct kind	idv_kinds[];
+extern const size_t		idv_nkinds;
+
+#endif
