@@ -17,10 +17,11 @@
 //
 // For tests (loopback only, no token):
 //   POST /_control/complete {workflow_run_id, result: clear|consider|declined}
-//   POST /_control/mode     {mode: ok|down|error|lose_response, times?}
+//   POST /_control/mode     {mode: ok|down|error|lose_response, times?, path?}
 //        down: connections are dropped without an answer; error: 503;
 //        lose_response: the call is done, then the connection is dropped
-//        (the answer is "lost"); times: for that many calls, then ok again.
+//        (the answer is "lost"); times: for that many calls, then ok again;
+//        path: only calls to that path (e.g. /v3.6/applicants).
 //   GET  /_control/stats     {applicants, workflow_runs, webhooks, keys: {key: {requests, creations}}}
 //   GET  /_control/keys/{key}
 //
@@ -56,6 +57,7 @@ const keys = new Map();		// Idempotency-Key -> {path, status, body, requests, cr
 const stats = { applicants: 0, workflow_runs: 0, webhooks: 0, webhook_failures: 0 };
 let mode = 'ok';
 let modeTimes = 0;
+let modePath = '';		// when set, the mode applies only to calls to this path
 
 function log(msg) {
 	console.log(`${new Date().toISOString()} idv-standin ${msg}`);
@@ -216,7 +218,7 @@ async function handleApi(req, res, path) {
 	const auth = req.headers.authorization || '';
 	if (auth !== `Token token=${opts.token}`)
 		return apiError(res, 401, 'authorization_error', 'Please provide a valid API token');
-	if (mode !== 'ok') {
+	if (mode !== 'ok' && (!modePath || modePath === path)) {
 		const m = mode;
 		if (modeTimes > 0 && --modeTimes === 0)
 			mode = 'ok';
@@ -358,8 +360,9 @@ async function handleControl(req, res, path) {
 			return apiError(res, 422, 'validation_error', 'mode: ok|down|error|lose_response');
 		mode = body.mode;
 		modeTimes = Number.isInteger(body.times) && body.times > 0 ? body.times : 0;
-		log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}`);
-		return send(res, 200, { mode, times: modeTimes });
+		modePath = typeof body.path === 'string' ? body.path : '';
+		log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}${modePath ? ` to ${modePath}` : ''}`);
+		return send(res, 200, { mode, times: modeTimes, path: modePath || null });
 	}
 	if (path === '/_control/complete') {
 		const run = runs.get(body.workflow_run_id);
