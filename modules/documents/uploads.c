@@ -96,14 +96,14 @@ tus_options(struct req *r)
 	return reply_empty(r, 204);
 }
 
-/* "209715200" → "200 MB" (decimal megabytes, as phones show sizes). */
+/* 209715200 → "200 MB" (units of 2^20 bytes, as the settings' defaults are). */
 static const char *
 human(struct pool *p, uint64_t n)
 {
-	if (n >= 1000000)
-		return pool_printf(p, "%" PRIu64 " MB", n / 1000000);
-	if (n >= 1000)
-		return pool_printf(p, "%" PRIu64 " kB", n / 1000);
+	if (n >= 1048576)
+		return pool_printf(p, "%" PRIu64 " MB", n / 1048576);
+	if (n >= 1024)
+		return pool_printf(p, "%" PRIu64 " kB", n / 1024);
 	return pool_printf(p, "%" PRIu64 " bytes", n);
 }
 
