@@ -58,6 +58,8 @@ static const struct route routes[] = {
 	    NULL, 0, NULL, 0 },
 	{ "GET", "/api/v1/intake/reviews", intake_review_list, STAFF_READ,
 	    NULL, 0, QUERY(review_query) },
+	{ "GET", "/api/v1/intake/reviews/{id}", intake_review_get, STAFF_READ,
+	    NULL, 0, NULL, 0 },
 	{ "POST", "/api/v1/intake/reviews/{id}", intake_review_decide, ROLE_CLINICIAN,
 	    BODY(decide_fields), NULL, 0 },
 };

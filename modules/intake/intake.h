@@ -74,6 +74,7 @@ int	intake_response_get(struct req *);
 int	intake_response_list(struct req *);
 int	intake_response_submit(struct req *);
 int	intake_review_list(struct req *);
+int	intake_review_get(struct req *);
 int	intake_review_decide(struct req *);
 
 #endif

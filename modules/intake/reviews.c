@@ -116,6 +116,27 @@ intake_review_list(struct req *r)
 }
 
 int
+intake_review_get(struct req *r)
+{
+	struct db_res		*res;
+	struct json_object	*d;
+	int64_t			 id = req_id(r, "id");
+	enum cerr		 rc;
+
+	if (id == 0)
+		return reply_problem(r, 404, "not-found", "No such review", NULL);
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_ONE, "i", id)) != CE_OK)
+		return reply_db(r, rc);
+	if (res->nrows == 0)
+		return reply_problem(r, 404, "not-found", "No such review", NULL);
+	d = json_object_new_object();
+	json_object_object_add(d, "review_id", json_object_new_int64(id));
+	if ((rc = patient_read_audit(r, db_int(res->rows[0][2]), "intake_review", d)) != CE_OK)
+		return reply_db(r, rc);
+	return reply_json(r, 200, review_json(r, res->rows[0]));
+}
+
+int
 intake_review_decide(struct req *r)
 {
 	const char		*decision = r->in.vals[0].s;
