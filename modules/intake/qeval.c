@@ -627,7 +627,8 @@ parse_item(struct ctx *c, struct json_object *o, int parent, int depth, const ch
 	it->link_id = link;
 	it->parent = parent;
 	it->depth = depth;
-	tname = qj_is(qj_get(o, "type"), json_type_string) ? json_object_get_string(qj_get(o, "type")) : "";
+	v = qj_get(o, "type");
+	tname = qj_is(v, json_type_string) ? json_object_get_string(v) : "";
 	if ((it->type = qtype_from_name(tname)) == QT__MAX) {
 		problem(c, self, "type \"%.40s\" is not one of boolean, choice, integer, decimal,"
 		    " string, text, date, group, display", tname);

@@ -223,8 +223,9 @@ parse_rule(struct rctx *c, struct json_object *o, const char *where, struct qrul
 		bad(c, where, "must be an object");
 		return;
 	}
-	if ((r->code = qj_text(qj_get(o, "code"), 64, false)) == NULL || (r->text = qj_text(qj_get(o, "text"), 1000, false)) ==
-	    NULL) {
+	r->code = qj_text(qj_get(o, "code"), 64, false);
+	r->text = qj_text(qj_get(o, "text"), 1000, false);
+	if (r->code == NULL || r->text == NULL) {
 		bad(c, where, "needs a code and a text (plain words for the patient)");
 		return;
 	}
@@ -419,14 +420,14 @@ rule_fires(const struct qrule *r, const struct qdef *d, const struct qans *a,
 	return r->unless ? !h : h;
 }
 
+/* Marks the help entries in list as shown. */
 static void
-add_help(struct qverdict *v, const int *list, size_t n, bool *seen)
+add_help(const int *list, size_t n, bool *seen)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
 		seen[list[i]] = true;
-	(void)v;
 }
 
 int
@@ -449,12 +450,12 @@ qrules_eval(struct pool *pool, const struct qrules *rules, const struct qdef *d,
 		v->fired[v->nfired++] = &rules->rules[i];
 		if (rules->rules[i].outcome > v->outcome)
 			v->outcome = rules->rules[i].outcome;
-		add_help(v, rules->rules[i].help, rules->rules[i].nhelp, seen);
+		add_help(rules->rules[i].help, rules->rules[i].nhelp, seen);
 	}
 	for (i = 0; i < v->nfired; i++)
 		if (v->fired[i]->outcome == v->outcome)
 			v->reasons[v->nreasons++] = v->fired[i];
-	add_help(v, rules->out_help[v->outcome], rules->nout_help[v->outcome], seen);
+	add_help(rules->out_help[v->outcome], rules->nout_help[v->outcome], seen);
 	for (i = 0; i < rules->nhelp; i++)
 		if (seen[i])
 			v->help[v->nhelp++] = (int)i;

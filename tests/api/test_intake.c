@@ -984,6 +984,16 @@ START_TEST(test_clinician_decides_and_the_patient_sees_it)
 	rid = jint(q, "id");
 	json_object_put(q);
 	(void)snprintf(path, sizeof(path), REVIEWS "/%lld", rid);
+	/* One review, as staff open it: recorded as a read of the patient's record. */
+	r = api(c, "GET", path, NULL);
+	ck_assert_msg(r->status == 200 && jint(r->json, "response_id") == id, "%s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "open");
+	ck_assert(has_code(jget(r->json, "flags"), "psychiatric-risk"));
+	expect_one_audit(r, "patient.record_viewed", "success");
+	resp_free(r);
+	r = api(u.b, "GET", path, NULL);
+	expect_problem(r, 403, "forbidden");
+	resp_free(r);
 	r = api(admin, "POST", path, "{\"decision\":\"eligible\"}");
 	expect_problem(r, 403, "forbidden");
 	resp_free(r);
