@@ -51,9 +51,15 @@ export default function (h) {
 			await next(page);
 			await section(page, 2, 'Medicines and allergies');
 			await page.check('#q-takes-medicines-Yes');
-			await page.fill('#q-medicines-list', 'Paracetamol 1 g four times a day');
 			await saved(page);
 			await h.screenshot(page, 'intake-medicines.png');
+			// Typed and left at once (before the save's pause): still sent.
+			await page.fill('#q-medicines-list', 'Paracetamol 1 g four times a day');
+			const put = page.waitForResponse((r) => r.url().endsWith('/api/v1/intake/responses/intake') &&
+				r.request().method() === 'PUT');
+			await page.getByRole('link', { name: 'Home' }).click();
+			await h.heading(page, `Welcome, ${patient.given}`);
+			assert((await put).status() === 200, 'the last answer was not saved on leaving');
 		}).then(() => h.withPage(PHONE, async (page) => {
 			// Another device: sign in, and the questionnaire opens where it was left.
 			await h.signIn(page, patient.email, patient.password);

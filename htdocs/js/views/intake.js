@@ -251,7 +251,22 @@ function useSaver(onState, onErrors) {
 		timer.current = setTimeout(send, delay);
 	}
 
-	useEffect(() => () => clearTimeout(timer.current), []);
+	// Leaving the page or switching apps on a phone: send what is waiting now.
+	useEffect(() => {
+		const hide = (e) => {
+			if ((e.type === 'pagehide' || document.visibilityState === 'hidden') && timer.current)
+				send();
+		};
+		document.addEventListener('visibilitychange', hide);
+		addEventListener('pagehide', hide);
+		return () => {
+			// Leaving the questionnaire within the portal: nothing typed is lost.
+			if (timer.current)
+				send();
+			document.removeEventListener('visibilitychange', hide);
+			removeEventListener('pagehide', hide);
+		};
+	}, []);
 	return { queue, flush: send, status };
 }
 
