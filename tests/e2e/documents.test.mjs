@@ -92,6 +92,17 @@ export default function (h) {
 			assert(/PDF, JPEG, PNG, HEIC or WebP/.test(text), `message: ${text}`);
 			await page.getByText('No documents yet.').waitFor();
 			await noAxeViolations(page, 'documents (refused)');
+			// Too large: said before a byte is sent.
+			await page.evaluate(() => {
+				const dt = new DataTransfer();
+				dt.items.add(new File([new Uint8Array(201 * 1024 * 1024)], 'whole-archive.pdf', { type: 'application/pdf' }));
+				const input = document.querySelector('#doc-file');
+				input.files = dt.files;
+				input.dispatchEvent(new Event('change', { bubbles: true }));
+			});
+			const big = page.getByRole('alert').filter({ hasText: 'The file is too large' });
+			await big.waitFor();
+			assert(/largest file accepted is 200 MB/.test(await big.textContent()), `message: ${await big.textContent()}`);
 			await screenshot(page, 'documents-refused.png');
 			// Without a category the patient is asked to choose one first.
 			await page.reload();

@@ -99,7 +99,8 @@ function DocumentList({ docs, onDelete, busyId }) {
 					html`<a href=${`/api/v1/documents/${d.id}/content`} download=${d.filename} class="doc-name wrap">${d.filename}</a>` :
 					html`<span class="doc-name wrap">${d.filename}</span>`}
 				<span class="doc-meta">${categoryName(d.category)} · ${formatSize(d.size)} · ${(d.created_at || '').slice(0, 10)}</span>
-				${d.status !== 'ready' && html`<span class="badge">Not finished (${Math.floor((d.received / d.size) * 100)}%)</span>`}
+				${d.status !== 'ready' && html`<span class="doc-meta"><span class="badge">Not finished (${Math.floor((d.received / d.size) * 100)}%)</span>
+					${onDelete && ' Choose the same file again to continue where it stopped.'}</span>`}
 			</div>
 			${onDelete && html`<button type="button" class="button button-secondary button-small"
 				disabled=${busyId === d.id} onClick=${() => onDelete(d)}
