@@ -162,5 +162,6 @@ docs_delete(struct req *r)
 	    (rc = audit_commit(r, "document.deleted", "document",
 	    pool_printf(r->pool, "%" PRId64, d.id), "success", det)) != CE_OK)
 		return reply_db(r, rc);
+	store_remove(r->pool, d.token);
 	return reply_empty(r, 204);
 }

@@ -152,13 +152,7 @@ static const char SQL_DISCARD[] =
 enum cerr
 doc_discard(struct req *r, const struct doc *d, const char *status)
 {
-	enum cerr	rc;
-
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_DISCARD, "si", status, d->id)) != CE_OK)
-		return rc;
-	/* Without its data key the bytes are unreadable anyway; remove them too. */
-	store_remove(r->pool, d->token);
-	return CE_OK;
+	return db_exec(r->db, r->pool, NULL, SQL_DISCARD, "si", status, d->id);
 }
 
 int

@@ -56,8 +56,10 @@ void	doc_from_row(struct pool *, char **row, size_t *lens, struct doc *d);
 	" DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')," \
 	" DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%sZ')"
 /*
- * Removes a document's bytes and marks it `status` ("deleted" or "refused"),
- * forgetting its data key, inside the caller's open transaction (no audit).
+ * Marks a document `status` ("deleted" or "refused") and forgets its data
+ * key, inside the caller's open transaction (no audit). The caller removes
+ * the files (store_remove) once that transaction has committed: until then a
+ * rollback must find them; after it, they are unreadable without the key.
  */
 enum cerr doc_discard(struct req *, const struct doc *, const char *status);
 

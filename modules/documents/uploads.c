@@ -37,6 +37,10 @@ static const char SQL_FIND[] =
     " AND status IN ('uploading', 'ready')";
 static const char SQL_LOCK_PATIENT[] =
     "SELECT id FROM users WHERE id = ? FOR UPDATE";
+static const char SQL_STALE[] =
+    "SELECT " DOC_COLUMNS " FROM documents WHERE patient_id = ? AND status = 'uploading'"
+    " AND updated_at < UTC_TIMESTAMP(6) - INTERVAL 7 DAY"
+    " AND (lease IS NULL OR lease_until < UTC_TIMESTAMP(6)) LIMIT 20";
 static const char SQL_USED[] =
     "SELECT COALESCE(SUM(length), 0) FROM documents WHERE patient_id = ?"
     " AND status IN ('uploading', 'ready')";
@@ -165,6 +169,35 @@ offset_header(struct req *r, uint64_t v)
 	return reply_header(r, "Upload-Offset", buf);
 }
 
+/*
+ * Uploads of this patient left unfinished for a week end (so they stop
+ * counting towards the quota), inside the caller's transaction, each
+ * audited. *res lists them (DOC_COLUMNS) so their files can be removed
+ * after the commit.
+ */
+static enum cerr
+expire_stale(struct req *r, struct db_res **res)
+{
+	struct json_object	*det;
+	struct doc		 d;
+	size_t			 i;
+	enum cerr		 rc;
+
+	if ((rc = db_exec(r->db, r->pool, res, SQL_STALE, "i", r->who.user_id)) != CE_OK)
+		return rc;
+	for (i = 0; i < (*res)->nrows; i++) {
+		doc_from_row(r->pool, (*res)->rows[i], (*res)->lens[i], &d);
+		det = json_object_new_object();
+		json_object_object_add(det, "patient_id", json_object_new_int64(d.patient_id));
+		json_object_object_add(det, "received", json_object_new_int64((int64_t)d.received));
+		if ((rc = doc_discard(r, &d, "deleted")) != CE_OK ||
+		    (rc = audit(r, "document.upload_expired", "document",
+		    pool_printf(r->pool, "%" PRId64, d.id), "success", det)) != CE_OK)
+			return rc;
+	}
+	return CE_OK;
+}
+
 int
 tus_create(struct req *r)
 {
@@ -177,7 +210,8 @@ tus_create(struct req *r)
 	char			*loc;
 	const char		*v;
 	uint64_t		 length, used, reqid = 0;
-	size_t			 wlen;
+	struct db_res		*stale = NULL;
+	size_t			 wlen, i;
 	enum cerr		 rc;
 	int			 n, st;
 
@@ -237,6 +271,7 @@ tus_create(struct req *r)
 	}
 	/* The patient's row lock serialises quota checks of concurrent creations. */
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_LOCK_PATIENT, "i", r->who.user_id)) != CE_OK ||
+	    (rc = expire_stale(r, &stale)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, &res, SQL_USED, "i", r->who.user_id)) != CE_OK)
 		return reply_db(r, rc);
 	used = (uint64_t)db_int(res->rows[0][0]);
@@ -269,6 +304,8 @@ tus_create(struct req *r)
 	if ((rc = audit_commit(r, "document.upload_started", "document",
 	    pool_printf(r->pool, "%" PRIu64, db_insert_id(r->db)), "success", det)) != CE_OK)
 		return reply_db(r, rc);
+	for (i = 0; stale != NULL && i < stale->nrows; i++)
+		store_remove(r->pool, stale->rows[i][1]);
 	if ((loc = pool_printf(r->pool, "/api/v1/documents/uploads/%s", token)) == NULL ||
 	    reply_header(r, "Location", loc) == -1 || offset_header(r, 0) == -1)
 		return reply_internal(r, "out of memory");
@@ -327,6 +364,7 @@ tus_delete(struct req *r)
 	    (rc = audit_doc(r, &d, strcmp(d.status, "ready") == 0 ? "document.deleted" :
 	    "document.upload_terminated", "success", NULL)) != CE_OK)
 		return reply_db(r, rc);
+	store_remove(r->pool, d.token);
 	return reply_empty(r, 204);
 }
 
@@ -389,9 +427,9 @@ refuse_type(struct req *r, struct doc *d, const char *found)
 	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_discard(r, d, "refused")) != CE_OK ||
 	    (rc = audit_doc(r, d, "document.refused", "failure", det)) != CE_OK) {
 		db_rollback(r->db);
-		store_remove(r->pool, d->token);
 		return reply_db(r, rc);
 	}
+	store_remove(r->pool, d->token);
 	reply_reset(r);
 	(void)reply_header(r, "Tus-Resumable", TUS_VERSION);
 	return reply_problem(r, 415, "unsupported-file-type", "This type of file is not accepted",

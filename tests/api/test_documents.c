@@ -355,6 +355,39 @@ START_TEST(test_terminate_in_progress)
 }
 END_TEST
 
+START_TEST(test_stale_upload_expires)
+{
+	struct user	 u;
+	struct resp	*r;
+	unsigned char	*pdf = fake_pdf(100000, 13);
+	char		 old[256], loc[256];
+
+	user_register(&u, "stale");
+	r = create(u.b, 100000, meta("forgotten.pdf", "other"), old, sizeof(old));
+	resp_free(r);
+	r = patch(u.b, old, 0, pdf, 70000, NULL);
+	ck_assert_int_eq(r->status, 204);
+	resp_free(r);
+	ck_assert_int_eq(sql_exec("UPDATE documents SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 8 DAY"
+	    " WHERE token = '%s'", token_of(old)), 0);
+	/* The next creation ends the week-old upload: quota freed, bytes removed, audited. */
+	r = create(u.b, 1000, meta("new.pdf", "other"), loc, sizeof(loc));
+	ck_assert_msg(r->status == 201, "%s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT status = 'deleted' AND wrapped_key IS NULL FROM documents"
+	    " WHERE token = '%s'", token_of(old)), 1);
+	ck_assert_int_eq(files_of(token_of(old)), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'document.upload_expired' AND entity_id = (SELECT id FROM documents WHERE token = '%s')",
+	    token_of(old)), 1);
+	r = head(u.b, old);
+	ck_assert_int_eq(r->status, 404);
+	resp_free(r);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
 START_TEST(test_offset_mismatch)
 {
 	struct user	 u;
@@ -909,6 +942,7 @@ documents_suite(void)
 	tcase_add_test(tc, test_upload_head_download_delete);
 	tcase_add_test(tc, test_terminate_in_progress);
 	tcase_add_test(tc, test_offset_mismatch);
+	tcase_add_test(tc, test_stale_upload_expires);
 	tcase_add_test(tc, test_checksum);
 	tcase_add_test(tc, test_wrong_type_named_pdf);
 	tcase_add_test(tc, test_image_types_accepted);
