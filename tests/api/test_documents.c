@@ -388,6 +388,90 @@ START_TEST(test_stale_upload_expires)
 }
 END_TEST
 
+/*
+ * A process that stopped after writing segments but before recording the new
+ * offset: the recorded offset is behind the file and the tail file belongs to
+ * a later segment. The next PATCH continues from the recorded offset, reading
+ * the unfinished segment back from the main file.
+ */
+START_TEST(test_resume_after_lost_offset_update)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 200000;
+	unsigned char	*pdf = fake_pdf(n, 17);
+	char		 loc[256], path[128], want[65], got[65];
+	long long	 id;
+
+	user_register(&u, "crash");
+	r = create(u.b, n, meta("crash.pdf", "other"), loc, sizeof(loc));
+	resp_free(r);
+	r = patch(u.b, loc, 0, pdf, 140000, NULL);	/* segments 0, 1; tail of segment 2 */
+	ck_assert_int_eq(r->status, 204);
+	resp_free(r);
+	ck_assert_int_eq(sql_exec("UPDATE documents SET received = 70000 WHERE token = '%s'",
+	    token_of(loc)), 0);
+	r = head(u.b, loc);
+	ck_assert_int_eq(hdr_int(r, "Upload-Offset"), 70000);
+	resp_free(r);
+	r = patch(u.b, loc, 70000, pdf + 70000, n - 70000, NULL);
+	ck_assert_msg(r->status == 204 && hdr_int(r, "Upload-Offset") == (long long)n, "%s",
+	    rdesc(r));
+	resp_free(r);
+	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
+	(void)snprintf(path, sizeof(path), "/api/v1/documents/%lld/content", id);
+	r = api(u.b, "GET", path, NULL);
+	ck_assert_int_eq(r->status, 200);
+	sha256_hex(pdf, n, want);
+	sha256_hex(r->body, r->bodylen, got);
+	ck_assert_str_eq(got, want);
+	resp_free(r);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/* A stored segment altered on disk is never served. */
+START_TEST(test_tampered_file_not_served)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 140000;
+	unsigned char	*pdf = fake_pdf(n, 19);
+	char		 loc[256], fp[600];
+	long long	 id;
+	FILE		*f;
+	int		 c;
+
+	user_register(&u, "tamper");
+	id = upload(&u, pdf, n, n, "t.pdf", "other", loc, sizeof(loc));
+	(void)snprintf(fp, sizeof(fp), "%s/%s.seg", upload_dir(), token_of(loc));
+	/* Flip a byte in the second segment: the first still opens, so the reply starts. */
+	ck_assert_ptr_nonnull(f = fopen(fp, "r+b"));
+	ck_assert_int_eq(fseek(f, 65536 + 28 + 100, SEEK_SET), 0);
+	c = fgetc(f);
+	ck_assert_int_eq(fseek(f, 65536 + 28 + 100, SEEK_SET), 0);
+	ck_assert_int_ne(fputc(c ^ 1, f), EOF);
+	fclose(f);
+	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
+	/* Cut short: never the whole, never the altered segment's bytes. */
+	ck_assert_msg(r->bodylen <= 65536, "%zu bytes served of a tampered file", r->bodylen);
+	resp_free(r);
+	/* Altering the first segment: refused before anything is sent. */
+	ck_assert_ptr_nonnull(f = fopen(fp, "r+b"));
+	ck_assert_int_eq(fseek(f, 20, SEEK_SET), 0);
+	c = fgetc(f);
+	ck_assert_int_eq(fseek(f, 20, SEEK_SET), 0);
+	ck_assert_int_ne(fputc(c ^ 1, f), EOF);
+	fclose(f);
+	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
+	expect_problem(r, 500, "internal");
+	resp_free(r);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
 START_TEST(test_offset_mismatch)
 {
 	struct user	 u;
@@ -943,6 +1027,8 @@ documents_suite(void)
 	tcase_add_test(tc, test_terminate_in_progress);
 	tcase_add_test(tc, test_offset_mismatch);
 	tcase_add_test(tc, test_stale_upload_expires);
+	tcase_add_test(tc, test_resume_after_lost_offset_update);
+	tcase_add_test(tc, test_tampered_file_not_served);
 	tcase_add_test(tc, test_checksum);
 	tcase_add_test(tc, test_wrong_type_named_pdf);
 	tcase_add_test(tc, test_image_types_accepted);
