@@ -511,7 +511,7 @@ START_TEST(test_under_18_is_not_eligible)
 {
 	struct user	 u;
 	struct resp	*r;
-	char		 dob[16];
+	char		 dob[32];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
 
@@ -535,22 +535,30 @@ START_TEST(test_under_18_is_not_eligible)
 }
 END_TEST
 
+/* PHQ-9 items 1..k at score phq (the rest 0) and every GAD-7 item at gad, as answers. */
+static void
+phq_gad(char *o, size_t cap, int k, int phq, int gad)
+{
+	size_t	n;
+	int	i;
+
+	n = (size_t)snprintf(o, cap, "{");
+	for (i = 1; i <= 9; i++)
+		n += (size_t)snprintf(o + n, cap - n, "\"phq9-%d\":\"%s\",", i, F[i <= k ? phq : 0]);
+	for (i = 1; i <= 7; i++)
+		n += (size_t)snprintf(o + n, cap - n, "%s\"gad7-%d\":\"%s\"", i > 1 ? "," : "", i,
+		    F[gad]);
+	(void)snprintf(o + n, cap - n, "}");
+}
+
 START_TEST(test_scores_bands_and_severe_scores_need_review)
 {
 	struct user	 u;
 	struct resp	*r;
 	char		 o[1024];
-	size_t		 n = 0;
-	int		 i;
 
 	/* PHQ-9: 2+2+2+2+2+0+0+0+0 = 10, moderate; GAD-7 all 0: minimal. */
-	n += (size_t)snprintf(o + n, sizeof(o) - n, "{");
-	for (i = 1; i <= 9; i++)
-		n += (size_t)snprintf(o + n, sizeof(o) - n, "\"phq9-%d\":\"%s\",", i, F[i <= 5 ? 2 : 0]);
-	for (i = 1; i <= 7; i++)
-		n += (size_t)snprintf(o + n, sizeof(o) - n, "%s\"gad7-%d\":\"%s\"", i > 1 ? "," : "",
-		    i, F[0]);
-	(void)snprintf(o + n, sizeof(o) - n, "}");
+	phq_gad(o, sizeof(o), 5, 2, 0);
 	user_register(&u, "moderate");
 	r = save_ok(&u, o);
 	ck_assert_int_eq(jint(r->json, "scores.phq9.value"), 10);
@@ -566,13 +574,7 @@ START_TEST(test_scores_bands_and_severe_scores_need_review)
 	user_free(&u);
 
 	/* PHQ-9 items 1-8 at 3 (24, severe; item 9 at 0) and GAD-7 all 3 (21, severe). */
-	n = (size_t)snprintf(o, sizeof(o), "{");
-	for (i = 1; i <= 9; i++)
-		n += (size_t)snprintf(o + n, sizeof(o) - n, "\"phq9-%d\":\"%s\",", i, F[i <= 8 ? 3 : 0]);
-	for (i = 1; i <= 7; i++)
-		n += (size_t)snprintf(o + n, sizeof(o) - n, "%s\"gad7-%d\":\"%s\"", i > 1 ? "," : "",
-		    i, F[3]);
-	(void)snprintf(o + n, sizeof(o) - n, "}");
+	phq_gad(o, sizeof(o), 8, 3, 3);
 	user_register(&u, "severe");
 	r = complete_and_submit(&u, o, false);
 	ck_assert_str_eq(jstr(r->json, "outcome"), "needs_review");
@@ -635,7 +637,7 @@ START_TEST(test_versions_keep_in_progress_responses_on_theirs)
 	struct browser	*admin = staff_new("admin", NULL), *clin = staff_new("clinician", NULL);
 	struct user	 u, v;
 	struct resp	*r;
-	char		 key[64], path[128], rpath[128], *def;
+	char		 key[64], path[256], rpath[128], *def;
 
 	(void)snprintf(key, sizeof(key), "api-v-%ld-%d", (long)time(NULL), (int)getpid());
 	(void)snprintf(path, sizeof(path), QS "/%s", key);
