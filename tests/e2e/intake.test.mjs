@@ -167,7 +167,9 @@ export default function (h) {
 			await page.fill('#d-note', 'We spoke by phone. Please book a consultation.');
 			await page.getByRole('button', { name: 'Record decision' }).click();
 			await page.getByText('Decision recorded. The patient will see it.').waitFor();
+			await h.noSideScroll(page, 'review detail');
 			await h.noAxeViolations(page, 'review detail');
+			await h.screenshot(page, 'intake-review-detail.png');
 		}).then(() => h.withPage(PHONE, async (page) => {
 			await h.signIn(page, patient.email, patient.password);
 			await h.heading(page, `Welcome, ${patient.given}`);
