@@ -522,6 +522,18 @@ tus_patch(struct req *r)
 		    "Another request is writing this upload. Ask HEAD for the offset and retry.");
 	}
 	renewed = time(NULL);
+	/* Read again under the lease: a PATCH that held it may have moved the offset. */
+	if ((rc = find_upload(r, &d)) != CE_OK || d.received != start ||
+	    strcmp(d.status, "uploading") != 0) {
+		if (rc == CE_OK) {
+			(void)offset_header(r, d.received);
+			st = reply_problem(r, 409, "offset-mismatch", "Upload-Offset does not match",
+			    pool_printf(r->pool, "The upload has %" PRIu64 " bytes; continue from "
+			    "there.", d.received));
+		} else
+			st = rc == CE_NOTFOUND ? not_found(r) : reply_db(r, rc);
+		goto failed;
+	}
 	p.r = r;
 	p.d = &d;
 	p.index = d.received / SEG_PLAIN;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -467,6 +468,52 @@ START_TEST(test_tampered_file_not_served)
 	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
 	expect_problem(r, 500, "internal");
 	resp_free(r);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/* Two PATCHes at the same offset at once: one writes, the other is told no. */
+START_TEST(test_concurrent_patches)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 3000000;
+	unsigned char	*pdf = fake_pdf(n, 23);
+	char		 loc[256], want[65], got[65], *cookie;
+	long long	 id;
+	pid_t		 kid;
+	int		 st, mine;
+
+	user_register(&u, "race");
+	r = create(u.b, n, meta("race.pdf", "other"), loc, sizeof(loc));
+	resp_free(r);
+	ck_assert_ptr_nonnull(cookie = br_cookie(u.b));
+	ck_assert_int_ge(kid = fork(), 0);
+	if (kid == 0) {
+		struct browser	*b2 = br_new();
+
+		br_set_cookie(b2, cookie);
+		(void)snprintf(b2->csrf, sizeof(b2->csrf), "%s", u.b->csrf);
+		r = patch(b2, loc, 0, pdf, n, NULL);
+		_exit(r->status == 204 ? 0 : r->status == 423 ? 1 : r->status == 409 ? 2 : 3);
+	}
+	r = patch(u.b, loc, 0, pdf, n, NULL);
+	mine = (int)r->status;
+	resp_free(r);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_msg((mine == 204 && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 2)) ||
+	    (WEXITSTATUS(st) == 0 && (mine == 423 || mine == 409)),
+	    "parent %d, child exit %d", mine, WEXITSTATUS(st));
+	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
+	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
+	ck_assert_int_eq(r->status, 200);
+	sha256_hex(pdf, n, want);
+	sha256_hex(r->body, r->bodylen, got);
+	ck_assert_str_eq(got, want);
+	resp_free(r);
+	free(cookie);
 	free(pdf);
 	user_free(&u);
 }
@@ -1027,6 +1074,7 @@ documents_suite(void)
 	tcase_add_test(tc, test_terminate_in_progress);
 	tcase_add_test(tc, test_offset_mismatch);
 	tcase_add_test(tc, test_stale_upload_expires);
+	tcase_add_test(tc, test_concurrent_patches);
 	tcase_add_test(tc, test_resume_after_lost_offset_update);
 	tcase_add_test(tc, test_tampered_file_not_served);
 	tcase_add_test(tc, test_checksum);
