@@ -80,6 +80,31 @@ export default function (h) {
 			assert(info.category === 'letter', `category ${info.category}`);
 		}));
 
+	test('the connection drops during an upload; it carries on by itself', () =>
+		withPage(PHONE, async (page) => {
+			await newPatient(page, 'drop');
+			const seen = { post: 0, patch: 0, aborted: 0 };
+			await page.route('**/api/v1/documents/uploads**', (route) => {
+				const m = route.request().method();
+				if (m === 'POST')
+					seen.post++;
+				if (m === 'PATCH' && ++seen.patch === 1) {
+					seen.aborted++;
+					return route.abort('connectionreset');
+				}
+				return route.continue();
+			});
+			await page.check('#cat-identity');
+			await page.locator('#doc-file').setInputFiles({ name: 'passport.jpg', mimeType: 'image/jpeg',
+				buffer: await makeJpeg(page, 1400, 1000, 300) });
+			await page.getByText('The clinic can now see it.').waitFor();
+			await page.getByRole('link', { name: 'passport.jpg' }).waitFor();
+			assert(seen.aborted === 1 && seen.patch >= 2, `PATCHes: ${seen.patch}, aborted ${seen.aborted}`);
+			assert(seen.post === 1, `${seen.post} uploads were created; the retry should continue the first`);
+			const type = await page.evaluate(async () => (await (await fetch('/api/v1/documents')).json()).documents[0].media_type);
+			assert(type === 'image/jpeg', `typed ${type}`);
+		}));
+
 	test('a text file named .pdf is refused with a message saying what is accepted', () =>
 		withPage(PHONE, async (page) => {
 			await newPatient(page, 'wrongtype');
