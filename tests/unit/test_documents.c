@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "pool.h"
+#include "reply.h"
+#include "req.h"
 #include "segcrypt.h"
 #include "tusparse.h"
 #include "unit.h"
@@ -253,6 +255,30 @@ START_TEST(tus_disposition_fallback)
 }
 END_TEST
 
+/* The streaming calls (R_STREAM bodies, streamed replies) outside FastCGI. */
+START_TEST(stream_calls_without_fastcgi)
+{
+	struct req	r;
+	char		buf[16];
+
+	memset(&r, 0, sizeof(r));
+	r.pool = unit_pool;
+	r.method = "GET";
+	r.content_length = 10;
+	ck_assert_ptr_null(req_env(&r, "HTTP_UPLOAD_OFFSET"));
+	ck_assert_int_eq(req_read(&r, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(reply_write_head(&r, 10), -1);
+	ck_assert_int_eq(reply_stream_write(&r, "x", 1), -1);	/* no head yet */
+	ck_assert_int_eq(reply_stream_begin(&r, 200, 10), -1);
+	ck_assert(r.streamed);		/* serve() must not write again */
+	ck_assert_int_eq(r.status, 200);
+	ck_assert((R_STREAM & (R_PUBLIC | R_PRE_MFA | R_RAW | ROLE_ANY)) == 0);
+	ck_assert_str_eq(reply_reason(460), "Checksum Mismatch");
+	ck_assert_str_eq(reply_reason(412), "Precondition Failed");
+	ck_assert_str_eq(reply_reason(423), "Locked");
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -275,6 +301,7 @@ unit_suite(void)
 	tcase_add_test(tc, tus_checksum_header);
 	tcase_add_test(tc, tus_filename_safe);
 	tcase_add_test(tc, tus_disposition_fallback);
+	tcase_add_test(tc, stream_calls_without_fastcgi);
 	suite_add_tcase(s, tc);
 	return s;
 }
