@@ -3,11 +3,14 @@
 /*
  * The FastCGI accept loop shared by every program. serve() loads the
  * configuration, connects to the database, then for each request on fd 0:
- * matches the route table (404/405), reads the capped body (411/413/415),
+ * matches the route table (404/405), reads the capped body (411/413/415;
+ * not for R_STREAM routes, whose handler reads it with req_read()),
  * loads the session (401), checks role, second factor and CSRF (403),
  * validates the body and query against the route's field tables (400/422),
  * runs the handler (re-running it after a deadlock, up to three times, with
- * any open transaction rolled back), and writes the one reply.
+ * any open transaction rolled back, unless it has read a streamed body or
+ * begun a streamed reply), and writes the one reply (unless the handler
+ * streamed it: reply_stream_begin()).
  * It returns when SIGTERM/SIGINT arrives, after the current request.
  */
 #include <stddef.h>
