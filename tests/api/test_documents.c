@@ -655,13 +655,32 @@ START_TEST(test_image_types_accepted)
 		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
 		0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
 	};
+	static const unsigned char webp[] = {
+		'R', 'I', 'F', 'F', 0x1e, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', ' ',
+		0x12, 0, 0, 0, 0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x01, 0x00, 0x01, 0x00,
+		0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	static const unsigned char jpeg[] = {
+		0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01,
+		0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9,
+	};
+	/* A HEIF image as some cameras name it (brand mif1). */
+	static const unsigned char heif[] = {
+		0, 0, 0, 24, 'f', 't', 'y', 'p', 'm', 'i', 'f', '1', 0, 0, 0, 0,
+		'm', 'i', 'f', '1', 'h', 'e', 'i', 'c',
+		0, 0, 0, 8, 'm', 'e', 't', 'a',
+	};
 	struct {
 		const unsigned char	*p;
 		size_t			 n;
 		const char		*name, *type;
 	} c[] = {
 		{ heic, sizeof(heic), "IMG_0001.HEIC", "image/heic" },
+		{ heif, sizeof(heif), "photo.heif", "image/heif" },
 		{ png, sizeof(png), "photo.png", "image/png" },
+		{ webp, sizeof(webp), "photo.webp", "image/webp" },
+		/* The name says PDF; the content decides. */
+		{ jpeg, sizeof(jpeg), "scan.pdf", "image/jpeg" },
 	};
 	struct user	 u;
 	struct resp	*r;
