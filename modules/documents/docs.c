@@ -156,7 +156,6 @@ docs_delete(struct req *r)
 		return st;
 	det = json_object_new_object();
 	json_object_object_add(det, "patient_id", json_object_new_int64(d.patient_id));
-	json_object_object_add(det, "filename", json_object_new_string(d.filename));
 	json_object_object_add(det, "status_before", json_object_new_string(d.status));
 	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_discard(r, &d, "deleted")) != CE_OK ||
 	    (rc = audit_commit(r, "document.deleted", "document",

@@ -250,7 +250,11 @@ tus_create(struct req *r)
 		    "must be 1 to 255 bytes of UTF-8 text without control characters");
 	if (ft != NULL && ft->len <= 100 && strlen(ft->value) == ft->len)
 		ftype = tus_filename(r->pool, ft->value, ft->len);
-	category = cat != NULL ? pool_strndup(r->pool, cat->value, cat->len) : NULL;
+	category = cat != NULL && strlen(cat->value) == cat->len ?
+	    pool_strndup(r->pool, cat->value, cat->len) : NULL;
+	if (cat != NULL && category == NULL)
+		return reply_field(r, 422, "category",
+		    "must be one of medical_records_summary, identity, letter, other");
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	if (reqid != 0) {
@@ -296,7 +300,6 @@ tus_create(struct req *r)
 		return reply_db(r, rc);
 	det = json_object_new_object();
 	json_object_object_add(det, "token", json_object_new_string(token));
-	json_object_object_add(det, "filename", json_object_new_string(filename));
 	json_object_object_add(det, "category", json_object_new_string(category));
 	json_object_object_add(det, "length", json_object_new_int64((int64_t)length));
 	if (reqid != 0)
@@ -340,7 +343,6 @@ audit_doc(struct req *r, const struct doc *d, const char *action, const char *ou
 	if (det == NULL)
 		det = json_object_new_object();
 	json_object_object_add(det, "patient_id", json_object_new_int64(d->patient_id));
-	json_object_object_add(det, "filename", json_object_new_string(d->filename));
 	return audit_commit(r, action, "document", pool_printf(r->pool, "%" PRId64, d->id),
 	    outcome, det);
 }

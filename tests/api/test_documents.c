@@ -768,6 +768,12 @@ START_TEST(test_bad_headers_and_metadata)
 	expect_problem(r, 422, "validation");
 	ck_assert(has_error_field(r, "category"));
 	resp_free(r);
+	(void)snprintf(m, sizeof(m), "Upload-Metadata: filename %s,category %s", b64("a.pdf", 5),
+	    b64("other\0x", 7));
+	r = create(u.b, 10, m, NULL, 0);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "category"));
+	resp_free(r);
 	r = create(u.b, 10, meta("a\x01.pdf", "other"), NULL, 0);
 	expect_problem(r, 422, "validation");
 	ck_assert(has_error_field(r, "filename"));
