@@ -7,11 +7,15 @@
  * the provider down and back (delivered once); the admin review queue;
  * another patient's check; roles and bad input.
  */
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <curl/curl.h>
@@ -735,6 +739,75 @@ START_TEST(test_failed_visible_to_admins)
 }
 END_TEST
 
+/* Starts another dispatcher of the stack's build (beside the one scripts/test runs). */
+static pid_t
+second_dispatcher(void)
+{
+	char	path[1024], *copy = strdup(E.clinic);
+	pid_t	pid;
+	int	fd;
+
+	ck_assert(copy != NULL);
+	/* E.clinic is <build>/modules/admin-cli/clinic. */
+	(void)snprintf(path, sizeof(path), "%s/dispatch/dispatch", dirname(dirname(copy)));
+	free(copy);
+	ck_assert_msg(access(path, X_OK) == 0, "no dispatcher at %s", path);
+	if ((pid = fork()) == 0) {
+		setenv("CLINIC_CONF", E.conf, 1);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+		}
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert(pid > 0);
+	return pid;
+}
+
+START_TEST(test_two_dispatchers)
+{
+	struct user	 u[6];
+	struct resp	*r;
+	long long	 ids[6], creations, requests;
+	char		 key[64];
+	pid_t		 pid = second_dispatcher();
+	int		 i, st = -1;
+	double		 until;
+
+	usleep(300 * 1000);
+	for (i = 0; i < 6; i++) {
+		user_register(&u[i], "idv-two");
+		r = api(u[i].b, "POST", CHECKS, NULL);
+		ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
+		ids[i] = jint(r->json, "id");
+		resp_free(r);
+	}
+	for (i = 0; i < 6; i++) {
+		r = wait_status(u[i].b, "link_ready", 30);
+		resp_free(r);
+		/* Each message was claimed by one dispatcher and sent once. */
+		(void)snprintf(key, sizeof(key), "idv-%lld-applicant", ids[i]);
+		standin_key(key, &creations, &requests);
+		ck_assert_msg(creations == 1 && requests == 1, "%s: %lld created, %lld sent", key,
+		    creations, requests);
+		(void)snprintf(key, sizeof(key), "idv-%lld-run", ids[i]);
+		standin_key(key, &creations, &requests);
+		ck_assert_msg(creations == 1 && requests == 1, "%s: %lld created, %lld sent", key,
+		    creations, requests);
+		ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE"
+		    " 'idv-%lld-%%' AND status = 'done' AND attempts = 1", ids[i]), 2);
+		user_free(&u[i]);
+	}
+	/* SIGTERM stops a dispatcher cleanly. */
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	until = now_secs() + 20;
+	while (now_secs() < until && waitpid(pid, &st, WNOHANG) == 0)
+		usleep(100 * 1000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "dispatcher ended with status %d", st);
+}
+END_TEST
+
 static void
 idv_teardown(void)
 {
@@ -781,6 +854,7 @@ idv_suite(void)
 	tcase_add_test(tc, test_provider_down);
 	tcase_add_test(tc, test_lost_answer_delivered_once);
 	tcase_add_test(tc, test_failed_visible_to_admins);
+	tcase_add_test(tc, test_two_dispatchers);
 	suite_add_tcase(s, tc);
 	return s;
 }
