@@ -285,6 +285,8 @@ main(void)
 		return 71;
 	hex_encode(raw, sizeof(raw), tag);
 	(void)snprintf(me, sizeof(me), "%.30s:%ld:%s", host, (long)getpid(), tag);
+	if (*conf.idv_api_token == '\0' || *conf.idv_workflow_id == '\0')
+		log_warn("idv_api_token or idv_workflow_id is not set: identity checks will fail");
 	log_info("ready as %s", me);
 	while (!stopping) {
 		if (db == NULL && (db = db_open(NULL, NULL)) == NULL) {

@@ -81,7 +81,7 @@ export function Identity() {
 		const res = await api('POST', '/api/v1/idv/checks');
 		setBusy(false);
 		if (res.ok) {
-			setCheck({ ...res.data, required_for_booking: check && check.required_for_booking });
+			setCheck(res.data);
 			load();
 		} else if (res.status === 409)
 			load();
