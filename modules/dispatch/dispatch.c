@@ -46,7 +46,8 @@ static const char SQL_MINE[] =
     "SELECT id FROM outbox WHERE id = ? AND status = 'sending' AND locked_by = ? FOR UPDATE";
 static const char SQL_DONE[] =
     "UPDATE outbox SET status = 'done', delivered_at = UTC_TIMESTAMP(6), result = ?,"
-    " last_error = NULL, locked_until = NULL, locked_by = NULL WHERE id = ?";
+    " payload = COALESCE(?, payload), last_error = NULL, locked_until = NULL, locked_by = NULL"
+    " WHERE id = ?";
 static const char SQL_RETRY[] =
     "UPDATE outbox SET status = 'pending', last_error = ?, locked_until = NULL, locked_by = NULL,"
     " next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND WHERE id = ?";
@@ -122,6 +123,31 @@ fail:
 	return rc;
 }
 
+/* What a delivered row keeps of the answer (see struct kind); NULL if none or on OOM. */
+static const char *
+answer_kept(struct req *r, const struct kind *k, struct answer *a)
+{
+	struct json_object	*o, *v;
+	const char		*text;
+
+	if (a->json == NULL)
+		return NULL;
+	if (k != NULL && k->keep_answer)
+		return pool_strdup(r->pool, json_object_to_json_string_ext(a->json,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (json_object_object_get_ex(a->json, "id", &v))
+		json_object_object_add(o, "id", json_object_get(v));
+	if (json_object_object_get_ex(a->json, "status", &v))
+		json_object_object_add(o, "status", json_object_get(v));
+	json_object_object_add(o, "http_status", json_object_new_int64(a->status));
+	text = pool_strdup(r->pool, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
 /* Records the outcome of one delivery; the transaction is committed here. */
 static enum cerr
 record(struct req *r, struct job *j, const struct kind *k, enum verdict v, struct answer *a)
@@ -149,10 +175,13 @@ record(struct req *r, struct job *j, const struct kind *k, enum verdict v, struc
 	json_object_object_add(d, "attempt", json_object_new_int64(j->attempts));
 	switch (v) {
 	case V_DONE:
-		if (a->json != NULL)
-			result = pool_strdup(r->pool, json_object_to_json_string_ext(a->json,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		if ((rc = db_exec(r->db, r->pool, NULL, SQL_DONE, "si", result, j->id)) != CE_OK ||
+		if ((result = answer_kept(r, k, a)) == NULL && a->json != NULL) {
+			json_object_put(d);
+			rc = CE_NOMEM;
+			goto fail;
+		}
+		if ((rc = db_exec(r->db, r->pool, NULL, SQL_DONE, "ssi", result,
+		    k != NULL && k->personal ? "{\"redacted\":true}" : NULL, j->id)) != CE_OK ||
 		    (k != NULL && (rc = k->done(r, j, a)) != CE_OK)) {
 			json_object_put(d);
 			goto fail;

@@ -6,6 +6,7 @@
  * deliver, then records the outcome with the handler's effects in one
  * transaction.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -46,6 +47,14 @@ enum verdict	 provider_call(const char *method, const char *path, const char *ke
 
 struct kind {
 	const char	*name;
+	/*
+	 * What the row keeps once delivered: personal drops the payload (it held
+	 * a patient's details, now with the partner); keep_answer stores the
+	 * partner's whole answer in result, otherwise only its id and status
+	 * (the handler has kept what it needs in its own tables).
+	 */
+	bool		 personal;
+	bool		 keep_answer;
 	/* Delivers (no transaction open). */
 	enum verdict	(*deliver)(struct job *, struct answer *);
 	/* On V_DONE, inside the transaction that marks the row done. */

@@ -265,8 +265,8 @@ check_failed(struct req *r, struct job *j, const char *why)
 }
 
 const struct kind idv_kinds[] = {
-	{ "idv.create_applicant", applicant_deliver, applicant_done, check_failed },
-	{ "idv.create_workflow_run", run_deliver, run_done, check_failed },
-	{ "idv.fetch_result", result_deliver, result_done, check_failed },
+	{ "idv.create_applicant", true, false, applicant_deliver, applicant_done, check_failed },
+	{ "idv.create_workflow_run", false, false, run_deliver, run_done, check_failed },
+	{ "idv.fetch_result", false, false, result_deliver, result_done, check_failed },
 };
 const size_t idv_nkinds = sizeof(idv_kinds) / sizeof(idv_kinds[0]);

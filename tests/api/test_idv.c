@@ -301,6 +301,13 @@ START_TEST(test_clear_verifies)
 	resp_free(r);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM idv_verified WHERE patient_id = %lld AND"
 	    " check_id = %lld AND how = 'clear'", (long long)u.id, id), 1);
+	/* Delivered messages keep no personal details, nor the SDK token. */
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
+	    " 'idv-%lld-applicant' AND status = 'done' AND payload NOT LIKE '%%%s%%'"
+	    " AND result NOT LIKE '%%%s%%'", id, u.email, u.email), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
+	    " 'idv-%lld-run' AND status = 'done' AND result NOT LIKE '%%sdk_token%%'"
+	    " AND JSON_VALUE(result, '$.id') = '%s'", id, run), 1);
 	/* Each step is in the audit trail; the daemon's as "system". */
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE entity_type = 'idv_check'"
 	    " AND entity_id = '%lld' AND action IN ('idv.applicant_created', 'idv.link_ready',"
