@@ -174,6 +174,12 @@ check_access(struct req *r)
 		    "Second factor required",
 		    r->who.mfa_enrolled ? "Enter the code from your authenticator app first." :
 		    "Set up an authenticator app first: your role requires it.");
+	/*
+	 * To a patient, what is not theirs does not exist: staff routes (which
+	 * name other patients' records) answer 404, as another patient's id does.
+	 */
+	if (((unsigned)r->who.role & flags) == 0 && r->who.role == ROLE_PATIENT)
+		return reply_problem(r, 404, "not-found", "No such resource", NULL);
 	if (((unsigned)r->who.role & flags) == 0)
 		return reply_problem(r, 403, "forbidden", "Not allowed for your role", NULL);
 	return 0;

@@ -98,5 +98,6 @@ Suite		*patients_suite(void);
 Suite		*intake_suite(void);
 Suite		*documents_suite(void);
 Suite		*idv_suite(void);
+Suite		*isolation_suite(void);
 
 #endif

@@ -780,7 +780,7 @@ START_TEST(test_logout)
 }
 END_TEST
 
-START_TEST(test_audit_forbidden_for_patients)
+START_TEST(test_audit_hidden_from_patients)
 {
 	struct user	 u;
 	struct browser	*anon = br_new();
@@ -788,10 +788,10 @@ START_TEST(test_audit_forbidden_for_patients)
 
 	user_register(&u, "nosy");
 	r = api(u.b, "GET", EVENTS, NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(u.b, "GET", "/api/v1/audit/verify", NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(anon, "GET", EVENTS, NULL);
 	expect_problem(r, 401, "unauthenticated");
@@ -910,7 +910,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_password_change);
 	tcase_add_test(tc, test_password_change_refused);
 	tcase_add_test(tc, test_logout);
-	tcase_add_test(tc, test_audit_forbidden_for_patients);
+	tcase_add_test(tc, test_audit_hidden_from_patients);
 	tcase_add_test(tc, test_concurrent_preferences);
 	suite_add_tcase(s, tc);
 	return s;

@@ -954,7 +954,7 @@ START_TEST(test_reupload_request)
 	clin = staff_new("clinician", NULL);
 	r = api(u.b, "POST", "/api/v1/documents/requests", "{\"patient_id\":1,\"category\":\"other\","
 	    "\"reason\":\"x\"}");
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(clin, "POST", "/api/v1/documents/requests", "{\"patient_id\":1,\"category\":\"x\"}");
 	expect_problem(r, 422, "validation");

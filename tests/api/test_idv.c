@@ -343,7 +343,7 @@ START_TEST(test_consider_review)
 
 	/* Only admins see the queue. */
 	r = api(u.b, "GET", REVIEWS, NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	clin = staff_new("clinician", NULL);
 	r = api(clin, "GET", REVIEWS, NULL);
@@ -636,7 +636,7 @@ START_TEST(test_other_patients_check)
 	/* A patient cannot ask staff's per-patient view either. */
 	(void)snprintf(path, sizeof(path), "/api/v1/idv/patients/%lld", (long long)a.id);
 	r = api(b.b, "GET", path, NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	/* An admin can, and the read is recorded. */
 	admin = staff_new("admin", NULL);
@@ -673,7 +673,7 @@ START_TEST(test_roles_and_input)
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld",
 	    (long long)u.id), 0);
 	r = api(u.b, "GET", "/api/v1/idv/outbox", NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	admin = staff_new("admin", NULL);
 	r = api(admin, "POST", CHECKS, NULL);

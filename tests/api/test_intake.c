@@ -646,7 +646,7 @@ START_TEST(test_versions_keep_in_progress_responses_on_theirs)
 	/* Only admins write definitions. */
 	user_register(&u, "version");
 	r = api(u.b, "PUT", path, def);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(clin, "PUT", path, def);
 	expect_problem(r, 403, "forbidden");
@@ -881,10 +881,10 @@ START_TEST(test_another_patients_response_is_404_and_roles)
 
 	/* Patients cannot see the queue or decide; pharmacists reach no responses. */
 	r = api(b.b, "GET", REVIEWS, NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(b.b, "POST", REVIEWS "/1", "{\"decision\":\"eligible\"}");
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	(void)snprintf(path, sizeof(path), RESP "/%lld", id);
 	r = api(ph, "GET", path, NULL);
@@ -994,7 +994,7 @@ START_TEST(test_clinician_decides_and_the_patient_sees_it)
 	expect_one_audit(r, "patient.record_viewed", "success");
 	resp_free(r);
 	r = api(u.b, "GET", path, NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	r = api(admin, "POST", path, "{\"decision\":\"eligible\"}");
 	expect_problem(r, 403, "forbidden");

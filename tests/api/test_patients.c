@@ -203,9 +203,9 @@ START_TEST(test_patient_reaches_only_self)
 	r = api(a.b, "GET", "/api/v1/patients/99999999999999999999999", NULL);
 	expect_problem(r, 404, "not-found");
 	resp_free(r);
-	/* The list is staff-only. */
+	/* The list is staff-only: to a patient it does not exist. */
 	r = api(a.b, "GET", "/api/v1/patients?q=a", NULL);
-	expect_problem(r, 403, "forbidden");
+	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	user_free(&a);
 	user_free(&b);

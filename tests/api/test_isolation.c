@@ -1,0 +1,190 @@
+/*
+ * One patient never reaches another's records, in any module: patient A
+ * makes something in every module (profile, intake response, document,
+ * upload in progress, identity check); patient B then asks for each of A's
+ * things by every route and verb a patient can name it with, and by the
+ * staff-only routes that take a patient id. Every answer is 404, exactly as
+ * for an id nobody has, and A's records are unchanged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "helpers.h"
+
+#define TUS	"Tus-Resumable: 1.0.0"
+
+/* A 1x1 PNG. */
+static const unsigned char png[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+	0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+	0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+	0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
+	0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+/* POST a tus upload of len bytes; its URL into loc. */
+static void
+tus_create(struct user *u, size_t len, char *loc, size_t cap)
+{
+	char		 lenh[64];
+	/* filename "x.png", category "other" */
+	const char	*extra[] = { TUS, lenh, "Upload-Metadata: filename eC5wbmc=,category b3RoZXI=",
+			    NULL };
+	struct resp	*r;
+	char		*l;
+
+	(void)snprintf(lenh, sizeof(lenh), "Upload-Length: %zu", len);
+	r = http_raw(u->b, "POST", "/api/v1/documents/uploads", NULL, 0, NULL, u->b->csrf, extra);
+	ck_assert_msg(r->status == 201, "tus create: %s", rdesc(r));
+	ck_assert_ptr_nonnull(l = resp_header(r, "Location"));
+	(void)snprintf(loc, cap, "%s", l);
+	free(l);
+	resp_free(r);
+}
+
+static struct resp *
+tus_patch(struct browser *b, const char *loc, const void *data, size_t n)
+{
+	const char	*extra[] = { TUS, "Upload-Offset: 0", NULL };
+
+	return http_raw(b, "PATCH", loc, data, n, "application/offset+octet-stream", b->csrf,
+	    extra);
+}
+
+/* What B tries: method, path, body (NULL: none), tus headers. */
+struct probe {
+	const char	*method;
+	char		 path[256];
+	const char	*body;
+	bool		 tus;
+};
+
+START_TEST(test_no_patient_reaches_another)
+{
+	struct user	 a, b;
+	struct resp	*r;
+	struct probe	 p[40];
+	char		 done_loc[160], open_loc[160], *before, *after;
+	long long	 resp_id, doc_id, check_id;
+	size_t		 n = 0, i;
+
+	user_register(&a, "iso-a");
+	user_register(&b, "iso-b");
+
+	/* A's records, one in each module. */
+	r = api(a.b, "PATCH", "/api/v1/patients/me", "{\"nhs_number\":\"9434765919\"}");
+	ck_assert_msg(r->status == 200, "profile: %s", rdesc(r));
+	resp_free(r);
+	r = api(a.b, "PUT", "/api/v1/intake/responses/intake",
+	    "{\"answers\":{\"conditions\":[\"chronic-pain\"]}}");
+	ck_assert_msg(r->status == 200, "intake: %s", rdesc(r));
+	resp_id = jint(r->json, "id");
+	resp_free(r);
+	tus_create(&a, sizeof(png), done_loc, sizeof(done_loc));
+	r = tus_patch(a.b, done_loc, png, sizeof(png));
+	ck_assert_msg(r->status == 204, "tus patch: %s", rdesc(r));
+	resp_free(r);
+	r = api(a.b, "GET", "/api/v1/documents", NULL);
+	ck_assert_msg(r->status == 200, "documents: %s", rdesc(r));
+	doc_id = jint(r->json, "documents.0.id");
+	ck_assert_msg(doc_id > 0, "no document: %s", r->body);
+	resp_free(r);
+	tus_create(&a, 1000, open_loc, sizeof(open_loc));
+	r = api(a.b, "POST", "/api/v1/idv/checks", NULL);
+	ck_assert_msg(r->status == 201, "idv: %s", rdesc(r));
+	check_id = jint(r->json, "id");
+	resp_free(r);
+
+#define PROBE(m, b_, t, ...) do {						\
+	p[n].method = (m); p[n].body = (b_); p[n].tus = (t);			\
+	(void)snprintf(p[n].path, sizeof(p[n].path), __VA_ARGS__); n++;		\
+} while (0)
+	PROBE("GET", NULL, false, "/api/v1/patients/%lld", (long long)a.id);
+	PROBE("GET", NULL, false, "/api/v1/patients?q=%s", a.email);
+	PROBE("GET", NULL, false, "/api/v1/intake/responses/%lld", resp_id);
+	PROBE("GET", NULL, false, "/api/v1/intake/responses/%lld?format=fhir", resp_id);
+	PROBE("GET", NULL, false, "/api/v1/intake/responses?patient_id=%lld", (long long)a.id);
+	PROBE("GET", NULL, false, "/api/v1/intake/reviews");
+	PROBE("GET", NULL, false, "/api/v1/documents?patient_id=%lld", (long long)a.id);
+	PROBE("GET", NULL, false, "/api/v1/documents/%lld", doc_id);
+	PROBE("GET", NULL, false, "/api/v1/documents/%lld/content", doc_id);
+	PROBE("DELETE", NULL, false, "/api/v1/documents/%lld", doc_id);
+	PROBE("GET", NULL, false, "/api/v1/documents/requests?patient_id=%lld", (long long)a.id);
+	PROBE("POST", "{\"patient_id\":1,\"category\":\"other\",\"reason\":\"x\"}", false,
+	    "/api/v1/documents/requests");
+	PROBE("HEAD", NULL, true, "%s", open_loc);
+	PROBE("PATCH", "x", true, "%s", open_loc);
+	PROBE("DELETE", NULL, true, "%s", open_loc);
+	PROBE("DELETE", NULL, true, "%s", done_loc);
+	PROBE("GET", NULL, false, "/api/v1/idv/checks/%lld", check_id);
+	PROBE("GET", NULL, false, "/api/v1/idv/patients/%lld", (long long)a.id);
+	PROBE("GET", NULL, false, "/api/v1/idv/reviews");
+	PROBE("GET", NULL, false, "/api/v1/audit/events?entity_type=patient&entity_id=%lld",
+	    (long long)a.id);
+#undef PROBE
+
+	before = sql_str("SELECT CONCAT_WS('|',"
+	    " (SELECT COUNT(*) FROM patient_profile WHERE user_id = %lld AND nhs_number IS NOT NULL),"
+	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
+	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld))",
+	    (long long)a.id, (long long)a.id, (long long)a.id);
+	for (i = 0; i < n; i++) {
+		const char	*extra[] = { TUS, "Upload-Offset: 0", NULL };
+		long		 status;
+
+		if (p[i].tus)
+			r = http_raw(b.b, p[i].method, p[i].path, p[i].body,
+			    p[i].body != NULL ? strlen(p[i].body) : 0,
+			    p[i].body != NULL ? "application/offset+octet-stream" : NULL,
+			    b.b->csrf, extra);
+		else
+			r = api(b.b, p[i].method, p[i].path, p[i].body);
+		status = r->status;
+		ck_assert_msg(status == 404, "patient B: %s %s -> %s", p[i].method, p[i].path,
+		    rdesc(r));
+		/* HEAD has no body; every other 404 is the not-found problem. */
+		if (strcmp(p[i].method, "HEAD") != 0)
+			ck_assert_msg(problem_is(r, "not-found"), "%s %s: %s", p[i].method,
+			    p[i].path, r->body);
+		resp_free(r);
+	}
+	after = sql_str("SELECT CONCAT_WS('|',"
+	    " (SELECT COUNT(*) FROM patient_profile WHERE user_id = %lld AND nhs_number IS NOT NULL),"
+	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
+	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld))",
+	    (long long)a.id, (long long)a.id, (long long)a.id);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+
+	/* A still reaches every one of them. */
+	r = api_get(a.b, "/api/v1/documents/%lld/content", doc_id);
+	ck_assert_msg(r->status == 200 && r->bodylen == sizeof(png) &&
+	    memcmp(r->body, png, sizeof(png)) == 0, "A's document: %s", rdesc(r));
+	resp_free(r);
+	r = api_get(a.b, "/api/v1/intake/responses/%lld?format=fhir", resp_id);
+	ck_assert_msg(r->status == 200, "A's response: %s", rdesc(r));
+	resp_free(r);
+	r = api_get(a.b, "/api/v1/idv/checks/%lld", check_id);
+	ck_assert_msg(r->status == 200, "A's check: %s", rdesc(r));
+	resp_free(r);
+	user_free(&a);
+	user_free(&b);
+}
+END_TEST
+
+Suite *
+isolation_suite(void)
+{
+	Suite	*s = suite_create("isolation");
+	TCase	*tc = tcase_create("patients");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_add_test(tc, test_no_patient_reaches_another);
+	suite_add_tcase(s, tc);
+	return s;
+}
