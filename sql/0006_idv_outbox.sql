@@ -76,6 +76,7 @@ CREATE TABLE idv_verified (
 		ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
-GRANT SELECT, INSERT, UPDATE ON outbox TO clinic_app_role;
+-- DELETE: `clinic purge` removes messages that ended outbox_keep_days ago.
+GRANT SELECT, INSERT, UPDATE, DELETE ON outbox TO clinic_app_role;
 GRANT SELECT, INSERT, UPDATE ON idv_check TO clinic_app_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON idv_verified TO clinic_app_role;

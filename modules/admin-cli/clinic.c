@@ -29,6 +29,7 @@
 #include "db.h"
 #include "log.h"
 #include "password.h"
+#include "outbox.h"
 #include "pool.h"
 #include "req.h"
 #include "session.h"
@@ -61,7 +62,8 @@ usage(void)
 	    "          [--gmc N] [--gphc N] [--specialist] [--totp-secret BASE32]\n"
 	    "  load-demo FILE\n"
 	    "  verify-audit\n"
-	    "  purge          (ended sessions, old sign-in failures; run hourly)\n");
+	    "  purge          (ended sessions, old sign-in failures, old outbox messages;"
+	    " run hourly)\n");
 }
 
 static int
@@ -514,7 +516,7 @@ cmd_purge(int argc, char **argv)
 {
 	struct db	*db;
 	struct pool	*pool;
-	uint64_t	 sessions, throttles;
+	uint64_t	 sessions, throttles, messages = 0;
 	enum cerr	 rc;
 
 	(void)argv;
@@ -528,16 +530,19 @@ cmd_purge(int argc, char **argv)
 		pool_free(pool);
 		return 1;
 	}
-	rc = session_purge(db, pool, &sessions, &throttles);
+	if ((rc = session_purge(db, pool, &sessions, &throttles)) == CE_OK)
+		rc = outbox_purge(db, pool, conf.outbox_keep_days, &messages);
 	db_close(db);
 	pool_free(pool);
 	if (rc != CE_OK) {
 		fprintf(stderr, "clinic: purge failed: %s\n", cerr_str(rc));
 		return 1;
 	}
-	printf("removed %llu ended session%s and %llu old sign-in failure record%s\n",
+	printf("removed %llu ended session%s, %llu old sign-in failure record%s"
+	    " and %llu ended outbox message%s\n",
 	    (unsigned long long)sessions, sessions == 1 ? "" : "s",
-	    (unsigned long long)throttles, throttles == 1 ? "" : "s");
+	    (unsigned long long)throttles, throttles == 1 ? "" : "s",
+	    (unsigned long long)messages, messages == 1 ? "" : "s");
 	return 0;
 }
 

@@ -69,6 +69,7 @@ static const struct conf_item items[] = {
 	L(dispatch_max_attempts, "12", 1, 100),
 	L(dispatch_backoff_base_ms, "1000", 10, 3600000),
 	L(dispatch_backoff_max_ms, "600000", 10, 86400000),
+	L(outbox_keep_days, "30", 1, 3650),
 	S(sql_dir, PKGDATADIR "/sql"),
 	S(log_level, "info"),
 	S(log_file, ""),

@@ -57,6 +57,7 @@ struct conf {
 	long	 dispatch_max_attempts;
 	long	 dispatch_backoff_base_ms;
 	long	 dispatch_backoff_max_ms;
+	long	 outbox_keep_days;	/* `clinic purge` removes ended messages older than this */
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;

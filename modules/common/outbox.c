@@ -90,3 +90,20 @@ outbox_backoff_ms(unsigned attempt, long long base_ms, long long max_ms, uint64_
 		return 0;
 	return (long long)(rnd % ((uint64_t)cap + 1));
 }
+
+static const char SQL_PURGE[] =
+    "DELETE FROM outbox WHERE status IN ('done', 'failed')"
+    " AND COALESCE(delivered_at, next_attempt_at, created_at)"
+    " < UTC_TIMESTAMP(6) - INTERVAL ? DAY";
+
+enum cerr
+outbox_purge(struct db *db, struct pool *pool, long keep_days, uint64_t *removed)
+{
+	enum cerr	rc;
+
+	*removed = 0;
+	if ((rc = db_exec(db, pool, NULL, SQL_PURGE, "i", (int64_t)keep_days)) != CE_OK)
+		return rc;
+	*removed = db_affected(db);
+	return CE_OK;
+}

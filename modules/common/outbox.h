@@ -12,6 +12,8 @@
 
 #include "err.h"
 
+struct db;
+struct pool;
 struct req;
 struct json_object;
 
@@ -29,6 +31,13 @@ struct json_object;
  */
 enum cerr	outbox_put(struct req *, const char *kind, const char *idempotency_key,
 		    struct json_object *payload);
+
+/*
+ * Removes messages that ended (done or failed) more than keep_days ago, with
+ * whatever patient details their payloads held; *removed is the count.
+ * Returns CE_OK or a database error. Run by `clinic purge`.
+ */
+enum cerr	outbox_purge(struct db *, struct pool *, long keep_days, uint64_t *removed);
 
 /* True when key is a valid idempotency key (see outbox_put). */
 bool		outbox_key_ok(const char *key);

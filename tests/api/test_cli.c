@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -133,6 +134,40 @@ START_TEST(test_cli_purge_removes_ended_sessions)
 }
 END_TEST
 
+START_TEST(test_cli_purge_removes_old_outbox_messages)
+{
+	char		 out[4096], key[64];
+	const char	*argv[] = { "purge", NULL };
+	const char	*states[] = { "done-old", "failed-old", "done-new", "pending-old" };
+	size_t		 i;
+	int		 rc;
+
+	/*
+	 * Messages that ended 31 days ago go; recent or pending ones stay. The
+	 * pending one is due tomorrow, so the test stack's dispatcher leaves it.
+	 */
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(key, sizeof(key), "purge-%ld-%s", (long)getpid(), states[i]);
+		ck_assert_int_eq(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status,"
+		    " next_attempt_at, created_at, delivered_at) VALUES ('test.purge',"
+		    " '{\"name\":\"Someone\"}', '%s', '%s', UTC_TIMESTAMP(6) - INTERVAL %d DAY,"
+		    " UTC_TIMESTAMP(6) - INTERVAL %d DAY, %s)", key,
+		    strncmp(states[i], "done", 4) == 0 ? "done" :
+		    strncmp(states[i], "failed", 6) == 0 ? "failed" : "pending",
+		    i == 3 ? -1 : strstr(states[i], "old") ? 31 : 1, strstr(states[i], "old") ? 31 : 1,
+		    strncmp(states[i], "done", 4) == 0 ? "next_attempt_at" : "NULL"), 0);
+	}
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 0 && strstr(out, "outbox message") != NULL, "purge %d: %s", rc, out);
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(key, sizeof(key), "purge-%ld-%s", (long)getpid(), states[i]);
+		ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s'",
+		    key), i < 2 ? 0 : 1);
+	}
+	(void)sql_exec("DELETE FROM outbox WHERE kind = 'test.purge'");
+}
+END_TEST
+
 Suite *
 cli_suite(void)
 {
@@ -145,6 +180,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_creates_and_audits);
 	tcase_add_test(tc, test_cli_migrate_again_is_harmless);
 	tcase_add_test(tc, test_cli_purge_removes_ended_sessions);
+	tcase_add_test(tc, test_cli_purge_removes_old_outbox_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
