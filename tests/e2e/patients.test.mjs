@@ -37,6 +37,14 @@ export default function (h) {
 			await heading(page, 'Your details');
 			await page.waitForFunction(() => document.querySelector('#f-phone')?.value === '07700 900123');
 			assert(await page.getByLabel('Text message').isChecked(), 'text-message consent not kept');
+			// Home shows the step as started (not every detail is given yet).
+			await page.getByRole('link', { name: 'Home' }).click();
+			await heading(page, 'Welcome');
+			const step = page.locator('.journey li').filter({ hasText: 'Your details' });
+			await step.locator('.badge', { hasText: 'Started' }).waitFor();
+			await page.locator('.journey li').filter({ hasText: 'Confirm your identity' })
+				.locator('.badge', { hasText: 'To do' }).waitFor();
+			await noAxeViolations(page, 'patient home');
 		}));
 
 	test('a clinician finds the patient by NHS number and opens the record', () =>
@@ -55,6 +63,9 @@ export default function (h) {
 			await link.click();
 			await heading(page, `Robin ${h.shared.profilePatient.family}`);
 			await page.getByText('SW1A 1AA').first().waitFor();
+			await page.getByRole('heading', { name: 'Questionnaires' }).waitFor();
+			await page.getByRole('heading', { name: 'Identity' }).waitFor();
+			await page.locator('section', { hasText: 'Latest check' }).getByText('None').waitFor();
 			await noSideScroll(page, 'patient record');
 			await noAxeViolations(page, 'patient record');
 			await screenshot(page, 'patient-record.png');

@@ -1,4 +1,6 @@
 // The first screen after sign-in, one per role.
+import { useEffect, useState } from '/vendor/hooks.js';
+import { api } from '../api.js';
 import { html, Page } from './ui.js';
 import { Preferences } from './account.js';
 import { AuditTrail } from './audit.js';
@@ -7,21 +9,76 @@ function fullName(u) {
 	return `${u.given_name} ${u.family_name}`;
 }
 
+// Each onboarding step's state in a few words, from the modules' own reads.
+const PROFILE_KEYS = ['phone', 'address_line1', 'postcode', 'gp_practice', 'emergency_name'];
+const INTAKE_WORDS = {
+	eligible: 'Sent: you can go ahead', needs_review: 'Sent: a doctor will review it',
+	not_eligible: 'Sent: see the outcome',
+};
+const IDV_WORDS = {
+	none: null, queued: 'Started', link_ready: 'Ready for you', awaiting_result: 'Checking',
+	clear: 'Verified', approved: 'Verified', consider: 'Being reviewed', declined: 'Try again',
+	rejected: 'Please contact us', failed: 'Try again',
+};
+
+async function journeyState() {
+	const [profile, intake, docs, reqs, idv] = await Promise.all([
+		api('GET', '/api/v1/patients/me'), api('GET', '/api/v1/intake/responses'),
+		api('GET', '/api/v1/documents'), api('GET', '/api/v1/documents/requests'),
+		api('GET', '/api/v1/idv/checks/current'),
+	]);
+	const st = {};
+	if (profile.ok) {
+		const n = PROFILE_KEYS.filter((k) => profile.data[k]).length;
+		st.profile = n === PROFILE_KEYS.length ? ['done', 'Done'] : n ? ['started', 'Started'] : null;
+	}
+	if (intake.ok) {
+		const r = intake.data.responses.find((x) => x.key === 'intake');
+		if (r)
+			st.intake = r.status === 'completed' ? ['done', INTAKE_WORDS[r.outcome] || 'Sent'] : ['started', 'In progress'];
+	}
+	if (reqs.ok && reqs.data.requests.some((x) => !x.fulfilled_at))
+		st.documents = ['action', 'The clinic asked for a document'];
+	else if (docs.ok) {
+		const n = docs.data.documents.filter((d) => d.status === 'ready').length;
+		if (n)
+			st.documents = ['done', `${n} uploaded`];
+	}
+	if (idv.ok && IDV_WORDS[idv.data.status]) {
+		const s = idv.data.status;
+		st.identity = [s === 'clear' || s === 'approved' ? 'done' : s === 'declined' || s === 'failed' ||
+			s === 'rejected' ? 'action' : 'started', IDV_WORDS[s]];
+	}
+	return st;
+}
+
+function Journey() {
+	const [st, setSt] = useState({});
+	useEffect(() => { journeyState().then(setSt); }, []);
+	const step = (key, href, label, hint) => html`<li>
+		<a class="journey-step" href=${href}>${label}</a>
+		${st[key] ? html`<span class=${`badge badge-${st[key][0]}`}>${st[key][1]}</span>` :
+			html`<span class="badge">To do</span>`}
+		<span class="journey-hint">${hint}</span>
+	</li>`;
+	return html`<section class="card" aria-labelledby="next-h">
+		<h2 id="next-h">Before your consultation</h2>
+		<p>Do these in any order; each one saves as you go, so you can stop and come back on any device.</p>
+		<ol class="journey">
+			${step('profile', '#/profile', 'Your details', 'Address, NHS number, GP, emergency contact')}
+			${step('intake', '#/intake', 'Tell us about your health', 'About 10 minutes')}
+			${step('documents', '#/documents', 'Upload your documents', 'Your medical records summary; photos are fine')}
+			${step('identity', '#/identity', 'Confirm your identity', 'A photo ID and a selfie')}
+			<li><span class="journey-step">Book a video consultation</span> <span class="badge">Coming soon</span></li>
+		</ol>
+	</section>`;
+}
+
 function PatientHome({ session, onPreferences }) {
 	const u = session.user;
 	return html`<${Page} title=${`Welcome, ${u.given_name}`}>
 		<p>You are signed in as ${fullName(u)} (${u.email}).</p>
-		<section class="card" aria-labelledby="next-h">
-			<h2 id="next-h">Before your consultation</h2>
-			<p>Do these in any order; each one saves as you go, so you can stop and come back on any device.</p>
-			<ol class="journey">
-				<li><a class="journey-step" href="#/profile">Your details</a> <span class="journey-hint">Address, NHS number, GP, emergency contact</span></li>
-				<li><a class="journey-step" href="#/intake">Tell us about your health</a> <span class="journey-hint">About 10 minutes</span></li>
-				<li><a class="journey-step" href="#/documents">Upload your documents</a> <span class="journey-hint">Your medical records summary; photos are fine</span></li>
-				<li><a class="journey-step" href="#/identity">Confirm your identity</a> <span class="journey-hint">A photo ID and a selfie</span></li>
-				<li><span class="journey-step">Book a video consultation</span> <span class="badge">Coming soon</span></li>
-			</ol>
-		</section>
+		<${Journey} />
 		<section class="card" aria-labelledby="mfa-h">
 			<h2 id="mfa-h">Protect your account</h2>
 			${session.mfa_enrolled ?

@@ -58,6 +58,50 @@ function Search() {
 	</section>`;
 }
 
+const OUTCOMES = { eligible: 'Eligible', needs_review: 'Needs review', not_eligible: 'Not eligible' };
+
+// The patient's questionnaires, newest first (reading them is audited).
+function IntakeSummary({ patientId }) {
+	const [list, setList] = useState(null);
+	useEffect(() => {
+		api('GET', `/api/v1/intake/responses?patient_id=${patientId}`)
+			.then((res) => setList(res.ok ? res.data.responses : []));
+	}, [patientId]);
+	return html`<section class="card" aria-labelledby="intake-h">
+		<h2 id="intake-h">Questionnaires</h2>
+		${list === null ? html`<p class="loading">Loading…</p>` : list.length === 0 ?
+			html`<p>None started yet.</p>` :
+			html`<ul class="patient-list">${list.map((q) => html`<li>
+				<span><strong>${q.key}</strong> (version ${q.version})</span>
+				<span class="patient-meta">${q.status === 'completed' ?
+					`Sent ${(q.submitted_at || '').slice(0, 10)}: ${OUTCOMES[q.outcome] || q.outcome || 'no outcome'}` :
+					`In progress, last saved ${(q.updated_at || '').slice(0, 10)}`}</span>
+			</li>`)}</ul>`}
+		<p><a href="#/review">Intake reviews</a></p>
+	</section>`;
+}
+
+const IDV_STATUS = {
+	none: 'Not started', queued: 'Started', link_ready: 'Waiting for the patient',
+	awaiting_result: 'Waiting for the provider', clear: 'Clear', consider: 'Needs an admin review',
+	declined: 'Declined by the provider', approved: 'Approved by an admin', rejected: 'Rejected by an admin',
+	failed: 'Could not reach the provider',
+};
+
+function IdentitySummary({ patientId }) {
+	const [s, setS] = useState(null);
+	useEffect(() => {
+		api('GET', `/api/v1/idv/patients/${patientId}`).then((res) => setS(res.ok ? res.data : {}));
+	}, [patientId]);
+	return html`<section class="card" aria-labelledby="idv-h">
+		<h2 id="idv-h">Identity</h2>
+		${s === null ? html`<p class="loading">Loading…</p>` : html`<dl class="facts">
+			<dt>Verified</dt><dd>${s.verified ? `Yes, ${(s.verified_at || '').slice(0, 10)}` : 'No'}</dd>
+			<dt>Latest check</dt><dd>${s.latest_check ? IDV_STATUS[s.latest_check.status] || s.latest_check.status : 'None'}</dd>
+		</dl>`}
+	</section>`;
+}
+
 const yesNo = (v) => v === null || v === undefined ? 'Not answered' : v ? 'Yes' : 'No';
 
 function Record({ id }) {
@@ -100,6 +144,8 @@ function Record({ id }) {
 				<dt>Registered</dt><dd>${(p.registered_at || '').slice(0, 10)}</dd>
 			</dl>
 		</section>
+		<${IntakeSummary} patientId=${p.id} />
+		<${IdentitySummary} patientId=${p.id} />
 		${PatientDocuments && html`<${PatientDocuments} patientId=${p.id} />`}
 	<//>`;
 }
