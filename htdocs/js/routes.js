@@ -9,6 +9,7 @@ import { IntakeReview } from './views/review.js';
 import { Documents } from './views/documents.js';
 import { Identity } from './views/identity.js';
 import { IdentityReview } from './views/identity-review.js';
+import { Questionnaires } from './views/questionnaires.js';
 
 export const ROUTES = {
 	profile: { view: Profile, roles: ['patient'] },
@@ -18,4 +19,5 @@ export const ROUTES = {
 	documents: { view: Documents, roles: ['patient'] },
 	identity: { view: Identity, roles: ['patient'] },
 	'identity-review': { view: IdentityReview, roles: ['admin'] },
+	questionnaires: { view: Questionnaires, roles: ['admin'] },
 };

@@ -140,7 +140,8 @@ function AdminHome({ session }) {
 		<//>
 		<${StaffLinks} links=${[['#/patients', 'Patients', 'Find a patient and open their record'],
 			['#/review', 'Intake reviews', 'Intakes flagged for clinical review'],
-			['#/identity-review', 'Identity checks to review', 'Checks the provider could not clear']]} />
+			['#/identity-review', 'Identity checks to review', 'Checks the provider could not clear'],
+			['#/questionnaires', 'Questionnaires', 'The intake and its eligibility rules, as versioned data']]} />
 		<${AuditTrail} />
 	<//>`;
 }
