@@ -300,7 +300,8 @@ int
 intake_response_put(struct req *r)
 {
 	const char			*key = req_param(r, "ref"), *text;
-	struct json_object		*body, *incoming, *stored, *d, *changed, *o, *v;
+	struct json_object		*body, *incoming, *stored, *d, *o, *v;
+	int64_t				 changed;
 	struct json_object_iterator	 it, end;
 	struct db_res			*res;
 	struct qloaded			 q;
@@ -353,14 +354,13 @@ intake_response_put(struct req *r)
 		    intake_json(r, "{}", 2);
 		if (stored == NULL || !json_object_is_type(stored, json_type_object))
 			return reply_internal(r, "stored answers are not an object");
-		if ((changed = json_object_new_array()) == NULL)
-			return reply_internal(r, "out of memory");
+		changed = 0;
 		it = json_object_iter_begin(incoming);
 		end = json_object_iter_end(incoming);
 		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 			const char *k = json_object_iter_peek_name(&it);
 			v = json_object_iter_peek_value(&it);
-			json_object_array_add(changed, json_object_new_string(k));
+			changed++;
 			if (v == NULL || (json_object_is_type(v, json_type_array) &&
 			    json_object_array_length(v) == 0))
 				json_object_object_del(stored, k);
@@ -371,14 +371,11 @@ intake_response_put(struct req *r)
 		case 0:
 			break;
 		case -1:
-			json_object_put(changed);
 			return reply_internal(r, "merged answers do not fit");
 		default:
-			json_object_put(changed);
 			return reply_internal(r, "out of memory");
 		}
 		if ((text = json_object_to_json_string_ext(stored, JSON_C_TO_STRING_PLAIN)) == NULL) {
-			json_object_put(changed);
 			return reply_internal(r, "out of memory");
 		}
 		if (id > 0)
@@ -389,11 +386,9 @@ intake_response_put(struct req *r)
 		if (rc == CE_DUPLICATE && attempt == 0) {
 			/* Another device started the response a moment ago: merge into it. */
 			db_rollback(r->db);
-			json_object_put(changed);
 			continue;
 		}
 		if (rc != CE_OK) {
-			json_object_put(changed);
 			return reply_db(r, rc);
 		}
 		break;
@@ -402,7 +397,12 @@ intake_response_put(struct req *r)
 	d = json_object_new_object();
 	json_object_object_add(d, "key", json_object_new_string(key));
 	json_object_object_add(d, "version", json_object_new_int64(q.version));
-	json_object_object_add(d, "changed", changed);
+	/*
+	 * How many answers changed, not which: the linkIds of branch items
+	 * (e.g. current thoughts of self-harm) would themselves be health data,
+	 * and the trail is append-only.
+	 */
+	json_object_object_add(d, "answers_changed", json_object_new_int64(changed));
 	if ((rc = audit_commit(r, "intake.response_saved", "intake_response", idbuf, "success",
 	    d)) != CE_OK)
 		return reply_db(r, rc);

@@ -92,19 +92,28 @@ intake_review_list(struct req *r)
 {
 	const char		*status = r->q.vals != NULL && r->q.vals[0].present ?
 	    r->q.vals[0].s : "open";
-	struct json_object	*o, *arr, *d;
+	struct json_object	*o, *arr, *d, *shown;
 	struct db_res		*res;
 	size_t			 i;
 	enum cerr		 rc;
 
 	if ((rc = db_exec(r->db, r->pool, &res, SQL_LIST, "s", status)) != CE_OK)
 		return reply_db(r, rc);
-	/* Listing names patients and their flags: one audit row for the view. */
-	d = json_object_new_object();
+	/* Listing names patients and their flags: one audit row for the view, naming them. */
+	if ((d = json_object_new_object()) == NULL || (shown = json_object_new_array()) == NULL) {
+		json_object_put(d);
+		return reply_internal(r, "out of memory");
+	}
+	for (i = 0; i < res->nrows; i++)
+		json_object_array_add(shown, json_object_new_int64(db_int(res->rows[i][2])));
 	json_object_object_add(d, "status", json_object_new_string(status));
 	json_object_object_add(d, "count", json_object_new_int64((int64_t)res->nrows));
-	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = audit_commit(r, "intake.reviews_viewed", "intake_review", NULL, "success",
+	json_object_object_add(d, "patients", shown);
+	if ((rc = db_begin(r->db)) != CE_OK) {
+		json_object_put(d);
+		return reply_db(r, rc);
+	}
+	if ((rc = audit_commit(r, "intake.reviews_viewed", "intake_review", NULL, "success",
 	    d)) != CE_OK)
 		return reply_db(r, rc);
 	o = json_object_new_object();
