@@ -1,5 +1,6 @@
 // Browser tests for the portal (htdocs/), run by scripts/test against a fresh stack.
-// Environment: CLINIC_TEST_URL, CLINIC_TEST_CLINIC, CLINIC_TEST_CONF, CLINIC_TEST_DEMO.
+// Environment: CLINIC_TEST_URL, CLINIC_TEST_CLINIC, CLINIC_TEST_CONF, CLINIC_TEST_DEMO;
+// optionally CLINIC_E2E_ONLY (a regular expression: run only the tests it matches).
 // Prints "ok - name" / "not ok - name" per test and ends with "N passed, M failed".
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -494,7 +495,9 @@ browser = await chromium.launch({
 });
 let passed = 0;
 let failed = 0;
-for (const t of tests) {
+// CLINIC_E2E_ONLY=<regex> runs only the tests whose names match (for work on one area).
+const only = process.env.CLINIC_E2E_ONLY ? new RegExp(process.env.CLINIC_E2E_ONLY) : null;
+for (const t of tests.filter((x) => !only || only.test(x.name))) {
 	try {
 		await t.fn();
 		passed++;
