@@ -114,7 +114,13 @@ reqs_create(struct req *r)
 	det = json_object_new_object();
 	json_object_object_add(det, "patient_id", json_object_new_int64(pid));
 	json_object_object_add(det, "category", json_object_new_string(r->in.vals[1].s));
-	json_object_object_add(det, "reason", json_object_new_string(r->in.vals[2].s));
+	/*
+	 * The reason is free text about the patient's health or papers: it stays
+	 * in document_requests (row `id`), and the append-only trail, which
+	 * cannot forget, records only its length.
+	 */
+	json_object_object_add(det, "reason_length",
+	    json_object_new_int64((int64_t)strlen(r->in.vals[2].s)));
 	if ((rc = audit_commit(r, "document.reupload_requested", "document_request",
 	    pool_printf(r->pool, "%" PRId64, id), "success", det)) != CE_OK)
 		return reply_db(r, rc);

@@ -968,6 +968,10 @@ START_TEST(test_reupload_request)
 	expect_one_audit(r, "document.reupload_requested", "success");
 	reqid = jint(r->json, "id");
 	resp_free(r);
+	/* The append-only trail keeps the request's id and the reason's length, not its text. */
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'document.reupload_requested' AND entity_id = '%lld' AND details NOT LIKE"
+	    " '%%passport%%' AND JSON_VALUE(details, '$.reason_length') = 60", reqid), 1);
 
 	r = api(u.b, "GET", "/api/v1/documents/requests", NULL);
 	ck_assert_msg(r->status == 200, "%s", rdesc(r));
