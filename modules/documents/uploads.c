@@ -187,11 +187,12 @@ expire_stale(struct req *r, struct db_res **res)
 		return rc;
 	for (i = 0; i < (*res)->nrows; i++) {
 		doc_from_row(r->pool, (*res)->rows[i], (*res)->lens[i], &d);
-		det = json_object_new_object();
+		if ((rc = doc_discard(r, &d, "deleted")) != CE_OK)
+			return rc;
+		det = json_object_new_object();	/* audit() takes it, on failure too */
 		json_object_object_add(det, "patient_id", json_object_new_int64(d.patient_id));
 		json_object_object_add(det, "received", json_object_new_int64((int64_t)d.received));
-		if ((rc = doc_discard(r, &d, "deleted")) != CE_OK ||
-		    (rc = audit(r, "document.upload_expired", "document",
+		if ((rc = audit(r, "document.upload_expired", "document",
 		    pool_printf(r->pool, "%" PRId64, d.id), "success", det)) != CE_OK)
 			return rc;
 	}
