@@ -150,17 +150,36 @@ docs_delete(struct req *r)
 	struct json_object	*det;
 	struct doc		 d;
 	enum cerr		 rc;
+	bool			 busy;
 	int			 st;
 
 	if ((st = find_doc(r, &d)) != 0)
 		return st;
+	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_lock_idle(r, &d, &busy)) != CE_OK) {
+		db_rollback(r->db);
+		if (rc == CE_NOTFOUND)
+			return reply_problem(r, 404, "not-found", "No such document", NULL);
+		return reply_db(r, rc);
+	}
+	if (busy) {
+		/* A PATCH writing now would recreate the files after their removal. */
+		db_rollback(r->db);
+		(void)reply_header(r, "Retry-After", "2");
+		return reply_problem(r, 423, "upload-busy", "The upload is being written",
+		    "Wait until the upload stops, then delete it.");
+	}
+	if ((rc = doc_discard(r, &d, "deleted")) != CE_OK) {
+		db_rollback(r->db);
+		return reply_db(r, rc);
+	}
 	det = json_object_new_object();
 	json_object_object_add(det, "patient_id", json_object_new_int64(d.patient_id));
 	json_object_object_add(det, "status_before", json_object_new_string(d.status));
-	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_discard(r, &d, "deleted")) != CE_OK ||
-	    (rc = audit_commit(r, "document.deleted", "document",
-	    pool_printf(r->pool, "%" PRId64, d.id), "success", det)) != CE_OK)
+	if ((rc = audit_commit(r, "document.deleted", "document",
+	    pool_printf(r->pool, "%" PRId64, d.id), "success", det)) != CE_OK) {
+		db_rollback(r->db);
 		return reply_db(r, rc);
+	}
 	store_remove(r->pool, d.token);
 	return reply_empty(r, 204);
 }

@@ -155,6 +155,26 @@ doc_discard(struct req *r, const struct doc *d, const char *status)
 	return db_exec(r->db, r->pool, NULL, SQL_DISCARD, "si", status, d->id);
 }
 
+/* Free lease: the negation of SQL_LEASE's condition in uploads.c. */
+static const char SQL_LOCK_IDLE[] =
+    "SELECT lease IS NOT NULL AND lease_until >= UTC_TIMESTAMP(6) FROM documents"
+    " WHERE id = ? AND status IN ('uploading', 'ready') FOR UPDATE";
+
+enum cerr
+doc_lock_idle(struct req *r, const struct doc *d, bool *busy)
+{
+	struct db_res	*res;
+	enum cerr	 rc;
+
+	*busy = false;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_LOCK_IDLE, "i", d->id)) != CE_OK)
+		return rc;
+	if (res->nrows != 1)
+		return CE_NOTFOUND;
+	*busy = db_int(res->rows[0][0]) != 0;
+	return CE_OK;
+}
+
 int
 main(void)
 {

@@ -6,6 +6,7 @@
  * segcrypt.c), listed and downloaded (docs.c), and staff's requests for a
  * new upload (requests.c). docs/API.md#documents is the contract.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,14 @@ void	doc_from_row(struct pool *, char **row, size_t *lens, struct doc *d);
  * rollback must find them; after it, they are unreadable without the key.
  */
 enum cerr doc_discard(struct req *, const struct doc *, const char *status);
+/*
+ * Inside the caller's open transaction, locks d's row (while it is still
+ * uploading or ready) and sets *busy when a PATCH holds a live lease on it:
+ * such an upload must not be discarded, or the PATCH would write its files
+ * again after store_remove(). CE_OK, CE_NOTFOUND (no longer there) or a
+ * database error.
+ */
+enum cerr doc_lock_idle(struct req *, const struct doc *, bool *busy);
 
 /* store.c: the files under upload_dir (see segcrypt.h for the format). */
 /* Unwraps d's data key into key. CE_OK, CE_INVALID (tampered) or CE_CRYPTO. */

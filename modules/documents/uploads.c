@@ -353,20 +353,33 @@ tus_delete(struct req *r)
 {
 	struct doc	d;
 	enum cerr	rc;
+	bool		busy = false;
 	int		st;
 
 	if ((st = tus_begin(r)) != 0)
 		return st;
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
-	if ((rc = find_upload(r, &d)) == CE_NOTFOUND) {
+	if ((rc = find_upload(r, &d)) == CE_OK)
+		rc = doc_lock_idle(r, &d, &busy);
+	if (rc == CE_NOTFOUND) {
 		db_rollback(r->db);
 		return not_found(r);
 	}
+	if (rc == CE_OK && busy) {
+		/* A PATCH writing now would recreate the files after their removal. */
+		db_rollback(r->db);
+		(void)reply_header(r, "Retry-After", "2");
+		return reply_problem(r, 423, "upload-busy", "The upload is being written",
+		    "Another request is writing this upload. Retry once it has stopped.");
+	}
 	if (rc != CE_OK || (rc = doc_discard(r, &d, "deleted")) != CE_OK ||
 	    (rc = audit_doc(r, &d, strcmp(d.status, "ready") == 0 ? "document.deleted" :
-	    "document.upload_terminated", "success", NULL)) != CE_OK)
+	    "document.upload_terminated", "success", NULL)) != CE_OK) {
+		db_rollback(r->db);
 		return reply_db(r, rc);
+	}
+	/* Only now that the database agrees are the bytes removed. */
 	store_remove(r->pool, d.token);
 	return reply_empty(r, 204);
 }
