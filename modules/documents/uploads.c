@@ -433,6 +433,24 @@ renew_lease(struct req *r, const struct doc *d, const char *lease)
 	return rc == CE_OK && db_affected(r->db) == 1 ? 0 : -1;
 }
 
+/*
+ * Before anything is written: renews the lease when LEASE_RENEW seconds have
+ * passed since *renewed (a long read may have let it run out and another
+ * PATCH take it). Returns 0 when the lease is ours for LEASE_SECONDS -
+ * LEASE_RENEW seconds more at least, -1 when it was lost.
+ */
+static int
+keep_lease(struct req *r, const struct doc *d, const char *lease, time_t *renewed)
+{
+	if (time(NULL) - *renewed < LEASE_RENEW)
+		return 0;
+	if (renew_lease(r, d, lease) == -1)
+		return -1;
+	*renewed = time(NULL);
+	return 0;
+}
+
+/* The PATCH holding `lease` found a refused type: the upload ends. */
 static int
 refuse_type(struct req *r, struct doc *d, const char *found)
 {
@@ -598,17 +616,14 @@ tus_patch(struct req *r)
 		}
 		p.fill += (size_t)got;
 		p.offset += (uint64_t)got;
+		/* Checked before each write: the read may have outlasted the lease. */
+		if (keep_lease(r, &d, lease, &renewed) == -1) {
+			st = reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+			goto failed;
+		}
 		if (p.fill == SEG_PLAIN && p.offset < d.length) {
 			if ((fl = flush_segment(&p, false)) != 0)
 				break;
-		}
-		if (time(NULL) - renewed >= LEASE_RENEW) {
-			if (renew_lease(r, &d, lease) == -1) {
-				st = reply_problem(r, 423, "upload-busy", "The upload was taken over",
-				    NULL);
-				goto failed;
-			}
-			renewed = time(NULL);
 		}
 	}
 	if (fl == 415) {
@@ -638,6 +653,11 @@ tus_patch(struct req *r)
 			    "Send it again.");
 			goto failed;
 		}
+	}
+	/* The last read may have waited long for a body that ended. */
+	if (keep_lease(r, &d, lease, &renewed) == -1) {
+		st = reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+		goto failed;
 	}
 	last = p.offset == d.length;
 	if (last) {
