@@ -84,12 +84,15 @@ char	*store_path(struct pool *, const char *token, const char *suffix);
 void	 store_remove(struct pool *, const char *token);
 /*
  * The first `received % SEG_PLAIN` bytes of the unfinished segment of an
- * upload that has received `received` bytes, into plain (SEG_PLAIN bytes);
- * scratch holds SEG_SEALED bytes. Sets *fill. CE_OK, or CE_IO/CE_INVALID
- * when the stored bytes are missing or fail to open.
+ * upload of `length` bytes that has received `received`, into plain
+ * (SEG_PLAIN bytes); scratch holds SEG_SEALED bytes. Sets *fill. Reads the
+ * tail file, else the segment in the main file (SEG_MIDDLE, or SEG_LAST for
+ * the final one). CE_OK, or CE_IO/CE_INVALID when the stored bytes are
+ * missing or fail to open.
  */
 enum cerr store_load_tail(struct pool *, const char *token, const unsigned char *key,
-	    uint64_t received, unsigned char *plain, size_t *fill, unsigned char *scratch);
+	    uint64_t length, uint64_t received, unsigned char *plain, size_t *fill,
+	    unsigned char *scratch);
 /* Seals and writes segment index at its place in fd. 0 or -1. */
 int	 store_put_segment(int fd, const unsigned char *key, uint64_t index,
 	    enum seg_kind kind, const unsigned char *plain, size_t len, unsigned char *scratch);

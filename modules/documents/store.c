@@ -115,16 +115,20 @@ write_at(int fd, const unsigned char *buf, size_t n, off_t off)
 
 /*
  * The tail is normally in <token>.tail, sealed as SEG_PARTIAL for its index.
- * If a process stopped between writing a completed segment and recording the
- * new offset, the segment is in the main file instead (sealed SEG_MIDDLE);
- * either holds the bytes below `received`, which never change once recorded.
+ * If a process stopped (or its database write failed) between writing a
+ * segment and recording the new offset, the segment may be in the main file
+ * instead: sealed SEG_MIDDLE when full, or SEG_LAST when it is the
+ * document's final segment (any length). Each holds the bytes below
+ * `received`, which never change once recorded.
  */
 enum cerr
 store_load_tail(struct pool *p, const char *token, const unsigned char *key,
-    uint64_t received, unsigned char *plain, size_t *fill, unsigned char *scratch)
+    uint64_t length, uint64_t received, unsigned char *plain, size_t *fill,
+    unsigned char *scratch)
 {
 	uint64_t	 index = received / SEG_PLAIN;
-	size_t		 want = (size_t)(received % SEG_PLAIN), n = 0;
+	size_t		 want = (size_t)(received % SEG_PLAIN), n = 0, slen;
+	enum seg_kind	 kind;
 	char		*path;
 	ssize_t		 got;
 	int		 fd, ok = 0;
@@ -145,10 +149,13 @@ store_load_tail(struct pool *p, const char *token, const unsigned char *key,
 			return CE_NOMEM;
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			return CE_IO;
-		got = read_at(fd, scratch, SEG_SEALED, (off_t)seg_offset(index));
+		/* The final segment is SEG_LAST, however long; any other is full. */
+		kind = index + 1 == seg_count(length) ? SEG_LAST : SEG_MIDDLE;
+		slen = (kind == SEG_LAST ? seg_plain_len(length, index) : SEG_PLAIN) + SEG_OVERHEAD;
+		got = read_at(fd, scratch, slen, (off_t)seg_offset(index));
 		close(fd);
-		ok = got == SEG_SEALED && seg_open(key, index, SEG_MIDDLE, scratch, SEG_SEALED,
-		    plain, &n) == 0 && n >= want;
+		ok = got == (ssize_t)slen && seg_open(key, index, kind, scratch, slen, plain,
+		    &n) == 0 && n >= want;
 	}
 	if (!ok) {
 		log_err("documents: the stored part of upload %s does not open", token);

@@ -452,23 +452,29 @@ keep_lease(struct req *r, const struct doc *d, const char *lease, time_t *renewe
 
 /* The PATCH holding `lease` found a refused type: the upload ends. */
 static int
-refuse_type(struct req *r, struct doc *d, const char *found)
+refuse_type(struct req *r, struct doc *d, const char *found, const char *lease)
 {
-	struct json_object	*det = json_object_new_object();
+	struct json_object	*det;
 	enum cerr		 rc;
 
+	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_discard(r, d, "refused")) != CE_OK)
+		goto bad;
+	det = json_object_new_object();	/* audit_doc takes it, on failure too */
 	json_object_object_add(det, "found", found != NULL ? json_object_new_string(found) : NULL);
-	if ((rc = db_begin(r->db)) != CE_OK || (rc = doc_discard(r, d, "refused")) != CE_OK ||
-	    (rc = audit_doc(r, d, "document.refused", "failure", det)) != CE_OK) {
-		db_rollback(r->db);
-		return reply_db(r, rc);
-	}
+	if ((rc = audit_doc(r, d, "document.refused", "failure", det)) != CE_OK)
+		goto bad;
 	store_remove(r->pool, d->token);
 	reply_reset(r);
 	(void)reply_header(r, "Tus-Resumable", TUS_VERSION);
 	return reply_problem(r, 415, "unsupported-file-type", "This type of file is not accepted",
 	    "The file must be a " DOC_ACCEPTED_WORDS " (checked from its content, not its "
 	    "name). The upload was removed.");
+bad:
+	/* Nothing changed: free the lease so that a retry is not refused with 423. */
+	db_rollback(r->db);
+	if (db_exec(r->db, r->pool, NULL, SQL_RELEASE, "is", d->id, lease) != CE_OK)
+		log_warn("documents: could not release an upload's lease");
+	return reply_db(r, rc);
 }
 
 int
@@ -586,8 +592,8 @@ tus_patch(struct req *r)
 		st = reply_internal(r, "cannot open an upload's file");
 		goto failed;
 	}
-	if ((rc = store_load_tail(r->pool, d.token, p.key, d.received, p.plain, &p.fill,
-	    p.sealed)) != CE_OK) {
+	if ((rc = store_load_tail(r->pool, d.token, p.key, d.length, d.received, p.plain,
+	    &p.fill, p.sealed)) != CE_OK) {
 		st = reply_internal(r, "cannot read an upload's stored tail");
 		goto failed;
 	}
@@ -630,7 +636,7 @@ tus_patch(struct req *r)
 		EVP_MD_CTX_free(sha);
 		close(p.fd);
 		memset(p.key, 0, sizeof(p.key));
-		return refuse_type(r, &d, p.found);
+		return refuse_type(r, &d, p.found, lease);
 	}
 	if (fl == -1) {
 		st = reply_internal(r, "cannot write an upload's segment");
@@ -665,7 +671,7 @@ tus_patch(struct req *r)
 			EVP_MD_CTX_free(sha);
 			close(p.fd);
 			memset(p.key, 0, sizeof(p.key));
-			return refuse_type(r, &d, p.found);
+			return refuse_type(r, &d, p.found, lease);
 		}
 		if (fl == -1) {
 			st = reply_internal(r, "cannot write an upload's last segment");
@@ -682,48 +688,68 @@ tus_patch(struct req *r)
 	close(p.fd);
 	p.fd = -1;
 	memset(p.key, 0, sizeof(p.key));
+	/*
+	 * Any failure from here on goes through `failed`: the transaction is
+	 * rolled back and the lease released, so the client's retry (from HEAD's
+	 * offset) is served at once instead of getting 423 until it runs out.
+	 */
 	if (!last) {
 		if ((rc = db_exec(r->db, r->pool, NULL, SQL_RECEIVED, "isis", (int64_t)p.offset,
-		    p.media_type, d.id, lease)) != CE_OK)
-			return reply_db(r, rc);
-		if (db_affected(r->db) != 1)
-			return reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+		    p.media_type, d.id, lease)) != CE_OK) {
+			st = reply_db(r, rc);
+			goto failed;
+		}
+		if (db_affected(r->db) != 1) {
+			st = reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+			goto failed;
+		}
 	} else {
-		struct json_object	*det = json_object_new_object();
+		struct json_object	*det;
 
-		json_object_object_add(det, "media_type", json_object_new_string(
-		    p.media_type != NULL ? p.media_type : d.media_type));
-		json_object_object_add(det, "size", json_object_new_int64((int64_t)d.length));
 		if ((rc = db_begin(r->db)) != CE_OK ||
 		    (rc = db_exec(r->db, r->pool, NULL, SQL_COMPLETE, "sis", p.media_type, d.id,
 		    lease)) != CE_OK) {
-			json_object_put(det);
-			return reply_db(r, rc);
+			st = reply_db(r, rc);
+			goto failed;
 		}
 		if (db_affected(r->db) != 1) {
-			db_rollback(r->db);
-			json_object_put(det);
-			return reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+			st = reply_problem(r, 423, "upload-busy", "The upload was taken over", NULL);
+			goto failed;
 		}
 		if (d.request_id != 0 && (rc = db_exec(r->db, r->pool, NULL, SQL_FULFIL, "iii",
 		    d.id, d.request_id, d.patient_id)) != CE_OK) {
-			json_object_put(det);
-			return reply_db(r, rc);
+			st = reply_db(r, rc);
+			goto failed;
 		}
+		det = json_object_new_object();	/* audit_doc takes it, on failure too */
+		json_object_object_add(det, "media_type", json_object_new_string(
+		    p.media_type != NULL ? p.media_type : d.media_type));
+		json_object_object_add(det, "size", json_object_new_int64((int64_t)d.length));
+		if ((rc = audit_doc(r, &d, "document.uploaded", "success", det)) != CE_OK) {
+			st = reply_db(r, rc);
+			goto failed;
+		}
+		/*
+		 * Only once the commit stands is the tail removed: until then a
+		 * retry from the old offset needs it (or, failing that, the last
+		 * segment just written, which store_load_tail also accepts).
+		 */
 		(void)unlink(store_path(r->pool, d.token, ".tail"));
-		if ((rc = audit_doc(r, &d, "document.uploaded", "success", det)) != CE_OK)
-			return reply_db(r, rc);
 	}
 	if (offset_header(r, p.offset) == -1)
 		return reply_internal(r, "out of memory");
 	return reply_empty(r, 204);
 
 failed:
-	/* The recorded offset is unchanged; release the lease for the next try. */
+	/*
+	 * The recorded offset is unchanged (the transaction, if any, rolls
+	 * back); release the lease for the next try, outside any transaction.
+	 */
 	EVP_MD_CTX_free(sha);
 	if (p.fd != -1)
 		close(p.fd);
 	memset(p.key, 0, sizeof(p.key));
+	db_rollback(r->db);
 	if (db_exec(r->db, r->pool, NULL, SQL_RELEASE, "is", d.id, lease) != CE_OK)
 		log_warn("documents: could not release an upload's lease");
 	return st;

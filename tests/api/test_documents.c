@@ -173,6 +173,22 @@ files_of(const char *token)
 	return n;
 }
 
+/* Document id's content, downloaded by b, is exactly the n bytes of data. */
+static void
+expect_content(struct browser *b, long long id, const void *data, size_t n)
+{
+	struct resp	*r;
+	char		 want[65], got[65];
+
+	r = api_get(b, "/api/v1/documents/%lld/content", id);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_uint_eq(r->bodylen, n);
+	sha256_hex(data, n, want);
+	sha256_hex(r->body, r->bodylen, got);
+	ck_assert_str_eq(got, want);
+	resp_free(r);
+}
+
 /* Uploads data whole in PATCHes of `step` bytes; returns the document id. */
 static long long
 upload(struct user *u, const void *data, size_t n, size_t step, const char *filename,
@@ -480,7 +496,7 @@ START_TEST(test_concurrent_patches)
 	struct resp	*r;
 	size_t		 n = 3000000;
 	unsigned char	*pdf = fake_pdf(n, 23);
-	char		 loc[256], want[65], got[65], *cookie;
+	char		 loc[256], *cookie;
 	long long	 id;
 	pid_t		 kid;
 	int		 st, mine;
@@ -507,12 +523,7 @@ START_TEST(test_concurrent_patches)
 	    (WEXITSTATUS(st) == 0 && (mine == 423 || mine == 409)),
 	    "parent %d, child exit %d", mine, WEXITSTATUS(st));
 	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
-	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
-	ck_assert_int_eq(r->status, 200);
-	sha256_hex(pdf, n, want);
-	sha256_hex(r->body, r->bodylen, got);
-	ck_assert_str_eq(got, want);
-	resp_free(r);
+	expect_content(u.b, id, pdf, n);
 	free(cookie);
 	free(pdf);
 	user_free(&u);
@@ -1017,9 +1028,12 @@ START_TEST(test_reupload_request)
 }
 END_TEST
 
-/* Sends a PATCH by hand and hangs up part-way through its body. */
-static void
-broken_patch(struct browser *b, const char *loc, size_t declared, const void *data, size_t n)
+/*
+ * Starts a PATCH at offset 0 by hand: a socket with the head written, whose
+ * body (`declared` bytes) the caller sends, or does not.
+ */
+static int
+raw_patch(struct browser *b, const char *loc, size_t declared)
 {
 	struct sockaddr_in	 sa;
 	char			 req[2048], *cookie = br_cookie(b);
@@ -1035,13 +1049,22 @@ broken_patch(struct browser *b, const char *loc, size_t declared, const void *da
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	len = snprintf(req, sizeof(req), "PATCH %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Cookie: %s=%s\r\nX-CSRF-Token: %s\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
-	    "Content-Type: " OCTETS "\r\nContent-Length: %zu\r\n\r\n", loc, SESSION_COOKIE, cookie,
-	    b->csrf, declared);
+	    "Content-Type: " OCTETS "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+	    loc, SESSION_COOKIE, cookie, b->csrf, declared);
 	ck_assert_int_eq(write(fd, req, (size_t)len), len);
+	free(cookie);
+	return fd;
+}
+
+/* Sends a PATCH by hand and hangs up part-way through its body. */
+static void
+broken_patch(struct browser *b, const char *loc, size_t declared, const void *data, size_t n)
+{
+	int	fd = raw_patch(b, loc, declared);
+
 	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
 	usleep(300000);
 	close(fd);
-	free(cookie);
 }
 
 START_TEST(test_interrupted_patch_keeps_bytes)
@@ -1050,7 +1073,7 @@ START_TEST(test_interrupted_patch_keeps_bytes)
 	struct resp	*r;
 	size_t		 n = 400000;
 	unsigned char	*pdf = fake_pdf(n, 33);
-	char		 loc[256], want[65], got[65];
+	char		 loc[256];
 	long long	 off = 0, id;
 	int		 i;
 
@@ -1079,12 +1102,221 @@ START_TEST(test_interrupted_patch_keeps_bytes)
 	ck_assert_msg(r->status == 204, "%s", rdesc(r));
 	resp_free(r);
 	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
-	r = api_get(u.b, "/api/v1/documents/%lld/content", id);
-	ck_assert_int_eq(r->status, 200);
-	sha256_hex(pdf, n, want);
-	sha256_hex(r->body, r->bodylen, got);
-	ck_assert_str_eq(got, want);
+	expect_content(u.b, id, pdf, n);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * Interrupts the application's statement that waits for a lock held by the
+ * test's root connection (KILL QUERY): the database write fails as a lock
+ * wait timeout or a lost connection would, without waiting 50 s for one.
+ */
+static void
+kill_lock_waiter(void)
+{
+	int64_t	tid = -1;
+	int	i;
+
+	for (i = 0; i < 100 && tid <= 0; i++) {
+		tid = sql_int("SELECT trx_mysql_thread_id FROM information_schema.innodb_trx"
+		    " WHERE trx_state = 'LOCK WAIT' LIMIT 1");
+		if (tid <= 0)
+			usleep(100000);
+	}
+	ck_assert_msg(tid > 0, "no statement came to wait for the lock");
+	ck_assert_int_eq(sql_exec("KILL QUERY %lld", (long long)tid), 0);
+}
+
+/*
+ * The final PATCH's commit fails (its audit row cannot be written): nothing is
+ * recorded, and the client's retry from HEAD's offset is served at once — the
+ * lease is released and the tail still there — not 423 for two minutes, nor
+ * 500 "cannot read an upload's stored tail".
+ */
+START_TEST(test_final_commit_fails_then_retry)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 100000;
+	unsigned char	*pdf = fake_pdf(n, 41);
+	char		 loc[256], *cookie;
+	long long	 id;
+	pid_t		 kid;
+	int		 st;
+
+	user_register(&u, "commitfail");
+	ck_assert_ptr_nonnull(cookie = br_cookie(u.b));
+	r = create(u.b, n, meta("c.pdf", "other"), loc, sizeof(loc));
+	ck_assert_int_eq(r->status, 201);
 	resp_free(r);
+	r = patch(u.b, loc, 0, pdf, 70000, NULL);
+	ck_assert_int_eq(r->status, 204);
+	resp_free(r);
+	/* Hold the audit chain's head: document.uploaded waits on it. */
+	ck_assert_int_eq(sql_exec("BEGIN"), 0);
+	ck_assert_int_eq(sql_int("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE") > 0, 1);
+	ck_assert_int_ge(kid = fork(), 0);
+	if (kid == 0) {
+		struct browser	*b2 = br_new();
+
+		br_set_cookie(b2, cookie);
+		(void)snprintf(b2->csrf, sizeof(b2->csrf), "%s", u.b->csrf);
+		r = patch(b2, loc, 70000, pdf + 70000, n - 70000, NULL);
+		if (r->status / 100 != 5)
+			fprintf(stderr, "final PATCH: %s\n", rdesc(r));
+		_exit((int)(r->status / 100));
+	}
+	kill_lock_waiter();
+	ck_assert_int_eq(sql_exec("ROLLBACK"), 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 5, "the final PATCH did not fail");
+	ck_assert_int_eq(sql_int("SELECT received = 70000 AND status = 'uploading' AND lease IS NULL"
+	    " FROM documents WHERE token = '%s'", token_of(loc)), 1);
+	ck_assert_int_eq(files_of(token_of(loc)), 2);	/* segments + the tail, still needed */
+	r = head(u.b, loc);
+	ck_assert_int_eq(hdr_int(r, "Upload-Offset"), 70000);
+	resp_free(r);
+	r = patch(u.b, loc, 70000, pdf + 70000, n - 70000, NULL);
+	ck_assert_msg(r->status == 204 && hdr_int(r, "Upload-Offset") == (long long)n, "%s",
+	    rdesc(r));
+	expect_one_audit(r, "document.uploaded", "success");
+	resp_free(r);
+	ck_assert_int_eq(files_of(token_of(loc)), 1);	/* the tail went after the commit */
+	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
+	expect_content(u.b, id, pdf, n);
+	free(cookie);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * An upload left `uploading` at an offset inside its final segment with the
+ * tail file gone and that segment written (sealed as the last): the next
+ * PATCH reads the segment back from the main file and completes the upload.
+ */
+START_TEST(test_resume_from_written_last_segment)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 100000;
+	unsigned char	*pdf = fake_pdf(n, 43);
+	char		 loc[256];
+	long long	 id;
+
+	user_register(&u, "lastseg");
+	id = upload(&u, pdf, n, 70000, "l.pdf", "other", loc, sizeof(loc));
+	ck_assert_int_eq(files_of(token_of(loc)), 1);
+	ck_assert_int_eq(sql_exec("UPDATE documents SET status = 'uploading', received = 70000,"
+	    " completed_at = NULL WHERE id = %lld", id), 0);
+	r = patch(u.b, loc, 70000, pdf + 70000, n - 70000, NULL);
+	ck_assert_msg(r->status == 204 && hdr_int(r, "Upload-Offset") == (long long)n, "%s",
+	    rdesc(r));
+	resp_free(r);
+	expect_content(u.b, id, pdf, n);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * A PATCH whose offset update fails after its bytes were written: the lease is
+ * released, so the retry is served at once (tus-js-client gives up long before
+ * a two-minute lease would run out).
+ */
+START_TEST(test_offset_update_fails_then_retry)
+{
+	struct user	 u;
+	struct resp	*r;
+	size_t		 n = 100000, k = 70000;
+	unsigned char	*pdf = fake_pdf(n, 47);
+	char		 loc[256], reply[64];
+	long long	 id;
+	ssize_t		 got;
+	int		 fd, i;
+
+	user_register(&u, "offfail");
+	r = create(u.b, n, meta("f.pdf", "other"), loc, sizeof(loc));
+	ck_assert_int_eq(r->status, 201);
+	resp_free(r);
+	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
+	fd = raw_patch(u.b, loc, k);
+	ck_assert_int_eq(write(fd, pdf, 1000), 1000);
+	/* Once the PATCH holds its lease, lock the row its offset update needs. */
+	for (i = 0; i < 100 && sql_int("SELECT lease IS NOT NULL FROM documents WHERE id = %lld",
+	    id) != 1; i++)
+		usleep(100000);
+	ck_assert_msg(i < 100, "the PATCH never took its lease");
+	ck_assert_int_eq(sql_exec("BEGIN"), 0);
+	ck_assert_int_eq(sql_int("SELECT id FROM documents WHERE id = %lld FOR UPDATE", id), id);
+	ck_assert_int_eq(write(fd, pdf + 1000, k - 1000), (ssize_t)(k - 1000));
+	kill_lock_waiter();
+	ck_assert_int_eq(sql_exec("ROLLBACK"), 0);
+	memset(reply, 0, sizeof(reply));
+	got = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	ck_assert_msg(got > 12 && strncmp(reply, "HTTP/1.1 5", 10) == 0, "reply: %s", reply);
+	ck_assert_int_eq(sql_int("SELECT received = 0 AND lease IS NULL FROM documents"
+	    " WHERE id = %lld", id), 1);
+	r = patch(u.b, loc, 0, pdf, n, NULL);
+	ck_assert_msg(r->status == 204 && hdr_int(r, "Upload-Offset") == (long long)n, "%s",
+	    rdesc(r));
+	resp_free(r);
+	free(pdf);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * While a PATCH holds the upload's lease, neither termination nor deletion
+ * removes it (the PATCH would write its files again afterwards): 423.
+ */
+START_TEST(test_delete_while_patch_writes)
+{
+	struct user	 u;
+	struct resp	*r;
+	unsigned char	*pdf = fake_pdf(100000, 53);
+	char		 loc[256];
+	long long	 id;
+
+	user_register(&u, "busydel");
+	r = create(u.b, 100000, meta("b.pdf", "letter"), loc, sizeof(loc));
+	ck_assert_int_eq(r->status, 201);
+	resp_free(r);
+	r = patch(u.b, loc, 0, pdf, 70000, NULL);
+	ck_assert_int_eq(r->status, 204);
+	resp_free(r);
+	id = sql_int("SELECT id FROM documents WHERE token = '%s'", token_of(loc));
+	ck_assert_int_eq(sql_exec("UPDATE documents SET lease = REPEAT('a', 32), lease_until ="
+	    " UTC_TIMESTAMP(6) + INTERVAL 60 SECOND WHERE id = %lld", id), 0);
+	r = http_raw(u.b, "DELETE", loc, NULL, 0, NULL, u.b->csrf, (const char *[]){ TUS, NULL });
+	expect_problem(r, 423, "upload-busy");
+	ck_assert_ptr_nonnull(strstr(r->headers, "Tus-Resumable: 1.0.0"));
+	resp_free(r);
+	{
+		char	path[64];
+
+		(void)snprintf(path, sizeof(path), "/api/v1/documents/%lld", id);
+		r = api(u.b, "DELETE", path, NULL);
+		expect_problem(r, 423, "upload-busy");
+		resp_free(r);
+	}
+	ck_assert_int_eq(files_of(token_of(loc)), 2);
+	ck_assert_int_eq(sql_int("SELECT status = 'uploading' AND wrapped_key IS NOT NULL"
+	    " FROM documents WHERE id = %lld", id), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE entity_type = 'document'"
+	    " AND entity_id = '%lld' AND action IN ('document.deleted',"
+	    " 'document.upload_terminated')", id), 0);
+	/* Once the lease has run out (its PATCH died), termination goes ahead. */
+	ck_assert_int_eq(sql_exec("UPDATE documents SET lease_until = UTC_TIMESTAMP(6) -"
+	    " INTERVAL 1 SECOND WHERE id = %lld", id), 0);
+	r = http_raw(u.b, "DELETE", loc, NULL, 0, NULL, u.b->csrf, (const char *[]){ TUS, NULL });
+	ck_assert_msg(r->status == 204, "%s", rdesc(r));
+	expect_one_audit(r, "document.upload_terminated", "success");
+	resp_free(r);
+	ck_assert_int_eq(files_of(token_of(loc)), 0);
 	free(pdf);
 	user_free(&u);
 }
@@ -1112,6 +1344,10 @@ documents_suite(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_bad_headers_and_metadata);
 	tcase_add_test(tc, test_interrupted_patch_keeps_bytes);
+	tcase_add_test(tc, test_final_commit_fails_then_retry);
+	tcase_add_test(tc, test_resume_from_written_last_segment);
+	tcase_add_test(tc, test_offset_update_fails_then_retry);
+	tcase_add_test(tc, test_delete_while_patch_writes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("access");
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
