@@ -1,13 +1,20 @@
 /*
  * POST /api/v1/idv/webhook: the provider's events. The raw body is checked
  * against X-SHA2-Signature (hex HMAC-SHA256 under idv_webhook_token) before
- * anything in it is believed; a refused one is audited and changes nothing.
- * A finished workflow run queues a fetch of its result (outbox): the request
- * itself never calls out.
+ * anything in it is believed; a refused one changes nothing and is logged.
+ * Anyone can post here and each audit row takes the audit chain's head lock,
+ * so refusals are audited at most once per client address per minute, and
+ * at most REFUSAL_BUDGET times a minute in all (per idv.fcgi process: with N
+ * processes, up to N times that): the trail still shows that forged webhooks
+ * arrived, and from where, while a flood of them cannot slow every audited
+ * write. A finished workflow run queues a fetch of its result (outbox), once:
+ * a replayed event for a check already awaiting its result queues nothing
+ * more. The request itself never calls out.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -30,19 +37,76 @@ static const char SQL_AWAIT[] =
     "UPDATE idv_check SET status = 'awaiting_result', updated_at = UTC_TIMESTAMP(6)"
     " WHERE id = ?";
 
+/*
+ * When each client address last had a refusal audited: a small open-addressed
+ * table (REFUSAL_SLOTS, probing REFUSAL_PROBE slots; a full probe evicts its
+ * oldest entry), so memory stays bounded however many addresses post.
+ */
+#define REFUSAL_SLOTS	512
+#define REFUSAL_PROBE	8
+#define REFUSAL_WINDOW	60	/* seconds */
+#define REFUSAL_BUDGET	30	/* audited refusals per window, all addresses */
+
+static struct {
+	char	addr[48];
+	time_t	at;
+} refused[REFUSAL_SLOTS];
+static time_t	budget_start;
+static int	budget_used;
+
+/* Whether this refusal from addr should be audited now (if so, it is noted as audited). */
+static bool
+refusal_audit_due(const char *addr, time_t now)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i, slot, pick = REFUSAL_SLOTS;
+	const char	*p;
+
+	for (p = addr; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = 0; i < REFUSAL_PROBE; i++) {
+		slot = (h + i) % REFUSAL_SLOTS;
+		if (strcmp(refused[slot].addr, addr) == 0 && refused[slot].at != 0) {
+			if (now - refused[slot].at < REFUSAL_WINDOW && now >= refused[slot].at)
+				return false;
+			pick = slot;
+			break;
+		}
+		if (pick == REFUSAL_SLOTS || refused[slot].at < refused[pick].at)
+			pick = slot;	/* an empty (at 0) or the oldest slot */
+	}
+	if (now - budget_start >= REFUSAL_WINDOW || now < budget_start) {
+		budget_start = now;
+		budget_used = 0;
+	}
+	if (budget_used >= REFUSAL_BUDGET)
+		return false;
+	budget_used++;
+	(void)snprintf(refused[pick].addr, sizeof(refused[pick].addr), "%s", addr);
+	refused[pick].at = now;
+	return true;
+}
+
 static int
 refuse(struct req *r, const char *why)
 {
-	struct json_object	*d = json_object_new_object();
+	struct json_object	*d;
+	const char		*addr = r->remote_addr != NULL ? r->remote_addr : "";
 	enum cerr		 rc;
 
+	log_warn("idv webhook from %s refused: %s", addr, why);
+	if (!refusal_audit_due(addr, time(NULL)))
+		return reply_problem(r, 401, "invalid-signature",
+		    "The webhook signature is not valid",
+		    "Sign the raw body with the webhook token (X-SHA2-Signature).");
+	d = json_object_new_object();
+	json_object_object_add(d, "window_seconds", json_object_new_int64(REFUSAL_WINDOW));
 	json_object_object_add(d, "reason", json_object_new_string(why));
 	json_object_object_add(d, "bytes", json_object_new_int64((int64_t)r->bodylen));
 	if ((rc = db_begin(r->db)) != CE_OK ||
 	    (rc = audit_as(r, 0, NULL, NULL, "idv.webhook_refused", "idv_webhook", NULL, "denied",
 	    d, true)) != CE_OK)
 		return reply_db(r, rc);
-	log_warn("idv webhook refused: %s", why);
 	return reply_problem(r, 401, "invalid-signature", "The webhook signature is not valid",
 	    "Sign the raw body with the webhook token (X-SHA2-Signature).");
 }

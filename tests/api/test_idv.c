@@ -444,7 +444,8 @@ START_TEST(test_webhook_signatures)
 	struct user	 u;
 	struct resp	*r;
 	char		 run[80], body[512], sig[65], *st;
-	long long	 id, audits, refusals;
+	long long	 id, audits, refusals, n;
+	int		 i;
 
 	user_register(&u, "idv-forged");
 	id = start_to_link(&u, run, sizeof(run));
@@ -453,7 +454,11 @@ START_TEST(test_webhook_signatures)
 	    " entity_id = '%lld'", id);
 	refusals = sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'idv.webhook_refused'");
 
-	/* Missing signature. */
+	/*
+	 * Missing signature. Refusals are audited at most once a minute per
+	 * client address (per idv.fcgi process: the stack runs CLINIC_PROCS, 2):
+	 * the first is in the trail, a flood of them is not.
+	 */
 	r = post_webhook(body, NULL);
 	expect_problem(r, 401, "invalid-signature");
 	expect_one_audit(r, "idv.webhook_refused", "denied");
@@ -462,8 +467,12 @@ START_TEST(test_webhook_signatures)
 	sign(body, "not-the-webhook-token", sig);
 	r = post_webhook(body, sig);
 	expect_problem(r, 401, "invalid-signature");
-	expect_one_audit(r, "idv.webhook_refused", "denied");
 	resp_free(r);
+	for (i = 0; i < 8; i++) {
+		r = post_webhook(body, sig);
+		expect_problem(r, 401, "invalid-signature");
+		resp_free(r);
+	}
 	/* The right key, but the body changed after signing. */
 	sign(body, webhook_token, sig);
 	body[strlen(body) - 5] = 'X';
@@ -482,8 +491,10 @@ START_TEST(test_webhook_signatures)
 	    " 'idv-%lld-result-%%'", id), 0);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE entity_type = 'idv_check'"
 	    " AND entity_id = '%lld'", id), audits);
-	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
-	    " 'idv.webhook_refused'"), refusals + 4);
+	n = sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'idv.webhook_refused'") -
+	    refusals;
+	ck_assert_msg(n >= 1 && n <= 2, "12 refusals from one address made %lld audit rows"
+	    " (want 1, at most one per idv.fcgi process)", n);
 
 	/* The same body correctly signed (upper-case hex too) is accepted. */
 	webhook_body(body, sizeof(body), run, "approved");
