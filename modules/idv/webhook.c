@@ -184,8 +184,14 @@ idv_webhook(struct req *r)
 		return reply_db(r, rc);
 	}
 	if ((strcmp(ev.action, "workflow_run.completed") == 0 || idv_run_final(ev.object_status)) &&
-	    (strcmp(status, "link_ready") == 0 || strcmp(status, "awaiting_result") == 0 ||
-	    strcmp(status, "queued") == 0)) {
+	    strcmp(status, "awaiting_result") == 0) {
+		/* A replay (or the provider retrying): its result is being fetched already. */
+		json_object_object_add(d, "status", json_object_new_string("awaiting_result"));
+		json_object_object_add(d, "already_fetching", json_object_new_boolean(1));
+		outcome = "ignored";
+	} else if ((strcmp(ev.action, "workflow_run.completed") == 0 ||
+	    idv_run_final(ev.object_status)) &&
+	    (strcmp(status, "link_ready") == 0 || strcmp(status, "queued") == 0)) {
 		/* The run finished: fetch its result (the webhook says only its status). */
 		(void)snprintf(key, sizeof(key), "idv-%" PRId64 "-result-%" PRId64, check, n);
 		p = json_object_new_object();

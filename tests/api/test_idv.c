@@ -509,6 +509,13 @@ START_TEST(test_webhook_signatures)
 	resp_free(r);
 	ck_assert_str_eq((st = db_status(id)), "awaiting_result");
 	free(st);
+	/* The same signed event again (a replay, or the provider retrying): no second fetch. */
+	r = post_webhook(body, sig);
+	ck_assert_msg(r->status == 200, "replayed webhook: %s", rdesc(r));
+	expect_one_audit(r, "idv.webhook_received", "ignored");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE"
+	    " 'idv-%lld-result-%%'", id), 1);
 	/* Signed but not the provider's shape: 400, audited. */
 	sign("[1,2]", webhook_token, sig);
 	r = post_webhook("[1,2]", sig);
