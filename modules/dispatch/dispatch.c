@@ -8,7 +8,14 @@
  * transaction that first checks the lease is still ours. A failure is tried
  * again after a full-jitter exponential backoff (dispatch_backoff_base_ms,
  * dispatch_backoff_max_ms) until dispatch_max_attempts, then the row is
- * 'failed' (GET /api/v1/idv/outbox?status=failed shows it to admins).
+ * 'failed' (GET /api/v1/idv/outbox?status=failed shows it to admins). An
+ * outcome that cannot be recorded (other than a deadlock, retried, or a lost
+ * connection) fails the row in a second transaction, with the error: a
+ * handler that cannot store a partner's answer would otherwise leave the row
+ * 'sending', claimed and sent again every lease, for ever. A 'sending' row
+ * whose lease ran out after its last attempt is failed, not sent again.
+ * idv_base_url must be https (plain http only to a loopback host, such as the
+ * stand-in): otherwise it does not start (exit 78).
  * SIGTERM or SIGINT stops it after the current delivery.
  */
 #include <errno.h>
@@ -33,15 +40,19 @@
 #include "outbox.h"
 #include "pool.h"
 #include "req.h"
+#include "../idv/provider.h"
 
 static const char SQL_PICK[] =
-    "SELECT id, kind, payload, idempotency_key, attempts FROM outbox"
+    "SELECT id, kind, payload, idempotency_key, attempts, status FROM outbox"
     " WHERE (status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6))"
     " OR (status = 'sending' AND locked_until < UTC_TIMESTAMP(6))"
     " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 static const char SQL_CLAIM[] =
     "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_by = ?,"
     " locked_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?";
+static const char SQL_LEASE[] =
+    "UPDATE outbox SET locked_by = ?, locked_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND"
+    " WHERE id = ?";
 static const char SQL_MINE[] =
     "SELECT id FROM outbox WHERE id = ? AND status = 'sending' AND locked_by = ? FOR UPDATE";
 static const char SQL_DONE[] =
@@ -104,12 +115,20 @@ claim(struct req *r, struct job *j, bool *got)
 		return CE_OK;
 	}
 	j->id = db_int(res->rows[0][0]);
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_CLAIM, "sii", me, lease, j->id)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK)
+	j->attempts = db_int(res->rows[0][4]);
+	/* Left 'sending' after its last attempt (its dispatcher died): only to be failed. */
+	j->spent = strcmp(res->rows[0][5], "sending") == 0 &&
+	    j->attempts >= conf.dispatch_max_attempts;
+	if (j->spent)
+		rc = db_exec(r->db, r->pool, NULL, SQL_LEASE, "sii", me, lease, j->id);
+	else {
+		rc = db_exec(r->db, r->pool, NULL, SQL_CLAIM, "sii", me, lease, j->id);
+		j->attempts++;
+	}
+	if (rc != CE_OK || (rc = db_commit(r->db)) != CE_OK)
 		goto fail;
 	j->kind = res->rows[0][1];
 	j->key = res->rows[0][3];
-	j->attempts = db_int(res->rows[0][4]) + 1;
 	(void)snprintf(j->eid, sizeof(j->eid), "%" PRId64, j->id);
 	j->payload = req_parse_json(res->rows[0][2], res->lens[0][2], &why);
 	if (j->payload != NULL && pool_cleanup(r->pool, put_json, j->payload) == -1) {
@@ -224,18 +243,38 @@ fail:
 	return rc;
 }
 
-/* One job: deliver, then record (a deadlock while recording is retried). */
+/* record() retried on deadlock. */
+static enum cerr
+record_retried(struct req *r, struct job *j, const struct kind *k, enum verdict v,
+    struct answer *a)
+{
+	enum cerr	rc = CE_DEADLOCK;
+	int		i;
+
+	for (i = 0; i < 3 && rc == CE_DEADLOCK; i++)
+		rc = record(r, j, k, v, a);
+	return rc;
+}
+
+/*
+ * One job: deliver, then record (a deadlock while recording is retried). An
+ * outcome that cannot be recorded otherwise fails the row (with the
+ * handler's failed(), or without it if that cannot be recorded either).
+ */
 static void
 run_job(struct req *r, struct job *j)
 {
 	const struct kind	*k = kind_for(j->kind);
-	struct answer		 a;
+	struct answer		 a, b;
 	enum verdict		 v;
 	enum cerr		 rc;
-	int			 i;
 
 	memset(&a, 0, sizeof(a));
-	if (k == NULL) {
+	if (j->spent) {
+		(void)snprintf(a.why, sizeof(a.why), "its lease ran out after the last attempt (%"
+		    PRId64 "): not sent again", j->attempts);
+		v = V_FAIL;
+	} else if (k == NULL) {
 		(void)snprintf(a.why, sizeof(a.why), "no handler for kind %s", j->kind);
 		v = V_FAIL;
 	} else if (j->payload == NULL || !json_object_is_type(j->payload, json_type_object)) {
@@ -243,9 +282,17 @@ run_job(struct req *r, struct job *j)
 		v = V_FAIL;
 	} else
 		v = k->deliver(j, &a);
-	for (i = 0; i < 3; i++)
-		if ((rc = record(r, j, k, v, &a)) != CE_DEADLOCK)
-			break;
+	rc = record_retried(r, j, k, v, &a);
+	if (rc != CE_OK && rc != CE_DEADLOCK && rc != CE_GONE) {
+		log_err("outbox %" PRId64 ": could not record the outcome: %s; failing it",
+		    j->id, cerr_str(rc));
+		memset(&b, 0, sizeof(b));
+		(void)snprintf(b.why, sizeof(b.why), "the outcome could not be recorded (%s)%s%.200s",
+		    cerr_str(rc), v == V_DONE ? "" : ": ", v == V_DONE ? "" : a.why);
+		if ((rc = record_retried(r, j, k, V_FAIL, &b)) != CE_OK && rc != CE_GONE &&
+		    k != NULL)
+			rc = record_retried(r, j, NULL, V_FAIL, &b);
+	}
 	if (rc != CE_OK)
 		log_err("outbox %" PRId64 ": could not record the outcome: %s (the lease will"
 		    " expire and it is tried again)", j->id, cerr_str(rc));
@@ -289,7 +336,7 @@ main(void)
 	struct job	 j;
 	unsigned char	 raw[6];
 	char		 host[32] = "host", rid[64], tag[13];
-	bool		 got;
+	bool		 got, plain;
 	enum cerr	 rc;
 
 	log_init("dispatch", LOG_LVL_INFO);
@@ -300,6 +347,12 @@ main(void)
 	    strcmp(conf.log_level, "error") == 0 ? LOG_LVL_ERR : LOG_LVL_INFO);
 	if (open_log() != 0)
 		return 73;
+	if (!idv_base_url_ok(conf.idv_base_url, &plain)) {
+		log_err("configuration: idv_base_url %s must be https:// (plain http:// only to a"
+		    " loopback host, e.g. the local stand-in): the API token must not travel in"
+		    " clear", conf.idv_base_url);
+		return 78;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: a sleep ends at once */
 	sigemptyset(&sa.sa_mask);

@@ -22,6 +22,7 @@ struct job {
 	struct json_object	*payload;	/* parsed; owned by the job's pool */
 	int64_t			 attempts;	/* including this one */
 	char			 eid[24];	/* id as text (audit entity id) */
+	bool			 spent;		/* left 'sending' after its last attempt: fail it */
 };
 
 /* What a delivery attempt came to. */
@@ -40,7 +41,10 @@ struct answer {
  * idv_base_url, JSON body (or NULL), the job's idempotency key, the API token.
  * Returns V_DONE when a 2xx JSON object came back (a->json set), V_RETRY for
  * a transport failure, timeout, 408/425/429 or 5xx, V_FAIL for other 4xx or
- * an answer that is not a JSON object. a->why says why.
+ * an answer that is not a JSON object, or an idv_base_url that is not https
+ * (plain http only to loopback). a->why says why: of an HTTP error only its
+ * status and the provider's error type are kept (the body may echo personal
+ * details).
  */
 enum verdict	 provider_call(const char *method, const char *path, const char *key,
 		    struct json_object *body, struct answer *a);

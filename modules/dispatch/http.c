@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "dispatch.h"
 #include "req.h"
+#include "../idv/provider.h"
 
 #define ANSWER_MAX	(1024 * 1024)
 
@@ -32,13 +33,43 @@ gather(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
+/*
+ * The `type` of the provider's JSON error object ({"error": {"type": ...}}),
+ * if it is a plain word (at most 40 of [A-Za-z0-9_.-]); NULL otherwise. Only
+ * this is kept of an error answer: its message may echo what we sent (an
+ * applicant's details).
+ */
+static const char *
+error_type(struct answer *a)
+{
+	struct json_object	*e, *t;
+	const char		*s, *why;
+	size_t			 i;
+
+	if (a->body == NULL || a->json != NULL ||
+	    (a->json = req_parse_json(a->body, a->len, &why)) == NULL)
+		return NULL;
+	if (!json_object_is_type(a->json, json_type_object) ||
+	    !json_object_object_get_ex(a->json, "error", &e) ||
+	    !json_object_is_type(e, json_type_object) ||
+	    !json_object_object_get_ex(e, "type", &t) || !json_object_is_type(t, json_type_string))
+		return NULL;
+	s = json_object_get_string(t);
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 40 || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return NULL;
+	return i > 0 ? s : NULL;
+}
+
 enum verdict
 provider_call(const char *method, const char *path, const char *key, struct json_object *body,
     struct answer *a)
 {
 	struct curl_slist	*h = NULL, *t;
 	char			 url[2300], auth[600], idem[200], errbuf[CURL_ERROR_SIZE] = "";
-	const char		*text = NULL, *why;
+	const char		*text = NULL, *why, *type;
+	bool			 plain;
 	size_t			 blen = strlen(conf.idv_base_url);
 	long			 timeout = conf.dispatch_timeout_seconds;
 	CURLcode		 cc;
@@ -48,6 +79,12 @@ provider_call(const char *method, const char *path, const char *key, struct json
 		return V_RETRY;
 	}
 	curl_easy_reset(easy);
+	/* Checked at start-up too (dispatch.c); never send the token in clear. */
+	if (!idv_base_url_ok(conf.idv_base_url, &plain)) {
+		(void)snprintf(a->why, sizeof(a->why), "idv_base_url must be https"
+		    " (plain http only to a loopback host)");
+		return V_FAIL;
+	}
 	while (blen > 0 && conf.idv_base_url[blen - 1] == '/')
 		blen--;
 	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)blen, conf.idv_base_url, path) >=
@@ -71,7 +108,7 @@ provider_call(const char *method, const char *path, const char *key, struct json
 	}
 #undef ADD
 	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
@@ -95,8 +132,11 @@ provider_call(const char *method, const char *path, const char *key, struct json
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &a->status);
 	if (a->status < 200 || a->status > 299) {
-		(void)snprintf(a->why, sizeof(a->why), "the provider answered %ld: %.200s",
-		    a->status, a->body != NULL ? a->body : "");
+		if ((type = error_type(a)) != NULL)
+			(void)snprintf(a->why, sizeof(a->why), "the provider answered %ld (%s)",
+			    a->status, type);
+		else
+			(void)snprintf(a->why, sizeof(a->why), "the provider answered %ld", a->status);
 		return a->status == 408 || a->status == 425 || a->status == 429 ||
 		    a->status >= 500 ? V_RETRY : V_FAIL;
 	}

@@ -123,7 +123,7 @@ static enum verdict
 run_deliver(struct job *j, struct answer *a)
 {
 	struct json_object	*body, *link;
-	const char		*url = NULL, *sdk;
+	const char		*url = NULL, *sdk, *st;
 	enum verdict		 v;
 
 	if (str_of(j->payload, "applicant_id") == NULL || str_of(j->payload, "workflow_id") == NULL) {
@@ -147,6 +147,9 @@ run_deliver(struct job *j, struct answer *a)
 	if (json_object_object_get_ex(a->json, "link", &link))
 		url = str_of(link, "url");
 	sdk = str_of(a->json, "sdk_token");
+	st = str_of(a->json, "status");
+	if (st != NULL && strlen(st) > IDV_STATUS_MAX)
+		return bad_answer(a, "a status over 31 bytes");
 	if (url != NULL && !idv_link_ok(url))
 		return bad_answer(a, "a link that is not an http(s) URL");
 	if (sdk != NULL && strlen(sdk) > 2048)
@@ -195,8 +198,8 @@ result_deliver(struct job *j, struct answer *a)
 	if ((v = provider_call("GET", path, j->key, NULL, a)) != V_DONE)
 		return v;
 	st = str_of(a->json, "status");
-	if (st == NULL || strlen(st) > 31)
-		return bad_answer(a, "no status");
+	if (st == NULL || strlen(st) > IDV_STATUS_MAX)
+		return bad_answer(a, "no status (or one over 31 bytes)");
 	if (!idv_run_final(st)) {
 		/* Not finished after all (or still being processed): ask again later. */
 		(void)snprintf(a->why, sizeof(a->why), "the workflow run is still %s", st);

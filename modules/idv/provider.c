@@ -1,5 +1,7 @@
 /* The provider's messages: see provider.h. */
+#include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -150,4 +152,53 @@ idv_link_ok(const char *url)
 		    url[i] == '\\')
 			return false;
 	return i > 8;
+}
+
+bool
+idv_base_url_ok(const char *url, bool *plain)
+{
+	const char	*host, *end;
+	char		 h[64];
+	unsigned char	 a4[4], a6[16];
+	size_t		 i, n;
+
+	*plain = false;
+	if (url == NULL)
+		return false;
+	for (i = 0; url[i] != '\0'; i++)
+		if (i >= 2000 || (unsigned char)url[i] <= ' ' || (unsigned char)url[i] >= 0x7f)
+			return false;
+	if (strncasecmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return false;
+	end = host + strcspn(host, "/?#");
+	if (memchr(host, '@', (size_t)(end - host)) != NULL || end == host)
+		return false;	/* user info (or no host) */
+	if (host == url + 8)
+		return true;
+	/* Plain http: the host (without the port) must be loopback. */
+	if (*host == '[') {
+		if ((end = memchr(host, ']', (size_t)(end - host))) == NULL)
+			return false;
+		host++;
+	} else {
+		const char *colon = memchr(host, ':', (size_t)(end - host));
+
+		if (colon != NULL)
+			end = colon;
+	}
+	if ((n = (size_t)(end - host)) == 0 || n >= sizeof(h))
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (strcasecmp(h, "localhost") == 0 ||
+	    (inet_pton(AF_INET, h, a4) == 1 && a4[0] == 127) ||
+	    (inet_pton(AF_INET6, h, a6) == 1 && memcmp(a6, &in6addr_loopback, 16) == 0)) {
+		*plain = true;
+		return true;
+	}
+	return false;
 }

@@ -10,6 +10,8 @@
 
 /* Longest provider id we keep (applicant, workflow run). */
 #define IDV_ID_MAX	64
+/* Longest provider status word we keep (idv_check.provider_status is VARCHAR(32)). */
+#define IDV_STATUS_MAX	31
 
 /*
  * Whether header is the X-SHA2-Signature of body: the hex HMAC-SHA256 of the
@@ -49,6 +51,14 @@ struct idv_event {
  * not JSON of that shape (strings too long, id not idv_id_ok, wrong types).
  */
 int		 idv_event_parse(const char *body, size_t len, struct idv_event *ev);
+
+/*
+ * Whether url may be idv_base_url: https://, or http:// only to a loopback
+ * host (127.0.0.0/8, [::1], localhost) such as the local stand-in, so the API
+ * token never travels in clear. No user info, nothing but printable ASCII.
+ * *plain is set when it is loopback http.
+ */
+bool		 idv_base_url_ok(const char *url, bool *plain);
 
 /* True when a link the provider gave us may be shown as a link: http(s), no spaces or quotes. */
 bool		 idv_link_ok(const char *url);

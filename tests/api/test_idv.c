@@ -764,6 +764,220 @@ START_TEST(test_failed_visible_to_admins)
 }
 END_TEST
 
+/* Reshapes the stand-in's next successful answer to path (see standin.mjs /_control/shape). */
+static void
+standin_shape(const char *path, const char *fields)
+{
+	char	body[512];
+
+	(void)snprintf(body, sizeof(body), "{\"path\":\"%s\",\"fields\":%s}", path, fields);
+	json_object_put(standin("POST", "/_control/shape", body));
+}
+
+/* Waits until the outbox row with key has status want; returns whether it did. */
+static bool
+outbox_becomes(const char *key, const char *want, double secs)
+{
+	double	until = now_secs() + secs;
+
+	for (;;) {
+		if (sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s' AND"
+		    " status = '%s'", key, want) == 1)
+			return true;
+		if (now_secs() > until)
+			return false;
+		usleep(200 * 1000);
+	}
+}
+
+START_TEST(test_overlong_status_fails)
+{
+	struct user	 u;
+	struct resp	*r;
+	char		 key[64], *err;
+	long long	 id;
+
+	/*
+	 * A run whose status word does not fit (provider_status is 32): the
+	 * answer is refused, the message fails at once (it used to stay
+	 * 'sending' and be posted again every lease, for ever).
+	 */
+	user_register(&u, "idv-longstatus");
+	standin_shape("/v3.6/workflow_runs",
+	    "{\"status\":\"awaiting_input_awaiting_input_awaiting_input\"}");
+	r = api(u.b, "POST", CHECKS, NULL);
+	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	(void)snprintf(key, sizeof(key), "idv-%lld-run", id);
+	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
+	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
+	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(err != NULL && strstr(err, "status") != NULL, "last_error: %s",
+	    err ? err : "(none)");
+	free(err);
+	r = wait_status(u.b, "failed", 10);
+	resp_free(r);
+	user_free(&u);
+}
+END_TEST
+
+START_TEST(test_unrecordable_answer_fails)
+{
+	struct user	 a, b;
+	struct resp	*r;
+	char		 run[80], key[64], fields[160], *err;
+	long long	 id;
+
+	/*
+	 * The provider gives b's check the run id a's check has: recording it
+	 * breaks a unique key every time. The message is marked failed (with the
+	 * error) in a second transaction instead of being re-sent for ever.
+	 */
+	user_register(&a, "idv-dup-a");
+	user_register(&b, "idv-dup-b");
+	(void)start_to_link(&a, run, sizeof(run));
+	(void)snprintf(fields, sizeof(fields), "{\"id\":\"%s\"}", run);
+	standin_shape("/v3.6/workflow_runs", fields);
+	r = api(b.b, "POST", CHECKS, NULL);
+	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	(void)snprintf(key, sizeof(key), "idv-%lld-run", id);
+	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
+	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
+	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(err != NULL && strstr(err, "could not be recorded") != NULL,
+	    "last_error: %s", err ? err : "(none)");
+	free(err);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'outbox.failed'"
+	    " AND entity_id = (SELECT id FROM outbox WHERE idempotency_key = '%s')", key), 1);
+	r = wait_status(b.b, "failed", 10);
+	resp_free(r);
+	/* a's check is untouched. */
+	r = wait_status(a.b, "link_ready", 5);
+	resp_free(r);
+	user_free(&a);
+	user_free(&b);
+}
+END_TEST
+
+START_TEST(test_sending_out_of_attempts)
+{
+	char		 key[64];
+	long long	 creations, requests;
+
+	/*
+	 * A row left 'sending' (its dispatcher died) that has used every attempt
+	 * is failed when its lease runs out, not sent once more.
+	 */
+	(void)snprintf(key, sizeof(key), "test-spent-%ld-%ld", (long)time(NULL), (long)getpid());
+	ck_assert_int_eq(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status,"
+	    " attempts, next_attempt_at, locked_by, locked_until, created_at) VALUES"
+	    " ('idv.create_applicant', '{\"check_id\":0,\"applicant\":{\"first_name\":\"Spent\","
+	    "\"last_name\":\"Row\"}}', '%s', 'sending', 100, UTC_TIMESTAMP(6), 'gone:1:x',"
+	    " UTC_TIMESTAMP(6) - INTERVAL 1 SECOND, UTC_TIMESTAMP(6))", key), 0);
+	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
+	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
+	ck_assert_int_eq(sql_int("SELECT attempts FROM outbox WHERE idempotency_key = '%s'", key),
+	    100);
+	standin_key(key, &creations, &requests);
+	ck_assert_int_eq(requests, 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'outbox.failed'"
+	    " AND entity_id = (SELECT id FROM outbox WHERE idempotency_key = '%s')", key), 1);
+}
+END_TEST
+
+START_TEST(test_error_body_not_kept)
+{
+	struct user	 u;
+	struct resp	*r;
+	char		 key[64], *err;
+	long long	 id;
+
+	/*
+	 * The provider refuses the applicant with an error that echoes what it
+	 * was sent: only the HTTP status and the error type are kept.
+	 */
+	user_register(&u, "idv-echo");
+	standin_mode("reject", 0, "/v3.6/applicants");
+	r = api(u.b, "POST", CHECKS, NULL);
+	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	(void)snprintf(key, sizeof(key), "idv-%lld-applicant", id);
+	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail", key);
+	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(err != NULL && strcmp(err, "the provider answered 422 (validation_error)") == 0,
+	    "last_error: %s", err ? err : "(none)");
+	free(err);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE details LIKE '%%%s%%'",
+	    u.email), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE details LIKE"
+	    " '%%Rejected:%%'"), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM idv_check WHERE id = %lld AND"
+	    " error LIKE '%%Rejected%%'", id), 0);
+	user_free(&u);
+}
+END_TEST
+
+/* Runs the dispatcher with the stack's clinic.conf but idv_base_url = url; returns its exit status (-1: still running after 10 s). */
+static int
+dispatcher_with_base(const char *url)
+{
+	char	 path[1024], conf[1024], line[1024], *copy = strdup(E.clinic);
+	FILE	*in, *out;
+	pid_t	 pid;
+	int	 fd, st = 0;
+	double	 until;
+
+	ck_assert(copy != NULL);
+	(void)snprintf(path, sizeof(path), "%s/dispatch/dispatch", dirname(dirname(copy)));
+	free(copy);
+	(void)snprintf(conf, sizeof(conf), "%s.idvbase-%ld", E.conf, (long)getpid());
+	ck_assert((in = fopen(E.conf, "r")) != NULL);
+	ck_assert((fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	ck_assert((out = fdopen(fd, "w")) != NULL);
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (strncmp(line, "idv_base_url = ", 15) != 0)
+			fputs(line, out);
+	fprintf(out, "idv_base_url = %s\n", url);
+	fclose(in);
+	fclose(out);
+	if ((pid = fork()) == 0) {
+		setenv("CLINIC_CONF", conf, 1);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+		}
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert(pid > 0);
+	until = now_secs() + 10;
+	while (now_secs() < until && waitpid(pid, &st, WNOHANG) == 0)
+		usleep(100 * 1000);
+	if (waitpid(pid, &st, WNOHANG) == 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &st, 0);
+		st = -1;
+	} else
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	unlink(conf);
+	return st;
+}
+
+START_TEST(test_plain_http_refused)
+{
+	/* The API token never travels in clear: plain http only to this host. */
+	ck_assert_int_eq(dispatcher_with_base("http://idv.example.com/v3.6"), 78);
+	ck_assert_int_eq(dispatcher_with_base("http://127.0.0.1.example.com/v3.6"), 78);
+	ck_assert_int_eq(dispatcher_with_base("ftp://127.0.0.1/v3.6"), 78);
+	/* Loopback http (the stand-in) starts: still running when asked to stop. */
+	ck_assert_int_eq(dispatcher_with_base("http://localhost:9/v3.6"), -1);
+}
+END_TEST
+
 /* Starts another dispatcher of the stack's build (beside the one scripts/test runs). */
 static pid_t
 second_dispatcher(void)
@@ -880,6 +1094,11 @@ idv_suite(void)
 	tcase_add_test(tc, test_lost_answer_delivered_once);
 	tcase_add_test(tc, test_failed_visible_to_admins);
 	tcase_add_test(tc, test_two_dispatchers);
+	tcase_add_test(tc, test_overlong_status_fails);
+	tcase_add_test(tc, test_unrecordable_answer_fails);
+	tcase_add_test(tc, test_sending_out_of_attempts);
+	tcase_add_test(tc, test_error_body_not_kept);
+	tcase_add_test(tc, test_plain_http_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -277,6 +277,44 @@ START_TEST(backoff_jitter_bounds)
 }
 END_TEST
 
+START_TEST(base_urls)
+{
+	static const struct { const char *url; bool ok, plain; } c[] = {
+		{ "https://api.eu.onfido.com/v3.6", true, false },
+		{ "HTTPS://api.onfido.com", true, false },
+		{ "http://127.0.0.1:18887/v3.6", true, true },
+		{ "http://127.8.9.10/v3.6", true, true },
+		{ "http://localhost:9/v3.6", true, true },
+		{ "http://LocalHost/", true, true },
+		{ "http://[::1]:8080/v3.6", true, true },
+		{ "http://api.eu.onfido.com/v3.6", false, false },
+		{ "http://127.0.0.1.example.com/v3.6", false, false },
+		{ "http://localhost.example.com/", false, false },
+		{ "http://128.0.0.1/", false, false },
+		{ "http://10.0.0.1/", false, false },
+		{ "http://[::2]/", false, false },
+		{ "http://[::1/", false, false },
+		{ "http://127.0.0.1@evil.example/", false, false },
+		{ "https://user:pw@api.onfido.com/", false, false },
+		{ "http://", false, false },
+		{ "https:///v3.6", false, false },
+		{ "ftp://127.0.0.1/", false, false },
+		{ "file:///etc/passwd", false, false },
+		{ "http://127.0.0.1/ x", false, false },
+		{ "", false, false },
+	};
+	size_t	i;
+	bool	plain;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		plain = !c[i].plain;
+		ck_assert_msg(idv_base_url_ok(c[i].url, &plain) == c[i].ok, "%s", c[i].url);
+		ck_assert_msg(plain == c[i].plain, "%s: plain", c[i].url);
+	}
+	ck_assert(!idv_base_url_ok(NULL, &plain));
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -291,6 +329,7 @@ unit_suite(void)
 	tcase_add_test(tc, outcomes);
 	tcase_add_test(tc, event_parse);
 	tcase_add_test(tc, ids_links_keys);
+	tcase_add_test(tc, base_urls);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("backoff");
 	tcase_add_test(tc, backoff_cap);

@@ -17,11 +17,17 @@
 //
 // For tests (loopback only, no token):
 //   POST /_control/complete {workflow_run_id, result: clear|consider|declined}
-//   POST /_control/mode     {mode: ok|down|error|lose_response, times?, path?}
+//   POST /_control/mode     {mode: ok|down|error|lose_response|reject, times?, path?}
 //        down: connections are dropped without an answer; error: 503;
 //        lose_response: the call is done, then the connection is dropped
 //        (the answer is "lost"); times: for that many calls, then ok again;
-//        path: only calls to that path (e.g. /v3.6/applicants).
+//        path: only calls to that path (e.g. /v3.6/applicants);
+//        reject: 422 validation_error whose message echoes the request body
+//        (as real providers' errors may echo an applicant's details).
+//   POST /_control/shape    {path, fields: {...}, times?}
+//        merges fields into the next `times` (default 1) successful answers to
+//        that API path (e.g. /v3.6/workflow_runs): an over-long status, another
+//        run's id, ... (the stored object is unchanged); {path} alone clears it.
 //   GET  /_control/stats     {applicants, workflow_runs, webhooks, keys: {key: {requests, creations}}}
 //   GET  /_control/keys/{key}
 //
@@ -58,6 +64,7 @@ const stats = { applicants: 0, workflow_runs: 0, webhooks: 0, webhook_failures: 
 let mode = 'ok';
 let modeTimes = 0;
 let modePath = '';		// when set, the mode applies only to calls to this path
+const shapes = new Map();	// path -> {fields, times}: answers reshaped for tests
 
 function log(msg) {
 	console.log(`${new Date().toISOString()} idv-standin ${msg}`);
@@ -231,6 +238,8 @@ async function handleApi(req, res, path) {
 			return apiError(res, 503, 'service_unavailable', 'The stand-in is set to fail');
 		if (m === 'lose_response')
 			res.lost = true;
+		if (m === 'reject')
+			res.reject = true;
 	}
 	let raw;
 	try {
@@ -238,6 +247,8 @@ async function handleApi(req, res, path) {
 	} catch {
 		return apiError(res, 413, 'request_too_large', 'Body too large');
 	}
+	if (res.reject)
+		return apiError(res, 422, 'validation_error', `Rejected: ${raw.toString('utf8')}`);
 	const body = parseJson(raw);
 	if (body === null)
 		return apiError(res, 400, 'bad_request', 'The body is not a JSON object');
@@ -257,6 +268,13 @@ async function handleApi(req, res, path) {
 			log(`lose_response: did ${req.method} ${path}, dropping the answer`);
 			req.socket.destroy();
 			return;
+		}
+		const sh = shapes.get(path);
+		if (sh && status >= 200 && status < 300) {
+			if (--sh.times <= 0)
+				shapes.delete(path);
+			log(`shape: ${req.method} ${path} answered with ${Object.keys(sh.fields).join(', ')} changed`);
+			return send(res, status, { ...obj, ...sh.fields });
 		}
 		send(res, status, obj);
 	};
@@ -356,13 +374,27 @@ async function handleControl(req, res, path) {
 	if (!body)
 		return apiError(res, 400, 'bad_request', 'JSON object expected');
 	if (path === '/_control/mode') {
-		if (!['ok', 'down', 'error', 'lose_response'].includes(body.mode))
-			return apiError(res, 422, 'validation_error', 'mode: ok|down|error|lose_response');
+		if (!['ok', 'down', 'error', 'lose_response', 'reject'].includes(body.mode))
+			return apiError(res, 422, 'validation_error', 'mode: ok|down|error|lose_response|reject');
 		mode = body.mode;
 		modeTimes = Number.isInteger(body.times) && body.times > 0 ? body.times : 0;
 		modePath = typeof body.path === 'string' ? body.path : '';
 		log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}${modePath ? ` to ${modePath}` : ''}`);
 		return send(res, 200, { mode, times: modeTimes, path: modePath || null });
+	}
+	if (path === '/_control/shape') {
+		if (typeof body.path !== 'string' || !body.path.startsWith(`${API}/`))
+			return apiError(res, 422, 'validation_error', `path: an API path under ${API}/`);
+		if (body.fields === undefined) {
+			shapes.delete(body.path);
+			return send(res, 200, { path: body.path, fields: null });
+		}
+		if (!body.fields || typeof body.fields !== 'object' || Array.isArray(body.fields))
+			return apiError(res, 422, 'validation_error', 'fields: an object');
+		const times = Number.isInteger(body.times) && body.times > 0 ? body.times : 1;
+		shapes.set(body.path, { fields: body.fields, times });
+		log(`shape ${body.path}: ${Object.keys(body.fields).join(', ')} for ${times} answers`);
+		return send(res, 200, { path: body.path, fields: body.fields, times });
 	}
 	if (path === '/_control/complete') {
 		const run = runs.get(body.workflow_run_id);
