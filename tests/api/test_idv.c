@@ -790,6 +790,28 @@ outbox_becomes(const char *key, const char *want, double secs)
 	}
 }
 
+/* Starts a check for u (201); returns its id. */
+static long long
+start_check(struct user *u)
+{
+	struct resp	*r = api(u->b, "POST", CHECKS, NULL);
+	long long	 id;
+
+	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	return id;
+}
+
+/* Asserts the outbox row with key fails within 20 s; returns its last_error (caller frees). */
+static char *
+outbox_failed(const char *key)
+{
+	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
+	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
+	return sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+}
+
 START_TEST(test_overlong_status_fails)
 {
 	struct user	 u;
@@ -805,14 +827,9 @@ START_TEST(test_overlong_status_fails)
 	user_register(&u, "idv-longstatus");
 	standin_shape("/v3.6/workflow_runs",
 	    "{\"status\":\"awaiting_input_awaiting_input_awaiting_input\"}");
-	r = api(u.b, "POST", CHECKS, NULL);
-	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
-	id = jint(r->json, "id");
-	resp_free(r);
+	id = start_check(&u);
 	(void)snprintf(key, sizeof(key), "idv-%lld-run", id);
-	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
-	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
-	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	err = outbox_failed(key);
 	ck_assert_msg(err != NULL && strstr(err, "status") != NULL, "last_error: %s",
 	    err ? err : "(none)");
 	free(err);
@@ -839,14 +856,9 @@ START_TEST(test_unrecordable_answer_fails)
 	(void)start_to_link(&a, run, sizeof(run));
 	(void)snprintf(fields, sizeof(fields), "{\"id\":\"%s\"}", run);
 	standin_shape("/v3.6/workflow_runs", fields);
-	r = api(b.b, "POST", CHECKS, NULL);
-	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
-	id = jint(r->json, "id");
-	resp_free(r);
+	id = start_check(&b);
 	(void)snprintf(key, sizeof(key), "idv-%lld-run", id);
-	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
-	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
-	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	err = outbox_failed(key);
 	ck_assert_msg(err != NULL && strstr(err, "could not be recorded") != NULL,
 	    "last_error: %s", err ? err : "(none)");
 	free(err);
@@ -877,8 +889,7 @@ START_TEST(test_sending_out_of_attempts)
 	    " ('idv.create_applicant', '{\"check_id\":0,\"applicant\":{\"first_name\":\"Spent\","
 	    "\"last_name\":\"Row\"}}', '%s', 'sending', 100, UTC_TIMESTAMP(6), 'gone:1:x',"
 	    " UTC_TIMESTAMP(6) - INTERVAL 1 SECOND, UTC_TIMESTAMP(6))", key), 0);
-	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail (status %s)", key,
-	    sql_str("SELECT status FROM outbox WHERE idempotency_key = '%s'", key));
+	free(outbox_failed(key));
 	ck_assert_int_eq(sql_int("SELECT attempts FROM outbox WHERE idempotency_key = '%s'", key),
 	    100);
 	standin_key(key, &creations, &requests);
@@ -891,7 +902,6 @@ END_TEST
 START_TEST(test_error_body_not_kept)
 {
 	struct user	 u;
-	struct resp	*r;
 	char		 key[64], *err;
 	long long	 id;
 
@@ -901,13 +911,9 @@ START_TEST(test_error_body_not_kept)
 	 */
 	user_register(&u, "idv-echo");
 	standin_mode("reject", 0, "/v3.6/applicants");
-	r = api(u.b, "POST", CHECKS, NULL);
-	ck_assert_msg(r->status == 201, "start: %s", rdesc(r));
-	id = jint(r->json, "id");
-	resp_free(r);
+	id = start_check(&u);
 	(void)snprintf(key, sizeof(key), "idv-%lld-applicant", id);
-	ck_assert_msg(outbox_becomes(key, "failed", 20), "%s did not fail", key);
-	err = sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key);
+	err = outbox_failed(key);
 	ck_assert_msg(err != NULL && strcmp(err, "the provider answered 422 (validation_error)") == 0,
 	    "last_error: %s", err ? err : "(none)");
 	free(err);
@@ -921,29 +927,19 @@ START_TEST(test_error_body_not_kept)
 }
 END_TEST
 
-/* Runs the dispatcher with the stack's clinic.conf but idv_base_url = url; returns its exit status (-1: still running after 10 s). */
-static int
-dispatcher_with_base(const char *url)
+/* Starts the stack's dispatcher program with CLINIC_CONF=conf; returns its pid. */
+static pid_t
+dispatcher_spawn(const char *conf)
 {
-	char	 path[1024], conf[1024], line[1024], *copy = strdup(E.clinic);
-	FILE	*in, *out;
-	pid_t	 pid;
-	int	 fd, st = 0;
-	double	 until;
+	char	path[1024], *copy = strdup(E.clinic);
+	pid_t	pid;
+	int	fd;
 
 	ck_assert(copy != NULL);
+	/* E.clinic is <build>/modules/admin-cli/clinic. */
 	(void)snprintf(path, sizeof(path), "%s/dispatch/dispatch", dirname(dirname(copy)));
 	free(copy);
-	(void)snprintf(conf, sizeof(conf), "%s.idvbase-%ld", E.conf, (long)getpid());
-	ck_assert((in = fopen(E.conf, "r")) != NULL);
-	ck_assert((fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
-	ck_assert((out = fdopen(fd, "w")) != NULL);
-	while (fgets(line, sizeof(line), in) != NULL)
-		if (strncmp(line, "idv_base_url = ", 15) != 0)
-			fputs(line, out);
-	fprintf(out, "idv_base_url = %s\n", url);
-	fclose(in);
-	fclose(out);
+	ck_assert_msg(access(path, X_OK) == 0, "no dispatcher at %s", path);
 	if ((pid = fork()) == 0) {
 		setenv("CLINIC_CONF", conf, 1);
 		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
@@ -954,17 +950,39 @@ dispatcher_with_base(const char *url)
 		_exit(127);
 	}
 	ck_assert(pid > 0);
+	return pid;
+}
+
+/* Runs the dispatcher with the stack's clinic.conf but idv_base_url = url; returns its exit status (-1: still running after 10 s). */
+static int
+dispatcher_with_base(const char *url)
+{
+	char	 conf[1024], line[1024];
+	FILE	*in, *out;
+	pid_t	 pid, done;
+	int	 fd, st = 0;
+	double	 until;
+
+	(void)snprintf(conf, sizeof(conf), "%s.idvbase-%ld", E.conf, (long)getpid());
+	ck_assert((in = fopen(E.conf, "r")) != NULL);
+	ck_assert((fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	ck_assert((out = fdopen(fd, "w")) != NULL);
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (strncmp(line, "idv_base_url = ", 15) != 0)
+			fputs(line, out);
+	fprintf(out, "idv_base_url = %s\n", url);
+	fclose(in);
+	fclose(out);
+	pid = dispatcher_spawn(conf);
 	until = now_secs() + 10;
-	while (now_secs() < until && waitpid(pid, &st, WNOHANG) == 0)
+	while ((done = waitpid(pid, &st, WNOHANG)) == 0 && now_secs() < until)
 		usleep(100 * 1000);
-	if (waitpid(pid, &st, WNOHANG) == 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, &st, 0);
-		st = -1;
-	} else
-		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 	unlink(conf);
-	return st;
+	if (done == pid)
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return -1;
 }
 
 START_TEST(test_plain_http_refused)
@@ -982,26 +1000,7 @@ END_TEST
 static pid_t
 second_dispatcher(void)
 {
-	char	path[1024], *copy = strdup(E.clinic);
-	pid_t	pid;
-	int	fd;
-
-	ck_assert(copy != NULL);
-	/* E.clinic is <build>/modules/admin-cli/clinic. */
-	(void)snprintf(path, sizeof(path), "%s/dispatch/dispatch", dirname(dirname(copy)));
-	free(copy);
-	ck_assert_msg(access(path, X_OK) == 0, "no dispatcher at %s", path);
-	if ((pid = fork()) == 0) {
-		setenv("CLINIC_CONF", E.conf, 1);
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-		}
-		execl(path, path, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert(pid > 0);
-	return pid;
+	return dispatcher_spawn(E.conf);
 }
 
 START_TEST(test_two_dispatchers)
