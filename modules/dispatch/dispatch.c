@@ -348,9 +348,9 @@ main(void)
 	if (open_log() != 0)
 		return 73;
 	if (!idv_base_url_ok(conf.idv_base_url, &plain)) {
-		log_err("configuration: idv_base_url %s must be https:// (plain http:// only to a"
-		    " loopback host, e.g. the local stand-in): the API token must not travel in"
-		    " clear", conf.idv_base_url);
+		log_err("configuration: idv_base_url must be https:// (plain http:// only to a"
+		    " loopback host, e.g. the local stand-in; no user:password@): the API token"
+		    " must not travel in clear");
 		return 78;
 	}
 	memset(&sa, 0, sizeof(sa));
