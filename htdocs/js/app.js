@@ -10,6 +10,7 @@ import { MfaVerify, MfaEnrol } from './views/mfa.js';
 import { Home } from './views/home.js';
 import { Account } from './views/account.js';
 import { ROUTES } from './routes.js';
+import { clearPendingUploads } from './documents-pending.js';
 
 const ME = '/api/v1/auth/me';
 
@@ -105,6 +106,7 @@ function App() {
 
 	async function signOut() {
 		setSigningOut(true);
+		await clearPendingUploads();	// unfinished uploads kept on this device (shared phones)
 		await api('POST', '/api/v1/auth/logout');
 		setSigningOut(false);
 		forgetCsrf();

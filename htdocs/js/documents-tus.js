@@ -2,11 +2,19 @@
 // a UMD bundle that defines window.tus; loaded by a <script> element so CSP
 // script-src 'self' allows it).
 //
-// Contract: upload({file, metadata, csrf, userId, onProgress}) resolves when
-// the server has every byte, or rejects with an Error whose .problem is the
-// server's RFC 9457 problem (when it sent one) and .status its status.
-// Interrupted uploads resume by themselves (retryDelays), and after a reload
-// when the same file is chosen again (fingerprint kept in localStorage).
+// Contract: upload({file, metadata, csrf, userId, onProgress, onStart,
+// uploadUrl, onUrl, signal}) resolves when the server has every byte, or
+// rejects with an Error whose .problem is the server's RFC 9457 problem (when
+// it sent one) and .status its status (0: no answer). Interrupted uploads
+// resume by themselves (retryDelays); after a reload either from uploadUrl
+// (kept by ../documents-pending.js: tus asks HEAD for the offset and carries
+// on; if the server no longer knows that upload, tus starts a new one from
+// the file) or, without one, when the same file is chosen again (fingerprint
+// kept in localStorage). onUrl(url) is called whenever tus has the upload's
+// URL. signal (an AbortSignal) stops the upload: with the reason 'cancel' the
+// server is told to delete it (tus termination), with any other reason it is
+// only paused; either way the promise rejects with an Error whose .aborted is
+// true.
 
 let loading = null;
 
@@ -47,11 +55,41 @@ function problemOf(err) {
 	return { status: res.getStatus(), problem };
 }
 
-export async function upload({ file, metadata, csrf, userId, onProgress, onStart }) {
+// tus keeps the URL of each upload under 'tus::<fingerprint>::<n>' in
+// localStorage; once an upload resumed from its stored URL is finished, no
+// entry may still point at it.
+function forgetUrl(url) {
+	try {
+		for (let i = localStorage.length - 1; i >= 0; i--) {
+			const k = localStorage.key(i);
+			if (!k || !k.startsWith('tus::'))
+				continue;
+			let v = null;
+			try {
+				v = JSON.parse(localStorage.getItem(k));
+			} catch {
+				v = null;
+			}
+			if (v && v.uploadUrl === url)
+				localStorage.removeItem(k);
+		}
+	} catch {
+		// no localStorage: nothing kept
+	}
+}
+
+export async function upload({ file, metadata, csrf, userId, onProgress, onStart, uploadUrl, onUrl, signal }) {
 	const tus = await loadTus();
 	return new Promise((resolve, reject) => {
+		if (signal && signal.aborted) {
+			const e = new Error('The upload was stopped.');
+			e.aborted = true;
+			reject(e);
+			return;
+		}
 		const up = new tus.Upload(file, {
 			endpoint: ENDPOINT,
+			uploadUrl: uploadUrl || null,
 			retryDelays: RETRY_DELAYS,
 			chunkSize: 8 * 1024 * 1024,
 			headers: { 'X-CSRF-Token': csrf },
@@ -67,6 +105,7 @@ export async function upload({ file, metadata, csrf, userId, onProgress, onStart
 				return status === 0 || status === 409 || status === 423 || status >= 500;
 			},
 			onProgress: (sent, total) => onProgress && onProgress(sent, total),
+			onUploadUrlAvailable: () => onUrl && up.url && onUrl(up.url),
 			onError: (err) => {
 				const { status, problem } = problemOf(err);
 				const e = new Error(problem && problem.detail || err.message);
@@ -74,14 +113,37 @@ export async function upload({ file, metadata, csrf, userId, onProgress, onStart
 				e.problem = problem;
 				reject(e);
 			},
-			onSuccess: () => resolve(up.url),
+			onSuccess: () => {
+				forgetUrl(up.url);
+				resolve(up.url);
+			},
 		});
+		if (signal) {
+			signal.addEventListener('abort', () => {
+				const cancel = signal.reason === 'cancel';
+				up.abort(cancel).catch(() => {});
+				const e = new Error(cancel ? 'The upload was cancelled.' : 'The upload was stopped.');
+				e.aborted = true;
+				e.cancelled = cancel;
+				reject(e);
+			}, { once: true });
+		}
+		if (uploadUrl) {
+			if (onStart)
+				onStart(up, true);
+			up.start();
+			return;
+		}
+		const go = () => {
+			if (!(signal && signal.aborted))
+				up.start();
+		};
 		up.findPreviousUploads().then((previous) => {
 			if (previous.length > 0)
 				up.resumeFromPreviousUpload(previous[0]);
 			if (onStart)
 				onStart(up, previous.length > 0);
-			up.start();
-		}, () => up.start());
+			go();
+		}, go);
 	});
 }

@@ -2,8 +2,92 @@
 // uploaded over tus with a progress bar; a disguised wrong type is refused
 // with a clear message; a clinician asks for a new upload and the patient
 // sees why; and the real tus-js-client (node) resumes an interrupted upload
-// with the bytes intact (documents-tus.mjs).
+// with the bytes intact (documents-tus.mjs). After a reload part-way, an
+// upload (a chosen file, or photos made into a PDF) carries on by itself from
+// what the page kept in IndexedDB; signing out leaves nothing kept.
+import { createHash, randomBytes } from 'node:crypto';
 import { tusResumeTest } from './documents-tus.mjs';
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The unfinished uploads the page keeps (htdocs/js/documents-pending.js), without their bytes.
+function pendingRecords(page) {
+	return page.evaluate(() => new Promise((resolve, reject) => {
+		const rq = indexedDB.open('clinic-documents');
+		rq.onsuccess = () => {
+			const db = rq.result;
+			if (!db.objectStoreNames.contains('pending')) {
+				// Opening created an empty database: leave none behind for the page.
+				db.close();
+				indexedDB.deleteDatabase('clinic-documents');
+				resolve([]);
+				return;
+			}
+			const g = db.transaction('pending').objectStore('pending').getAll();
+			g.onsuccess = () => {
+				db.close();
+				resolve(g.result.map((r) => ({ id: r.id, userId: r.userId, name: r.name, category: r.category,
+					uploadUrl: r.uploadUrl, size: r.blob && r.blob.size })));
+			};
+			g.onerror = () => reject(g.error);
+		};
+		rq.onerror = () => reject(rq.error);
+	}));
+}
+
+// The patient's documents and the SHA-256 of the first one's content, both
+// through the API.
+function firstDocument(page) {
+	return page.evaluate(async () => {
+		const list = await (await fetch('/api/v1/documents')).json();
+		const d = list.documents[0];
+		const bytes = await (await fetch(`/api/v1/documents/${d.id}/content`)).arrayBuffer();
+		const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+		return { n: list.documents.length, doc: d,
+			sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
+	});
+}
+
+// Cuts the upload off part-way as a reload would: the first PATCH reaches the
+// server with only its first `part` of bytes (so the server keeps them) and
+// its answer never comes back, as if the page were reloaded mid-request.
+// Later PATCHes go through, each after `delay` ms so the progress can be seen.
+async function stallFirstPatch(page, part, delay = 1200) {
+	const seen = { post: 0, patch: 0, head: 0, offsets: [], body: null, kept: 0 };
+	let stalled;
+	const cut = new Promise((r) => { stalled = r; });
+	// Resolves once the first PATCH has been cut off; fails after 20 s.
+	seen.stalled = () => Promise.race([cut, sleep(20000).then(() => {
+		throw new Error(`no PATCH was cut off in 20 s (${seen.post} POST, ${seen.patch} PATCH)`);
+	})]);
+	await page.route('**/api/v1/documents/uploads**', async (route) => {
+		const rq = route.request();
+		const m = rq.method();
+		if (m === 'POST')
+			seen.post++;
+		if (m === 'HEAD')
+			seen.head++;
+		if (m !== 'PATCH')
+			return route.continue();
+		seen.patch++;
+		const headers = await rq.allHeaders();
+		seen.offsets.push(Number(headers['upload-offset']));
+		if (seen.patch === 1) {
+			seen.body = rq.postDataBuffer();
+			const cut = seen.body.subarray(0, Math.floor(seen.body.length * part));
+			const h = { ...headers };
+			delete h['content-length'];
+			const res = await route.fetch({ headers: h, postData: cut });
+			seen.kept = Number(res.headers()['upload-offset']);
+			stalled();
+			return undefined;	// never answered: the reload ends the request
+		}
+		await sleep(delay);
+		return route.continue();
+	});
+	return seen;
+}
 
 // A real JPEG of w×h made by the page's own canvas (no fixture file needed).
 async function makeJpeg(page, w, h, hue) {
@@ -103,6 +187,155 @@ export default function (h) {
 			assert(seen.post === 1, `${seen.post} uploads were created; the retry should continue the first`);
 			const type = await page.evaluate(async () => (await (await fetch('/api/v1/documents')).json()).documents[0].media_type);
 			assert(type === 'image/jpeg', `typed ${type}`);
+		}));
+
+	test('a reload part-way through an upload: it carries on by itself and the bytes are intact', () =>
+		withPage(PHONE, async (page) => {
+			const p = await newPatient(page, 'reload');
+			const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n'), randomBytes(7 * 1024 * 1024)]);
+			const seen = await stallFirstPatch(page, 0.4);
+			await page.check('#cat-medical_records_summary');
+			await page.locator('#doc-file').setInputFiles({ name: 'hospital-summary.pdf', mimeType: 'application/pdf', buffer: bytes });
+			await page.getByRole('progressbar').waitFor();
+			await seen.stalled();
+			assert(seen.kept > 0 && seen.kept < bytes.length, `the server kept ${seen.kept} of ${bytes.length} bytes`);
+			// The page kept the file, its category and the upload's URL for this patient.
+			const kept = await pendingRecords(page);
+			assert(kept.length === 1 && kept[0].userId === p.id && kept[0].size === bytes.length &&
+				kept[0].name === 'hospital-summary.pdf' && kept[0].category === 'medical_records_summary' &&
+				/\/api\/v1\/documents\/uploads\/[0-9a-f]+$/.test(kept[0].uploadUrl || ''),
+			`kept: ${JSON.stringify(kept)}`);
+
+			await page.reload();
+			await heading(page, 'Your documents');
+			// Nobody chooses the file again.
+			await page.getByRole('status').filter({ hasText: 'Carrying on with hospital-summary.pdf where it stopped' }).waitFor();
+			await page.getByText('Carrying on with hospital-summary.pdf where it stopped').first().waitFor();
+			const bar = page.getByRole('progressbar');
+			await bar.waitFor();
+			await noSideScroll(page, 'documents (carrying on)');
+			await noAxeViolations(page, 'documents (carrying on)');
+			await screenshot(page, 'documents-carrying-on.png');
+			await page.waitForFunction(() => document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') === '100',
+				null, { timeout: 30000 });
+			await page.getByText('hospital-summary.pdf is uploaded. The clinic can now see it.').waitFor();
+			await page.getByRole('link', { name: 'hospital-summary.pdf' }).waitFor();
+			assert(seen.post === 1, `${seen.post} uploads were created; the reload should carry on the first`);
+			assert(seen.head >= 1 && seen.patch >= 2 && seen.offsets[1] === seen.kept,
+				`after the reload: ${seen.head} HEAD, PATCH offsets ${seen.offsets.join(', ')} (server kept ${seen.kept})`);
+			const got = await firstDocument(page);
+			assert(got.n === 1 && got.doc.status === 'ready' && got.doc.size === bytes.length, `documents: ${JSON.stringify(got)}`);
+			assert(got.doc.media_type === 'application/pdf', `typed ${got.doc.media_type}`);
+			assert(got.sha256 === sha256(bytes), 'the downloaded bytes differ from the file chosen');
+			const left = await pendingRecords(page);
+			assert(left.length === 0, `still kept after the upload: ${JSON.stringify(left)}`);
+		}));
+
+	test('photos made into one PDF carry on after a reload', () =>
+		withPage(PHONE, async (page) => {
+			await newPatient(page, 'photoreload');
+			const seen = await stallFirstPatch(page, 0.5, 300);
+			await page.check('#cat-letter');
+			const capture = page.locator('#doc-photo');
+			await capture.setInputFiles({ name: 'p1.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(page, 1200, 1600, 20) });
+			await page.getByText('Photo 1 added.').waitFor();
+			await capture.setInputFiles({ name: 'p2.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(page, 1200, 1600, 260) });
+			await page.getByRole('button', { name: 'Send 2 photos as one document' }).click();
+			await seen.stalled();
+			assert(seen.kept > 0 && seen.kept < seen.body.length, `the server kept ${seen.kept} of ${seen.body.length} bytes`);
+			await page.reload();
+			await heading(page, 'Your documents');
+			await page.getByText(/Carrying on with Photos .*\(2 pages\)\.pdf where it stopped/).first().waitFor();
+			await page.getByText('The clinic can now see it.').waitFor();
+			await page.getByRole('link', { name: /Photos .*\(2 pages\)\.pdf/ }).waitFor();
+			assert(seen.post === 1 && seen.offsets[1] === seen.kept, `${seen.post} uploads, PATCH offsets ${seen.offsets.join(', ')}`);
+			const got = await firstDocument(page);
+			assert(got.n === 1 && got.doc.media_type === 'application/pdf' && got.doc.category === 'letter',
+				`documents: ${JSON.stringify(got)}`);
+			assert(got.sha256 === sha256(seen.body), 'the downloaded PDF differs from the one the page built');
+			assert((await pendingRecords(page)).length === 0, 'the PDF is still kept after the upload');
+		}));
+
+	test('signing out leaves no unfinished upload on the device; another patient\'s are never resumed', () =>
+		withPage(PHONE, async (page) => {
+			await newPatient(page, 'shared');
+			// Left by someone else on this phone: deleted, not sent, when the screen opens.
+			await page.evaluate(() => new Promise((resolve, reject) => {
+				const rq = indexedDB.open('clinic-documents', 1);
+				rq.onupgradeneeded = () => rq.result.createObjectStore('pending', { keyPath: 'id', autoIncrement: true });
+				rq.onsuccess = () => {
+					const tx = rq.result.transaction('pending', 'readwrite');
+					tx.objectStore('pending').add({ userId: -1, blob: new Blob(['%PDF-1.4\n']), name: 'not-yours.pdf',
+						type: 'application/pdf', category: 'other', request: null, label: 'not-yours.pdf',
+						uploadUrl: null, created: Date.now() });
+					tx.oncomplete = () => { rq.result.close(); resolve(); };
+					tx.onerror = () => reject(tx.error);
+				};
+				rq.onerror = () => reject(rq.error);
+			}));
+			await page.reload();
+			await heading(page, 'Your documents');
+			await page.getByText('No documents yet.').waitFor();
+			await page.waitForFunction(() => new Promise((resolve) => {
+				const rq = indexedDB.open('clinic-documents');
+				rq.onsuccess = () => {
+					const g = rq.result.transaction('pending').objectStore('pending').count();
+					g.onsuccess = () => { rq.result.close(); resolve(g.result === 0); };
+				};
+			}));
+			assert(!await page.getByText('not-yours.pdf').isVisible(), 'another patient\'s upload is shown');
+
+			const seen = await stallFirstPatch(page, 0.3);
+			await page.check('#cat-identity');
+			await page.locator('#doc-file').setInputFiles({ name: 'licence.pdf', mimeType: 'application/pdf',
+				buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(512 * 1024)]) });
+			await seen.stalled();
+			assert((await pendingRecords(page)).length === 1, 'the upload was not kept while it ran');
+			await h.signOut(page);
+			const left = await pendingRecords(page);
+			assert(left.length === 0, `kept after sign-out: ${JSON.stringify(left)}`);
+		}));
+
+	test('an upload the server no longer has starts again from the kept file; a stopped upload is forgotten', () =>
+		withPage(PHONE, async (page) => {
+			await newPatient(page, 'gone');
+			const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(768 * 1024)]);
+			let seen = await stallFirstPatch(page, 0.5, 300);
+			await page.check('#cat-other');
+			await page.locator('#doc-file').setInputFiles({ name: 'old-letter.pdf', mimeType: 'application/pdf', buffer: bytes });
+			await seen.stalled();
+			// The unfinished upload goes (as one a week old does) while the page is away.
+			const status = await page.evaluate(async () => {
+				const { csrf_token: csrf } = await (await fetch('/api/v1/auth/me')).json();
+				const { documents } = await (await fetch('/api/v1/documents')).json();
+				return (await fetch(`/api/v1/documents/${documents[0].id}`,
+					{ method: 'DELETE', headers: { 'X-CSRF-Token': csrf } })).status;
+			});
+			assert(status === 204, `deleting the unfinished upload: ${status}`);
+			await page.reload();
+			await heading(page, 'Your documents');
+			await page.getByText('old-letter.pdf is uploaded. The clinic can now see it.').waitFor();
+			assert(seen.post === 2 && seen.offsets[seen.offsets.length - 1] === 0,
+				`${seen.post} uploads, PATCH offsets ${seen.offsets.join(', ')}: expected a new upload from the start`);
+			const got = await firstDocument(page);
+			assert(got.n === 1 && got.doc.status === 'ready' && got.sha256 === sha256(bytes), `documents: ${JSON.stringify(got.doc)}`);
+			assert((await pendingRecords(page)).length === 0, 'still kept after the new upload');
+
+			// Stopped by the patient: removed on the server and forgotten here.
+			await page.unroute('**/api/v1/documents/uploads**');
+			seen = await stallFirstPatch(page, 0.5);
+			await page.check('#cat-other');
+			await page.locator('#doc-file').setInputFiles({ name: 'wrong-one.pdf', mimeType: 'application/pdf', buffer: bytes });
+			await seen.stalled();
+			await page.getByRole('button', { name: 'Stop this upload' }).click();
+			await page.getByRole('status').filter({ hasText: 'The upload of wrong-one.pdf is stopped and removed.' }).waitFor();
+			assert((await pendingRecords(page)).length === 0, 'a stopped upload is still kept');
+			await page.reload();
+			await heading(page, 'Your documents');
+			await page.getByRole('link', { name: 'old-letter.pdf' }).waitFor();
+			const list = await page.evaluate(async () => (await (await fetch('/api/v1/documents')).json()).documents.map((d) => d.filename));
+			assert(list.length === 1 && list[0] === 'old-letter.pdf', `documents after stopping: ${list.join(', ')}`);
+			assert(seen.post === 1, `${seen.post} uploads created after the reload; the stopped one came back`);
 		}));
 
 	test('a text file named .pdf is refused with a message saying what is accepted', () =>

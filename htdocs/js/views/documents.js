@@ -3,11 +3,15 @@
 // Uploads go over tus (../documents-tus.js); several photos become one PDF in
 // the browser (../documents-pdf.js). The server decides the type from the
 // content and enforces the limits; the checks here only save a wasted upload.
+// Each upload's file (or PDF) is kept in IndexedDB until it is finished
+// (../documents-pending.js), so when this screen opens again after a reload
+// it carries on by itself where it stopped.
 import { useEffect, useRef, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Page, FormAlert, Status } from './ui.js';
 import { upload, loadTus } from '../documents-tus.js';
 import { photosToPdf } from '../documents-pdf.js';
+import { savePending, setPendingUrl, removePending, pendingFor } from '../documents-pending.js';
 
 export const CATEGORIES = [
 	['medical_records_summary', 'Medical records summary', 'From your GP or hospital'],
@@ -54,19 +58,28 @@ function maxSize() {
 	return maxSizePromise;
 }
 
+// The server refused the upload for good (wrong type, too large, gone, ...):
+// nothing to carry on later. Conflicts, locks, checksum mismatches, server
+// errors and no answer at all (0) are worth another try.
+function refusedForGood(status) {
+	return status >= 400 && status < 500 && status !== 409 && status !== 423 && status !== 460 && status !== 429;
+}
+
 // The message for a failed upload, from the server's problem when there is one.
-function failureMessage(err) {
+function failureMessage(err, kept) {
 	const p = err.problem;
 	if (err.status === 415)
 		return { title: 'This type of file is not accepted', text: p && p.detail || `Please choose a ${ACCEPTED_WORDS} file.` };
 	if (err.status === 413)
 		return { title: p && p.title || 'The file is too large', text: p && p.detail || 'Please choose a smaller file.' };
 	if (err.status === 0)
-		return { title: 'The upload stopped', text: 'We could not reach the clinic for a while. Check your connection and choose the same file again: it will continue where it stopped.' };
+		return { title: 'The upload stopped', text: kept ?
+			'We could not reach the clinic for a while. Check your connection: the upload carries on where it stopped when you open this page again.' :
+			'We could not reach the clinic for a while. Check your connection and choose the same file again: it will continue where it stopped.' };
 	return { title: p && p.title || 'The upload did not work', text: p && p.detail || err.message };
 }
 
-function Progress({ progress }) {
+function Progress({ progress, onCancel }) {
 	const bar = useRef(null);
 	const pct = progress && progress.total ? Math.floor((progress.sent / progress.total) * 100) : 0;
 	// Through the CSSOM: CSP (style-src 'self') refuses inline style attributes.
@@ -84,6 +97,8 @@ function Progress({ progress }) {
 		</div>
 		<p class="upload-progress-text" aria-hidden="true">${pct}%${progress.total ?
 			` · ${formatSize(progress.sent)} of ${formatSize(progress.total)}` : ''}</p>
+		${onCancel && html`<button type="button" class="button button-secondary button-small upload-cancel"
+			onClick=${onCancel}>Stop this upload</button>`}
 	</div>`;
 }
 
@@ -100,7 +115,7 @@ function DocumentList({ docs, onDelete, busyId }) {
 					html`<span class="doc-name wrap">${d.filename}</span>`}
 				<span class="doc-meta">${categoryName(d.category)} · ${formatSize(d.size)} · ${(d.created_at || '').slice(0, 10)}</span>
 				${d.status !== 'ready' && html`<span class="doc-meta"><span class="badge">Not finished (${Math.floor((d.received / d.size) * 100)}%)</span>
-					${onDelete && ' Choose the same file again to continue where it stopped.'}</span>`}
+					${onDelete && ' It carries on by itself on the device you started it on; elsewhere, choose the same file again.'}</span>`}
 			</div>
 			${onDelete && html`<button type="button" class="button button-secondary button-small"
 				disabled=${busyId === d.id} onClick=${() => onDelete(d)}
@@ -123,6 +138,10 @@ export function Documents({ session }) {
 	const [dragging, setDragging] = useState(false);
 	const [deleting, setDeleting] = useState(null);
 	const form = useRef(null);
+	// The upload running now: {controller (AbortController), pendingId, name, size, category}.
+	const active = useRef(null);
+	const gone = useRef(false);
+	const userId = session.user.id;
 
 	async function refresh() {
 		const [d, r] = await Promise.all([api('GET', '/api/v1/documents'), api('GET', '/api/v1/documents/requests')]);
@@ -135,9 +154,93 @@ export function Documents({ session }) {
 	}
 
 	useEffect(() => {
+		gone.current = false;
 		refresh();
 		loadTus().catch(() => {});	// fetch it early; errors show at upload time
+		resumePending();
+		// Leaving the screen pauses the upload; it carries on when the screen opens again.
+		return () => {
+			gone.current = true;
+			if (active.current)
+				active.current.controller.abort('leave');
+		};
 	}, []);
+
+	// Uploads this device kept for this patient (others' are deleted): carried
+	// on one after the other from where the server says they stopped.
+	async function resumePending() {
+		const kept = await pendingFor(userId);
+		for (const rec of kept) {
+			if (gone.current)
+				return;
+			const file = rec.blob instanceof File ? rec.blob :
+				new File([rec.blob], rec.name, { type: rec.type });
+			setDone(`Carrying on with ${rec.name} where it stopped.`);
+			await transfer({ file, name: rec.name, label: rec.name, category: rec.category,
+				requestId: rec.request, pendingId: rec.id, uploadUrl: rec.uploadUrl });
+		}
+	}
+
+	// Sends one file over tus with the progress bar; true once the server has
+	// it all. The pending record (if any) is removed when it is finished, refused
+	// for good or cancelled; otherwise it stays for the next time.
+	async function transfer({ file, name, label, category: cat, requestId: req, pendingId, uploadUrl }) {
+		const controller = new AbortController();
+		active.current = { controller, pendingId, name, size: file.size, category: cat };
+		setBusy(true);
+		setProgress({ sent: 0, total: file.size,
+			label: uploadUrl ? `Carrying on with ${label} where it stopped` : `Uploading ${label}` });
+		const metadata = { filename: name, filetype: file.type || 'application/octet-stream', category: cat };
+		if (req)
+			metadata.request = String(req);
+		try {
+			await upload({
+				file, metadata, csrf: session.csrf_token, userId, uploadUrl, signal: controller.signal,
+				onUrl: (url) => setPendingUrl(pendingId, url),
+				onStart: (_, resumed) => resumed && !uploadUrl &&
+					setProgress((p) => ({ ...p, label: `Continuing ${label} where it stopped` })),
+				onProgress: (sent, total) => setProgress((p) => ({ ...p, sent, total })),
+			});
+			await removePending(pendingId);
+			if (gone.current)
+				return true;
+			setProgress((p) => ({ ...p, sent: p.total, label: `Uploaded ${label}` }));
+			setDone(`${label} is uploaded. The clinic can now see it.`);
+			if (req && req === requestId)
+				setRequestId(null);
+			await refresh();
+			return true;
+		} catch (err) {
+			if (err.aborted) {
+				if (err.cancelled) {
+					await removePending(pendingId);
+					setProgress(null);
+					setDone(`The upload of ${label} is stopped and removed.`);
+					await refresh();
+				}
+				return false;
+			}
+			if (refusedForGood(err.status))
+				await removePending(pendingId);
+			if (gone.current)
+				return false;
+			setProgress(null);
+			setDone('');
+			setAlert(failureMessage(err, pendingId != null && !refusedForGood(err.status)));
+			await refresh();
+			return false;
+		} finally {
+			if (active.current && active.current.controller === controller)
+				active.current = null;
+			if (!gone.current)
+				setBusy(false);
+		}
+	}
+
+	function cancelUpload() {
+		if (active.current)
+			active.current.controller.abort('cancel');
+	}
 
 	function forRequest(r) {
 		setCategory(r.category);
@@ -170,29 +273,11 @@ export function Documents({ session }) {
 			return false;
 		}
 		setBusy(true);
-		setProgress({ sent: 0, total: file.size, label: `Uploading ${label || file.name}` });
-		const metadata = { filename: file.name, filetype: file.type || 'application/octet-stream', category };
-		if (requestId)
-			metadata.request = String(requestId);
-		try {
-			await upload({
-				file, metadata, csrf: session.csrf_token, userId: session.user.id,
-				onStart: (_, resumed) => resumed && setProgress((p) => ({ ...p, label: `Continuing ${label || file.name} where it stopped` })),
-				onProgress: (sent, total) => setProgress((p) => ({ ...p, sent, total })),
-			});
-			setProgress((p) => ({ ...p, sent: p.total, label: `Uploaded ${label || file.name}` }));
-			setDone(`${label || file.name} is uploaded. The clinic can now see it.`);
-			setRequestId(null);
-			await refresh();
-			return true;
-		} catch (err) {
-			setProgress(null);
-			setAlert(failureMessage(err));
-			await refresh();
-			return false;
-		} finally {
-			setBusy(false);
-		}
+		setProgress({ sent: 0, total: file.size, label: `Getting ${label || file.name} ready` });
+		// Kept before the first byte is sent, so a reload at any moment can carry on.
+		const pendingId = await savePending({ userId, blob: file, name: file.name, type: file.type,
+			category, request: requestId, label: label || file.name });
+		return transfer({ file, name: file.name, label: label || file.name, category, requestId, pendingId });
 	}
 
 	async function onFile(e) {
@@ -250,6 +335,18 @@ export function Documents({ session }) {
 	async function onDelete(d) {
 		if (!window.confirm(`Delete “${d.filename}”? The clinic will no longer see it.`))
 			return;
+		// An unfinished upload kept on this device must not carry on again.
+		if (d.status !== 'ready') {
+			const same = (x) => x.name === d.filename && x.size === d.size && x.category === d.category;
+			if (active.current && same(active.current)) {
+				await removePending(active.current.pendingId);
+				active.current.controller.abort('leave');
+			}
+			for (const rec of await pendingFor(userId)) {
+				if (same({ name: rec.name, size: rec.blob.size, category: rec.category }))
+					await removePending(rec.id);
+			}
+		}
 		setDeleting(d.id);
 		const res = await api('DELETE', `/api/v1/documents/${d.id}`);
 		setDeleting(null);
@@ -318,7 +415,7 @@ export function Documents({ session }) {
 						Send ${photos.length} ${photos.length === 1 ? 'photo' : 'photos'} as one document</button>
 				</div>`}
 			</form>
-			<${Progress} progress=${progress} />
+			<${Progress} progress=${progress} onCancel=${busy && active.current ? cancelUpload : null} />
 		</section>
 
 		<section class="card" aria-labelledby="list-h">
