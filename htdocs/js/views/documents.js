@@ -24,6 +24,8 @@ const categoryName = (c) => (CATEGORIES.find(([k]) => k === c) || [c, c])[1];
 const ACCEPT = '.pdf,.jpg,.jpeg,.png,.heic,.heif,.webp,application/pdf,image/jpeg,image/png,image/heic,image/heif,image/webp';
 const ACCEPTED_WORDS = 'PDF, JPEG, PNG, HEIC or WebP';
 const DEFAULT_MAX = 200 * 1024 * 1024;
+// Unfinished uploads older than this are forgotten rather than carried on.
+const KEEP_DAYS = 14;
 
 export function formatSize(n) {
 	if (n >= 1024 * 1024)
@@ -173,6 +175,11 @@ export function Documents({ session }) {
 		for (const rec of kept) {
 			if (gone.current)
 				return;
+			// Long forgotten (the server drops unfinished uploads after a week): not sent unasked.
+			if (!(rec.blob instanceof Blob) || Date.now() - rec.created > KEEP_DAYS * 86400000) {
+				await removePending(rec.id);
+				continue;
+			}
 			const file = rec.blob instanceof File ? rec.blob :
 				new File([rec.blob], rec.name, { type: rec.type });
 			setDone(`Carrying on with ${rec.name} where it stopped.`);
