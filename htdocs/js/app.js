@@ -10,7 +10,7 @@ import { MfaVerify, MfaEnrol } from './views/mfa.js';
 import { Home } from './views/home.js';
 import { Account } from './views/account.js';
 import { ROUTES } from './routes.js';
-import { clearPendingUploads } from './documents-pending.js';
+import { clearPendingUploads, pendingFor } from './documents-pending.js';
 
 const ME = '/api/v1/auth/me';
 
@@ -73,8 +73,12 @@ function App() {
 
 	async function refresh() {
 		const res = await api('GET', ME);
-		if (res.ok)
+		if (res.ok) {
 			setSession(res.data);
+			// Unfinished uploads kept on this device by anyone else go now,
+			// even if that person's session simply expired (shared phones).
+			pendingFor(res.data.user.id);
+		}
 		else if (res.status !== 401)
 			setNotice(`${res.problem.title}. Please reload the page.`);
 		return res.ok;
