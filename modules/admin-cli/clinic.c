@@ -36,14 +36,22 @@
 #include "user.h"
 #include "valid.h"
 
+/*
+ * Each applied migration is recorded with the SHA-256 of its text, so one
+ * edited after it was applied is refused instead of silently skipped.
+ */
 static const char SQL_MIGRATIONS_TABLE[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INT UNSIGNED NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL,"
-    " applied_at DATETIME(6) NOT NULL) ENGINE=InnoDB";
+    " applied_at DATETIME(6) NOT NULL) ENGINE=InnoDB;"
+    " ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum CHAR(64) NULL";
 static const char SQL_APPLIED[] =
-    "SELECT version FROM schema_migrations WHERE version = ?";
+    "SELECT checksum, applied_at FROM schema_migrations WHERE version = ?";
 static const char SQL_RECORD[] =
-    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))";
+    "INSERT INTO schema_migrations (version, name, applied_at, checksum)"
+    " VALUES (?, ?, UTC_TIMESTAMP(6), ?)";
+static const char SQL_BACKFILL[] =
+    "UPDATE schema_migrations SET checksum = ? WHERE version = ? AND checksum IS NULL";
 static const char SQL_EMAIL_EXISTS[] =
     "SELECT id FROM users WHERE email = ?";
 
@@ -169,15 +177,38 @@ cmd_migrate(int argc, char **argv)
 		goto out;
 	for (i = 0; i < n; i++) {
 		int64_t version = strtol(names[i], NULL, 10);
+		unsigned char	sum[SHA256_LEN];
+		char		hex[SHA256_LEN * 2 + 1];
+
 		pool_reset(pool);
-		if (db_exec(db, pool, &res, SQL_APPLIED, "i", version) != CE_OK)
-			goto out;
-		if (res->nrows > 0)
-			continue;
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if ((sql = read_file(path, &len)) == NULL) {
 			fprintf(stderr, "clinic: cannot read %s\n", path);
 			goto out;
+		}
+		if (crypto_sha256(sql, len, sum) != CE_OK) {
+			free(sql);
+			goto out;
+		}
+		hex_encode(sum, sizeof(sum), hex);
+		if (db_exec(db, pool, &res, SQL_APPLIED, "i", version) != CE_OK) {
+			free(sql);
+			goto out;
+		}
+		if (res->nrows > 0) {
+			free(sql);
+			if (res->rows[0][0] == NULL) {
+				/* Applied before checksums were kept: remember this text. */
+				if (db_exec(db, pool, NULL, SQL_BACKFILL, "si", hex, version) != CE_OK)
+					goto out;
+			} else if (strcmp(res->rows[0][0], hex) != 0) {
+				fprintf(stderr, "clinic: %s has changed since it was applied (%s UTC);"
+				    " an applied migration is never edited: put the change in a new one"
+				    " (or, on a development database, start again from an empty one)\n",
+				    names[i], res->rows[0][1]);
+				goto out;
+			}
+			continue;
 		}
 		if (db_run_script(db, sql, len) != CE_OK) {
 			fprintf(stderr, "clinic: %s failed: %s\n", names[i], db_error(db));
@@ -185,7 +216,7 @@ cmd_migrate(int argc, char **argv)
 			goto out;
 		}
 		free(sql);
-		if (db_exec(db, pool, NULL, SQL_RECORD, "is", version, names[i]) != CE_OK)
+		if (db_exec(db, pool, NULL, SQL_RECORD, "iss", version, names[i], hex) != CE_OK)
 			goto out;
 		printf("applied %s\n", names[i]);
 		applied++;

@@ -4,6 +4,7 @@
  * safe to run again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,6 +135,53 @@ START_TEST(test_cli_purge_removes_ended_sessions)
 }
 END_TEST
 
+/*
+ * Copies the migrations next to the demo data into dir; with edited not NULL,
+ * appends a comment line to that one.
+ */
+static void
+copy_migrations(const char *dir, const char *edited)
+{
+	char	src[1024], cmd[4096], *slash;
+
+	(void)snprintf(src, sizeof(src), "%s", E.demo);
+	ck_assert_ptr_nonnull(slash = strrchr(src, '/'));
+	*slash = '\0';
+	(void)snprintf(cmd, sizeof(cmd), "cp '%s'/[0-9][0-9][0-9][0-9]_*.sql '%s'/", src, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	if (edited != NULL) {
+		(void)snprintf(cmd, sizeof(cmd), "echo '-- edited after it was applied' >> '%s/%s'",
+		    dir, edited);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+
+START_TEST(test_cli_migrate_refuses_an_edited_migration)
+{
+	char		 out[4096], dir[] = "/tmp/clinic-migrations-XXXXXX", cmd[128];
+	const char	*argv[] = { "migrate", "--sql-dir", dir, "--db-user", "root", NULL };
+	int64_t		 applied = sql_int("SELECT COUNT(*) FROM schema_migrations");
+	int		 rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* The same texts: nothing to do. */
+	copy_migrations(dir, NULL);
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 0 && strstr(out, "0 migrations applied") != NULL, "migrate %d: %s",
+	    rc, out);
+	/* One applied migration edited: refused, by name, and nothing recorded. */
+	copy_migrations(dir, "0001_foundation.sql");
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 1 && strstr(out, "0001_foundation.sql has changed since it was applied")
+	    != NULL, "migrate %d: %s", rc, out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM schema_migrations"), applied);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM schema_migrations WHERE checksum IS NULL"
+	    " OR LENGTH(checksum) <> 64"), 0);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_cli_purge_removes_old_outbox_messages)
 {
 	char		 out[4096], key[64];
@@ -179,6 +227,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_refuses_bad_options);
 	tcase_add_test(tc, test_cli_creates_and_audits);
 	tcase_add_test(tc, test_cli_migrate_again_is_harmless);
+	tcase_add_test(tc, test_cli_migrate_refuses_an_edited_migration);
 	tcase_add_test(tc, test_cli_purge_removes_ended_sessions);
 	tcase_add_test(tc, test_cli_purge_removes_old_outbox_messages);
 	suite_add_tcase(s, tc);
