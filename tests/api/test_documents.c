@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,12 +93,15 @@ head(struct browser *b, const char *loc)
 static long long
 hdr_int(const struct resp *r, const char *name)
 {
-	char		*v = resp_header(r, name);
+	char		*v = resp_header(r, name), *end;
 	long long	 n;
 
 	if (v == NULL)
 		return -1;
-	n = atoll(v);
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	ck_assert_msg(errno == 0 && end != v && *end == '\0' && n >= 0,
+	    "%s is not a count: \"%s\"", name, v);
 	free(v);
 	return n;
 }
@@ -1038,12 +1042,18 @@ raw_patch(struct browser *b, const char *loc, size_t declared)
 	struct sockaddr_in	 sa;
 	char			 req[2048], *cookie = br_cookie(b);
 	const char		*hp = strstr(E.url, "//") + 2, *colon = strchr(hp, ':');
+	char			*end;
+	long			 port;
 	int			 fd, len;
 
 	ck_assert_ptr_nonnull(cookie);
+	ck_assert_ptr_nonnull(colon);
+	port = strtol(colon + 1, &end, 10);
+	ck_assert_msg(port > 0 && port < 65536 && (*end == '\0' || *end == '/'),
+	    "no port in %s", E.url);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)atoi(colon + 1));
+	sa.sin_port = htons((unsigned short)port);
 	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr), 1);
 	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
