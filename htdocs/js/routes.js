@@ -10,6 +10,10 @@ import { Documents } from './views/documents.js';
 import { Identity } from './views/identity.js';
 import { IdentityReview } from './views/identity-review.js';
 import { Questionnaires } from './views/questionnaires.js';
+import { Book } from './views/book.js';
+import { Appointments } from './views/appointments.js';
+import { Availability } from './views/availability.js';
+import { Consult } from './views/consult.js';
 
 export const ROUTES = {
 	profile: { view: Profile, roles: ['patient'] },
@@ -20,4 +24,8 @@ export const ROUTES = {
 	identity: { view: Identity, roles: ['patient'] },
 	'identity-review': { view: IdentityReview, roles: ['admin'] },
 	questionnaires: { view: Questionnaires, roles: ['admin'] },
+	book: { view: Book, roles: ['patient', 'clinician', 'admin'] },
+	appointments: { view: Appointments, roles: ['patient', 'clinician', 'admin'] },
+	availability: { view: Availability, roles: ['clinician', 'admin'] },
+	consult: { view: Consult, roles: ['patient', 'clinician'] },
 };

@@ -58,6 +58,29 @@ struct conf {
 	long	 dispatch_backoff_base_ms;
 	long	 dispatch_backoff_max_ms;
 	long	 outbox_keep_days;	/* `clinic purge` removes ended messages older than this */
+	/* appointments (modules/appointments) */
+	char	*clinic_timezone;		/* IANA zone shown to people, e.g. Europe/London */
+	long	 booking_horizon_days;		/* how far ahead slots are offered */
+	long	 booking_min_notice_minutes;	/* no slot closer than this to now */
+	long	 cancel_notice_hours;		/* patients cancel/reschedule at least this early */
+	long	 reminder_hours_before;		/* the reminder's lead time */
+	char	*portal_url;			/* links in messages, e.g. https://clinic.example */
+	/* email and SMS (modules/dispatch notify kinds) */
+	char	*notify_email_url;		/* SendGrid v3 shape: base URL, e.g. https://api.sendgrid.com */
+	char	*notify_email_token;		/* Bearer API key */
+	char	*notify_email_from;
+	char	*notify_sms_url;		/* Twilio shape: base URL, e.g. https://api.twilio.com */
+	char	*notify_sms_account;		/* Account SID */
+	char	*notify_sms_token;		/* Auth token (HTTP Basic with the SID) */
+	char	*notify_sms_from;
+	/* consultations (modules/consult) */
+	long	 consult_open_before_minutes;	/* the room opens this long before the start */
+	long	 consult_close_after_minutes;	/* and closes this long after the end */
+	char	*turn_secret;			/* coturn static-auth-secret (REST API) */
+	char	*turn_urls;			/* comma-separated turn:/turns:/stun: URLs */
+	long	 turn_ttl_seconds;		/* lifetime of minted TURN credentials */
+	long	 signal_max_bytes;		/* largest signalling message */
+	long	 signal_rate_per_10s;		/* signalling messages per user per 10 s */
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;

@@ -98,6 +98,8 @@ Suite		*patients_suite(void);
 Suite		*intake_suite(void);
 Suite		*documents_suite(void);
 Suite		*idv_suite(void);
+Suite		*appointments_suite(void);
+Suite		*consult_suite(void);
 Suite		*isolation_suite(void);
 
 #endif

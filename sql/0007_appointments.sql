@@ -1,0 +1,1 @@
+-- 0007_appointments (issue 4): placeholder, filled by the appointments work.

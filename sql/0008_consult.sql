@@ -1,0 +1,1 @@
+-- 0008_consult (issue 4): placeholder, filled by the consult work.
