@@ -57,7 +57,8 @@ stack_write_conf() {
 		head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$var/db-password"
 		chmod 600 "$var/db-password"
 	fi
-	for k in secret-key document-key idv-api-token idv-webhook-token; do
+	for k in secret-key document-key idv-api-token idv-webhook-token notify-email-token \
+	    notify-sms-token; do
 		if [ ! -f "$var/$k" ]; then
 			head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/$k"
 			chmod 600 "$var/$k"
@@ -83,6 +84,16 @@ idv_base_url = http://127.0.0.1:$((port + 7))/v3.6
 idv_api_token = $(cat "$var/idv-api-token")
 idv_webhook_token = $(cat "$var/idv-webhook-token")
 idv_workflow_id = standin-workflow
+# email (SendGrid v3 shape) and SMS (Twilio shape): the local stand-in
+# (tools/notify-standin) on port+8; GET http://127.0.0.1:$((port + 8))/_messages shows what was sent
+portal_url = http://127.0.0.1:$port
+notify_email_url = http://127.0.0.1:$((port + 8))
+notify_email_token = $(cat "$var/notify-email-token")
+notify_email_from = appointments@clinic.example
+notify_sms_url = http://127.0.0.1:$((port + 8))
+notify_sms_account = ACstandin
+notify_sms_token = $(cat "$var/notify-sms-token")
+notify_sms_from = Clinic
 ${CLINIC_EXTRA_CONF:-}
 CONF
 	chmod 600 "$var/clinic.conf"
@@ -197,6 +208,20 @@ stack_idv_start() {
 	fi
 }
 
+# The email/SMS providers' stand-in on PORT+8, by pid file; restarted when changed.
+stack_notify_start() {
+	standin=$TOP/tools/notify-standin/standin.mjs
+	if pid_alive "$VAR/run/notify-standin.pid" && [ "$standin" -nt "$VAR/run/notify-standin.pid" ]; then
+		stop_pids "$VAR/run/notify-standin.pid"
+	fi
+	if ! pid_alive "$VAR/run/notify-standin.pid"; then
+		node "$standin" --port "$((PORT + 8))" --email-token "$(cat "$VAR/notify-email-token")" \
+		    --sms-account ACstandin --sms-token "$(cat "$VAR/notify-sms-token")" \
+		    --log "$VAR/log/notify-messages.jsonl" >>"$VAR/log/notify-standin.log" 2>&1 &
+		echo $! > "$VAR/run/notify-standin.pid"
+	fi
+}
+
 # stack_up VAR BUILD PORT: start (or keep) everything.
 stack_up() {
 	VAR=$1; BUILD=$2; PORT=$3
@@ -205,6 +230,7 @@ stack_up() {
 	stack_db_setup
 	stack_fcgi_start
 	stack_nginx_start
+	stack_notify_start
 	stack_idv_start
 	i=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
@@ -235,6 +261,7 @@ stack_down() {
 	stop_pids "$VAR/run/nginx.pid"
 	stop_pids "$VAR/run/dispatch.pid"
 	stop_pids "$VAR/run/idv-standin.pid"
+	stop_pids "$VAR/run/notify-standin.pid"
 	for m in $MODULES; do stop_pids "$VAR/run/$m.pid"; done
 	stop_pids "$VAR/run/mysqld.pid"
 	rm -f "$VAR"/run/*.sock

@@ -14,8 +14,9 @@
  * handler that cannot store a partner's answer would otherwise leave the row
  * 'sending', claimed and sent again every lease, for ever. A 'sending' row
  * whose lease ran out after its last attempt is failed, not sent again.
- * idv_base_url must be https (plain http only to a loopback host, such as the
- * stand-in): otherwise it does not start (exit 78).
+ * idv_base_url, notify_email_url and notify_sms_url must be https (plain http
+ * only to a loopback host, such as the stand-ins): otherwise it does not
+ * start (exit 78).
  * SIGTERM or SIGINT stops it after the current delivery.
  */
 #include <errno.h>
@@ -84,6 +85,9 @@ kind_for(const char *name)
 	for (i = 0; i < idv_nkinds; i++)
 		if (strcmp(idv_kinds[i].name, name) == 0)
 			return &idv_kinds[i];
+	for (i = 0; i < notify_nkinds; i++)
+		if (strcmp(notify_kinds[i].name, name) == 0)
+			return &notify_kinds[i];
 	return NULL;
 }
 
@@ -270,6 +274,7 @@ run_job(struct req *r, struct job *j)
 	enum cerr		 rc;
 
 	memset(&a, 0, sizeof(a));
+	j->r = r;
 	if (j->spent) {
 		(void)snprintf(a.why, sizeof(a.why), "its lease ran out after the last attempt (%"
 		    PRId64 "): not sent again", j->attempts);
@@ -351,6 +356,11 @@ main(void)
 		log_err("configuration: idv_base_url must be https:// (plain http:// only to a"
 		    " loopback host, e.g. the local stand-in; no user:password@): the API token"
 		    " must not travel in clear");
+		return 78;
+	}
+	if (!notify_urls_ok()) {
+		log_err("configuration: notify_email_url and notify_sms_url must be https:// (plain"
+		    " http:// only to a loopback host; no user:password@)");
 		return 78;
 	}
 	memset(&sa, 0, sizeof(sa));

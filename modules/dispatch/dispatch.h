@@ -23,6 +23,8 @@ struct job {
 	int64_t			 attempts;	/* including this one */
 	char			 eid[24];	/* id as text (audit entity id) */
 	bool			 spent;		/* left 'sending' after its last attempt: fail it */
+	struct req		*r;		/* the dispatcher's connection, for reads before
+						   delivering (no transaction open) */
 };
 
 /* What a delivery attempt came to. */
@@ -34,17 +36,39 @@ struct answer {
 	size_t			 len;
 	struct json_object	*json;		/* parsed body or NULL; put by the loop */
 	char			 why[300];	/* for V_RETRY/V_FAIL: what went wrong */
+	char			 header[128];	/* http_req.answer_header's value ("" if none) */
+};
+
+/* One HTTP request to a partner (all strings borrowed from the caller). */
+struct http_req {
+	const char	*base;		/* base URL (a setting), e.g. https://api.sendgrid.com */
+	const char	*base_name;	/* the setting's name, for messages */
+	const char	*method;	/* "GET" or "POST" */
+	const char	*path;		/* appended to base */
+	const char	*auth;		/* the Authorization header's value ("Bearer ...") */
+	const char	*key;		/* Idempotency-Key, or NULL for none */
+	const char	*type;		/* the body's Content-Type (NULL: no body) */
+	const char	*body;		/* request body, len bytes, or NULL */
+	size_t		 len;
+	bool		 empty_ok;	/* a 2xx with an empty body is a success (a->json NULL) */
+	const char	*answer_header;	/* a response header to keep in a->header, or NULL */
 };
 
 /*
- * An HTTP exchange with the identity provider: method and path under
- * idv_base_url, JSON body (or NULL), the job's idempotency key, the API token.
- * Returns V_DONE when a 2xx JSON object came back (a->json set), V_RETRY for
- * a transport failure, timeout, 408/425/429 or 5xx, V_FAIL for other 4xx or
- * an answer that is not a JSON object, or an idv_base_url that is not https
- * (plain http only to loopback). a->why says why: of an HTTP error only its
- * status and the provider's error type are kept (the body may echo personal
- * details).
+ * One HTTP exchange with a partner. Returns V_DONE when a 2xx JSON object
+ * came back (a->json set; or an empty 2xx body when q->empty_ok), V_RETRY for
+ * a transport failure, timeout, 408/425/429 or 5xx, V_FAIL for other 4xx or an
+ * answer that is not a JSON object, or a base that is not https (plain http
+ * only to loopback). a->why says why: of an HTTP error only its status and
+ * the partner's error word (Onfido's error type, SendGrid's first error
+ * field, Twilio's error code) are kept, as the body may echo personal details.
+ */
+enum verdict	 http_call(const struct http_req *q, struct answer *a);
+
+/*
+ * An HTTP exchange with the identity provider (http_call): method and path
+ * under idv_base_url, JSON body (or NULL), the job's idempotency key, the API
+ * token.
  */
 enum verdict	 provider_call(const char *method, const char *path, const char *key,
 		    struct json_object *body, struct answer *a);
@@ -70,5 +94,10 @@ struct kind {
 /* The handlers of the identity provider's kinds (idv_kinds.c). */
 extern const struct kind	idv_kinds[];
 extern const size_t		idv_nkinds;
+/* The email and SMS kinds, notify.email and notify.sms (notify_kinds.c). */
+extern const struct kind	notify_kinds[];
+extern const size_t		notify_nkinds;
+/* Whether the notify settings may be used (https, or http to loopback; empty is allowed). */
+bool		 notify_urls_ok(void);
 
 #endif

@@ -1,7 +1,13 @@
-/* provider_call: one HTTP exchange with the identity provider (libcurl). */
+/*
+ * http_call: one HTTP exchange with a partner (libcurl); provider_call: the
+ * identity provider's calls on top of it.
+ */
+#include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -33,28 +39,44 @@ gather(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
-/*
- * The `type` of the provider's JSON error object ({"error": {"type": ...}}),
- * if it is a plain word (at most 40 of [A-Za-z0-9_.-]); NULL otherwise. Only
- * this is kept of an error answer: its message may echo what we sent (an
- * applicant's details).
- */
-static const char *
-error_type(struct answer *a)
-{
-	struct json_object	*e, *t;
-	const char		*s, *why;
-	size_t			 i;
+struct hdr_want {
+	const char	*name;		/* header wanted (case-insensitive) */
+	struct answer	*a;
+};
 
-	if (a->body == NULL || a->json != NULL ||
-	    (a->json = req_parse_json(a->body, a->len, &why)) == NULL)
+/* Keeps the value of the wanted header (a plain token, up to 127 bytes) in a->header. */
+static size_t
+header_seen(char *data, size_t size, size_t n, void *arg)
+{
+	struct hdr_want	*w = arg;
+	size_t		 len = size * n, nl, i, j = 0;
+
+	if (w->name == NULL)
+		return len;
+	nl = strlen(w->name);
+	if (len <= nl + 1 || strncasecmp(data, w->name, nl) != 0 || data[nl] != ':')
+		return len;
+	for (i = nl + 1; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+		;
+	for (; i < len && j < sizeof(w->a->header) - 1; i++) {
+		if (data[i] == '\r' || data[i] == '\n')
+			break;
+		if (!isgraph((unsigned char)data[i]))
+			return len;	/* not a plain token: not kept */
+		w->a->header[j++] = data[i];
+	}
+	w->a->header[j] = '\0';
+	return len;
+}
+
+/* A plain word (1..40 of [A-Za-z0-9_.-]) or NULL. */
+static const char *
+word(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL)
 		return NULL;
-	if (!json_object_is_type(a->json, json_type_object) ||
-	    !json_object_object_get_ex(a->json, "error", &e) ||
-	    !json_object_is_type(e, json_type_object) ||
-	    !json_object_object_get_ex(e, "type", &t) || !json_object_is_type(t, json_type_string))
-		return NULL;
-	s = json_object_get_string(t);
 	for (i = 0; s[i] != '\0'; i++)
 		if (i >= 40 || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
@@ -62,15 +84,50 @@ error_type(struct answer *a)
 	return i > 0 ? s : NULL;
 }
 
+/*
+ * What an error answer is, in a word that is safe to keep: the partner's
+ * error type ({"error": {"type"}}, Onfido), the field of its first error
+ * ({"errors": [{"field"}]}, SendGrid) or its error code ({"code": n},
+ * Twilio); NULL otherwise. Only this is kept of an error answer: its message
+ * may echo what we sent (an applicant's details, an address).
+ */
+static const char *
+error_word(struct answer *a, char *buf, size_t bufsz)
+{
+	struct json_object	*e, *t;
+	const char		*why;
+
+	if (a->body == NULL || a->json != NULL ||
+	    (a->json = req_parse_json(a->body, a->len, &why)) == NULL ||
+	    !json_object_is_type(a->json, json_type_object))
+		return NULL;
+	if (json_object_object_get_ex(a->json, "error", &e) &&
+	    json_object_is_type(e, json_type_object) &&
+	    json_object_object_get_ex(e, "type", &t) && json_object_is_type(t, json_type_string))
+		return word(json_object_get_string(t));
+	if (json_object_object_get_ex(a->json, "errors", &e) &&
+	    json_object_is_type(e, json_type_array) && json_object_array_length(e) > 0 &&
+	    (e = json_object_array_get_idx(e, 0)) != NULL &&
+	    json_object_is_type(e, json_type_object) &&
+	    json_object_object_get_ex(e, "field", &t) && json_object_is_type(t, json_type_string))
+		return word(json_object_get_string(t));
+	if (json_object_object_get_ex(a->json, "code", &t) && json_object_is_type(t, json_type_int)) {
+		(void)snprintf(buf, bufsz, "code %" PRId64, json_object_get_int64(t));
+		return buf;
+	}
+	return NULL;
+}
+
 enum verdict
-provider_call(const char *method, const char *path, const char *key, struct json_object *body,
-    struct answer *a)
+http_call(const struct http_req *q, struct answer *a)
 {
 	struct curl_slist	*h = NULL, *t;
-	char			 url[2300], auth[600], idem[200], errbuf[CURL_ERROR_SIZE] = "";
-	const char		*text = NULL, *why, *type;
+	struct hdr_want		 want = { q->answer_header, a };
+	char			 url[2300], auth[600], idem[200], ctype[120], wbuf[40];
+	char			 errbuf[CURL_ERROR_SIZE] = "";
+	const char		*why, *type;
 	bool			 plain;
-	size_t			 blen = strlen(conf.idv_base_url);
+	size_t			 blen = strlen(q->base);
 	long			 timeout = conf.dispatch_timeout_seconds;
 	CURLcode		 cc;
 
@@ -79,33 +136,33 @@ provider_call(const char *method, const char *path, const char *key, struct json
 		return V_RETRY;
 	}
 	curl_easy_reset(easy);
-	/* Checked at start-up too (dispatch.c); never send the token in clear. */
-	if (!idv_base_url_ok(conf.idv_base_url, &plain)) {
-		(void)snprintf(a->why, sizeof(a->why), "idv_base_url must be https"
-		    " (plain http only to a loopback host)");
+	/* Never send a token in clear. */
+	if (!idv_base_url_ok(q->base, &plain)) {
+		(void)snprintf(a->why, sizeof(a->why), "%s must be https"
+		    " (plain http only to a loopback host)", q->base_name);
 		return V_FAIL;
 	}
-	while (blen > 0 && conf.idv_base_url[blen - 1] == '/')
+	while (blen > 0 && q->base[blen - 1] == '/')
 		blen--;
-	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)blen, conf.idv_base_url, path) >=
+	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)blen, q->base, q->path) >=
 	    sizeof(url) ||
-	    (size_t)snprintf(auth, sizeof(auth), "Authorization: Token token=%s",
-	    conf.idv_api_token) >= sizeof(auth) ||
-	    (size_t)snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key) >= sizeof(idem)) {
-		(void)snprintf(a->why, sizeof(a->why), "URL, token or key too long");
+	    (size_t)snprintf(auth, sizeof(auth), "Authorization: %s", q->auth) >= sizeof(auth) ||
+	    (size_t)snprintf(idem, sizeof(idem), "Idempotency-Key: %s",
+	    q->key != NULL ? q->key : "") >= sizeof(idem) ||
+	    (size_t)snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+	    q->type != NULL ? q->type : "") >= sizeof(ctype)) {
+		(void)snprintf(a->why, sizeof(a->why), "URL, credentials or key too long");
 		return V_FAIL;
 	}
 	/* Each append either returns the extended list or NULL (the old list kept). */
 #define ADD(s)	do { if ((t = curl_slist_append(h, (s))) == NULL) goto nomem; h = t; } while (0)
 	ADD(auth);
-	ADD(idem);
+	if (q->key != NULL)
+		ADD(idem);
 	ADD("Accept: application/json");
 	ADD("Expect:");
-	if (body != NULL) {
-		ADD("Content-Type: application/json");
-		text = json_object_to_json_string_ext(body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	}
+	if (q->body != NULL && q->type != NULL)
+		ADD(ctype);
 #undef ADD
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
@@ -118,10 +175,12 @@ provider_call(const char *method, const char *path, const char *key, struct json
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, gather);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, a);
-	if (strcmp(method, "POST") == 0) {
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_seen);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &want);
+	if (strcmp(q->method, "POST") == 0) {
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, text != NULL ? text : "");
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long)(text != NULL ? strlen(text) : 0));
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body != NULL ? q->body : "");
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long)(q->body != NULL ? q->len : 0));
 	}
 	cc = curl_easy_perform(easy);
 	curl_slist_free_all(h);
@@ -132,7 +191,7 @@ provider_call(const char *method, const char *path, const char *key, struct json
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &a->status);
 	if (a->status < 200 || a->status > 299) {
-		if ((type = error_type(a)) != NULL)
+		if ((type = error_word(a, wbuf, sizeof(wbuf))) != NULL)
 			(void)snprintf(a->why, sizeof(a->why), "the provider answered %ld (%s)",
 			    a->status, type);
 		else
@@ -140,6 +199,8 @@ provider_call(const char *method, const char *path, const char *key, struct json
 		return a->status == 408 || a->status == 425 || a->status == 429 ||
 		    a->status >= 500 ? V_RETRY : V_FAIL;
 	}
+	if (q->empty_ok && a->len == 0)
+		return V_DONE;
 	if (a->body == NULL ||
 	    (a->json = req_parse_json(a->body, a->len, &why)) == NULL ||
 	    !json_object_is_type(a->json, json_type_object)) {
@@ -152,4 +213,32 @@ nomem:
 	curl_slist_free_all(h);
 	(void)snprintf(a->why, sizeof(a->why), "out of memory");
 	return V_RETRY;
+}
+
+enum verdict
+provider_call(const char *method, const char *path, const char *key, struct json_object *body,
+    struct answer *a)
+{
+	struct http_req	 q;
+	char		 auth[560];
+
+	memset(&q, 0, sizeof(q));
+	if ((size_t)snprintf(auth, sizeof(auth), "Token token=%s", conf.idv_api_token) >=
+	    sizeof(auth)) {
+		(void)snprintf(a->why, sizeof(a->why), "URL, token or key too long");
+		return V_FAIL;
+	}
+	q.base = conf.idv_base_url;
+	q.base_name = "idv_base_url";
+	q.method = method;
+	q.path = path;
+	q.auth = auth;
+	q.key = key;
+	if (body != NULL) {
+		q.type = "application/json";
+		q.body = json_object_to_json_string_ext(body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		q.len = strlen(q.body);
+	}
+	return http_call(&q, a);
 }
