@@ -83,7 +83,7 @@ START_TEST(email_request)
 	    JSON_C_TO_STRING_NOSLASHESCAPE),
 	    "{\"personalizations\":[{\"to\":[{\"email\":\"pat@example.org\"}]}],"
 	    "\"from\":{\"email\":\"clinic@example.org\"},\"subject\":\"Your video consultation\","
-	    "\"content\":[{\"type\":\"text/plain\",\"value\":\"Line one\\nLine two \\u00e9\"}]}");
+	    "\"content\":[{\"type\":\"text/plain\",\"value\":\"Line one\\nLine two \xc3\xa9\"}]}");
 	ck_assert(!json_object_object_get_ex(b, "appointment_id", &v));
 	json_object_put(b);
 	json_object_put(p);
