@@ -11,6 +11,7 @@ import { Home } from './views/home.js';
 import { Account } from './views/account.js';
 import { ROUTES } from './routes.js';
 import { clearPendingUploads, pendingFor } from './documents-pending.js';
+import { clearNoteDrafts, noteDraftsFor } from './consult/drafts.js';
 
 const ME = '/api/v1/auth/me';
 
@@ -78,6 +79,7 @@ function App() {
 			// Unfinished uploads kept on this device by anyone else go now,
 			// even if that person's session simply expired (shared phones).
 			pendingFor(res.data.user.id);
+			noteDraftsFor(res.data.user.id);	// unsent consultation notes: only the signed-in clinician's
 		}
 		else if (res.status !== 401)
 			setNotice(`${res.problem.title}. Please reload the page.`);
@@ -111,6 +113,7 @@ function App() {
 	async function signOut() {
 		setSigningOut(true);
 		await clearPendingUploads();	// unfinished uploads kept on this device (shared phones)
+		clearNoteDrafts();		// and unsent consultation-note text
 		await api('POST', '/api/v1/auth/logout');
 		setSigningOut(false);
 		forgetCsrf();

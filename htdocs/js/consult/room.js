@@ -1,0 +1,285 @@
+// The room's conversation over signalling (docs/API.md#consult): who is
+// here, admission, the call's lifetime (restarts when the other side reloads
+// or reconnects), the other side's camera/microphone/screen state, leaving
+// and the end of the consultation.
+//
+// Contract:
+//   const room = new Room({role, userId, phase, iceServers, signalUrl, local, onUpdate, refreshIce});
+//     role       'patient' | 'clinician'; phase 'waiting' | 'admitted' | 'ended' (from GET).
+//     local      the camera/microphone MediaStream or null.
+//     onUpdate(state)   after any change; state as in room.state below.
+//   room.state → {signal, phase, peerPresent, peerMedia:{audio,video,screen}|null,
+//                 call (Call snapshot)|null, muted, cameraOff, sharing, left, notice}
+//   room.admitted()   the clinician's admit succeeded (POST /admit): tells the
+//                     patient and starts the call (the clinician offers).
+//   room.ended()      the clinician's end succeeded (POST /end): tells the patient.
+//   room.leave()      hang up (a "bye"); room.rejoin() comes back.
+//   room.setMuted(b), room.setCameraOff(b), room.toggleScreen(), room.setLocal(stream)
+//   room.stop()       closes everything (leaving the page); the caller stops `local`.
+// Each call has a random id (cid); descriptions and candidates carry it and the
+// id of the call they answer (to), so messages of an earlier call are dropped.
+import { Signal } from './signal.js';
+import { Call } from './rtc.js';
+
+const cidNew = () => Math.random().toString(36).slice(2, 12);
+const HEALTHY = ['connected', 'completed', 'checking'];
+
+export class Room {
+	constructor({ role, userId, phase, iceServers, signalUrl, local, onUpdate, refreshIce }) {
+		this.role = role;
+		this.userId = userId;
+		this.iceServers = iceServers;
+		this.local = local;
+		this.onUpdate = onUpdate;
+		this.refreshIce = refreshIce;
+		this.call = null;
+		this.stopped = false;
+		this.state = {
+			signal: 'connecting', phase, peerPresent: false, peerMedia: null, call: null,
+			muted: false, cameraOff: false, sharing: false, left: false, notice: '',
+		};
+		this.signal = new Signal(signalUrl, {
+			onMessage: (m) => this.onMessage(m),
+			onState: (s, reopened) => this.onSignalState(s, reopened),
+		});
+	}
+
+	set(patch) {
+		if (this.stopped)
+			return;
+		this.state = { ...this.state, ...patch };
+		this.onUpdate(this.state);
+	}
+
+	send(msg) {
+		this.signal.send(msg);
+	}
+
+	callHealthy() {
+		return !!this.call && HEALTHY.includes(this.call.snapshot().ice) && !!this.call.pc;
+	}
+
+	onSignalState(s, reopened) {
+		this.set({ signal: s });
+		if (s !== 'open' || this.state.left || this.state.phase === 'ended')
+			return;
+		// Say we are here, unless a working call is just carrying on after a
+		// signalling blip (a hello makes the other side start the call afresh).
+		if (!reopened || !this.callHealthy())
+			this.send({ type: 'hello' });
+		else if (this.call)
+			this.call.kick();
+	}
+
+	newCall() {
+		this.closeCall();
+		const call = new Call({
+			polite: this.role === 'patient',
+			iceServers: this.iceServers,
+			local: this.local,
+			refreshIce: this.refreshIce,
+			send: (m) => this.send({ ...m, cid: call.cid, ...(call.peerCid ? { to: call.peerCid } : {}) }),
+			onChange: (snap) => this.onCall(call, snap),
+		});
+		call.cid = cidNew();
+		call.peerCid = null;
+		call.onScreenStopped = () => this.sendMedia();
+		this.call = call;
+		this.applyMedia();
+		return call;
+	}
+
+	closeCall() {
+		if (this.call) {
+			this.call.close();
+			this.call = null;
+		}
+		this.signal.unqueue(['description', 'candidate']);
+		this.set({ call: null, sharing: false });
+	}
+
+	onCall(call, snap) {
+		if (call !== this.call)
+			return;
+		const was = this.state.call;
+		this.set({ call: snap, sharing: snap.sharing });
+		const up = (x) => x && (x.ice === 'connected' || x.ice === 'completed');
+		if (up(snap) && !up(was)) {
+			this.sendMedia();
+			this.set({ notice: 'Connected.' });
+		} else if (was && up(was) && (snap.ice === 'disconnected' || snap.ice === 'failed')) {
+			this.set({ notice: 'The connection dropped. Reconnecting…' });
+		}
+	}
+
+	onMessage(m) {
+		if (this.stopped || m.from_id === this.userId || m.from === this.role)
+			return;
+		const me = this.role;
+		switch (m.type) {
+		case 'hello':
+			this.set({ peerPresent: true });
+			if (this.state.left || this.state.phase === 'ended')
+				return;
+			if (me === 'clinician') {
+				if (this.state.phase === 'admitted')
+					this.newCall().start();
+				else
+					this.set({ notice: 'The patient is waiting.' });
+			} else {
+				// The clinician (re)joined: drop any old call, say we are here.
+				this.closeCall();
+				this.send({ type: 'hello' });
+			}
+			break;
+		case 'admitted':
+			if (me === 'patient' && this.state.phase !== 'ended') {
+				this.closeCall();
+				this.set({ phase: 'admitted', peerPresent: true, notice: 'Your clinician has let you in. Connecting…' });
+			}
+			break;
+		case 'description':
+		case 'candidate':
+			this.onNegotiation(m);
+			break;
+		case 'media':
+			this.set({ peerMedia: { audio: !!m.audio, video: !!m.video, screen: !!m.screen } });
+			if (!m.screen && this.call)
+				this.call.screenGone();
+			break;
+		case 'bye':
+			this.closeCall();
+			this.set({
+				peerPresent: false, peerMedia: null,
+				notice: me === 'patient' ? 'Your clinician has left the call. Please wait here.' : 'The patient has left the call.',
+			});
+			break;
+		case 'ended':
+			if (me === 'patient') {
+				this.closeCall();
+				this.set({ phase: 'ended', notice: 'The consultation has ended.' });
+			}
+			break;
+		default:
+			break;
+		}
+	}
+
+	onNegotiation(m) {
+		if (this.state.left || this.state.phase === 'ended')
+			return;
+		if (this.role === 'patient') {
+			const offer = m.type === 'description' && m.description && m.description.type === 'offer';
+			// An offer from a call we do not have: the clinician started afresh.
+			if (offer && this.call && m.cid && this.call.peerCid && m.cid !== this.call.peerCid)
+				this.newCall();
+			if (!this.call) {
+				if (!offer)
+					return;
+				this.newCall();
+				this.set({ phase: 'admitted', peerPresent: true });
+			}
+			if (m.cid && this.call.peerCid && m.cid !== this.call.peerCid)
+				return;
+			if (m.cid)
+				this.call.peerCid = m.cid;
+		} else {
+			if (!this.call || (m.to && m.to !== this.call.cid))
+				return;
+			if (m.cid && this.call.peerCid && m.cid !== this.call.peerCid && m.type === 'candidate')
+				return;
+			if (m.cid)
+				this.call.peerCid = m.cid;
+		}
+		this.call.handle(m);
+	}
+
+	media() {
+		const has = (kind) => !!this.local && this.local.getTracks().some((t) => t.kind === kind);
+		return {
+			audio: has('audio') && !this.state.muted,
+			video: has('video') && !this.state.cameraOff,
+			screen: this.state.sharing,
+		};
+	}
+
+	sendMedia() {
+		this.send({ type: 'media', ...this.media() });
+	}
+
+	applyMedia() {
+		if (!this.local)
+			return;
+		for (const t of this.local.getAudioTracks())
+			t.enabled = !this.state.muted;
+		for (const t of this.local.getVideoTracks())
+			t.enabled = !this.state.cameraOff;
+	}
+
+	setMuted(b) {
+		this.set({ muted: b });
+		this.applyMedia();
+		this.sendMedia();
+	}
+
+	setCameraOff(b) {
+		this.set({ cameraOff: b });
+		this.applyMedia();
+		this.sendMedia();
+	}
+
+	async toggleScreen() {
+		if (!this.call)
+			return false;
+		if (this.state.sharing) {
+			this.call.stopScreen();
+			return false;
+		}
+		const ok = await this.call.shareScreen();
+		this.set({ sharing: ok && !!this.call && this.call.snapshot().sharing });
+		this.sendMedia();
+		return ok;
+	}
+
+	setLocal(stream) {
+		this.local = stream;
+		this.applyMedia();
+		if (this.call)
+			this.call.setLocal(stream);
+	}
+
+	admitted() {
+		this.set({ phase: 'admitted', notice: 'Patient admitted. Connecting…' });
+		this.send({ type: 'admitted' });
+		this.newCall().start();
+	}
+
+	ended() {
+		this.send({ type: 'ended' });
+		this.closeCall();
+		this.set({ phase: 'ended', notice: 'The consultation has ended.' });
+	}
+
+	leave() {
+		this.send({ type: 'bye' });
+		this.closeCall();
+		this.set({ left: true, notice: 'You have left the call.' });
+	}
+
+	rejoin() {
+		this.set({ left: false, notice: 'Rejoining…' });
+		this.send({ type: 'hello' });
+	}
+
+	stop() {
+		if (this.stopped)
+			return;
+		if (this.signal.isOpen && !this.state.left && this.state.phase !== 'ended')
+			this.signal.send({ type: 'bye' });
+		if (this.call)
+			this.call.close();
+		this.call = null;
+		this.stopped = true;
+		this.signal.stop();
+	}
+}
