@@ -100,6 +100,7 @@ Suite		*documents_suite(void);
 Suite		*idv_suite(void);
 Suite		*appointments_suite(void);
 Suite		*consult_suite(void);
+Suite		*notify_suite(void);
 Suite		*isolation_suite(void);
 
 #endif

@@ -21,8 +21,10 @@
 //   GET    /_messages   {messages:[{id, channel:"email"|"sms", to, from, subject?,
 //                        text, received_at, idempotency_key}]}, oldest first
 //   DELETE /_messages   forgets them
-//   POST   /_control/mode {mode: ok|error|down, times?}  error: 503 for the next
-//                        `times` calls (or until ok); down: connections dropped
+//   POST   /_control/mode {mode: ok|error|down|revoked, times?}  error: 503 for the
+//                        next `times` calls (or until ok); down: connections dropped;
+//                        revoked: the configured key and token are refused (401), as
+//                        after the account's credentials were rotated
 //
 // Options: --port N (required) --host 127.0.0.1 --email-token T --sms-account AC...
 // --sms-token T --log FILE (each message appended as a JSON line)
@@ -130,7 +132,7 @@ function mailErrors(b) {
 }
 
 async function mailSend(req, res) {
-	if (req.headers.authorization !== `Bearer ${opts['email-token']}`)
+	if (mode === 'revoked' || req.headers.authorization !== `Bearer ${opts['email-token']}`)
 		return sgError(res, 401, 'The provided authorization grant is invalid, expired, or revoked');
 	let raw;
 	try {
@@ -169,7 +171,7 @@ function twError(res, status, code, message) {
 async function smsSend(req, res, sid) {
 	const auth = req.headers.authorization || '';
 	const want = `Basic ${Buffer.from(`${opts['sms-account']}:${opts['sms-token']}`).toString('base64')}`;
-	if (auth !== want || sid !== opts['sms-account'])
+	if (mode === 'revoked' || auth !== want || sid !== opts['sms-account'])
 		return twError(res, 401, 20003, 'Authentication Error - invalid username');
 	let raw;
 	try {
@@ -212,7 +214,7 @@ async function smsSend(req, res, sid) {
 
 // An API call: the mode, then the idempotency replay, then the handler.
 async function api(req, res, handler) {
-	if (mode !== 'ok') {
+	if (mode !== 'ok' && mode !== 'revoked') {
 		const m = mode;
 		if (modeTimes > 0 && --modeTimes === 0)
 			mode = 'ok';
@@ -223,7 +225,7 @@ async function api(req, res, handler) {
 		return send(res, 503, { errors: [{ message: 'The stand-in is set to fail', field: null }] });
 	}
 	const key = req.headers['idempotency-key'];
-	if (key && keys.has(key)) {
+	if (key && keys.has(key) && mode !== 'revoked') {
 		const k = keys.get(key);
 		return send(res, k.status, k.body, { ...k.headers, 'Idempotent-Replayed': 'true' });
 	}
@@ -254,8 +256,8 @@ const server = createServer(async (req, res) => {
 			try {
 				b = JSON.parse((await readBody(req, 4096)).toString('utf8'));
 			} catch { /* answered below */ }
-			if (!b || !['ok', 'error', 'down'].includes(b.mode))
-				return send(res, 422, { errors: [{ message: 'mode: ok|error|down', field: 'mode' }] });
+			if (!b || !['ok', 'error', 'down', 'revoked'].includes(b.mode))
+				return send(res, 422, { errors: [{ message: 'mode: ok|error|down|revoked', field: 'mode' }] });
 			mode = b.mode;
 			modeTimes = Number.isInteger(b.times) && b.times > 0 ? b.times : 0;
 			log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}`);

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { html, Page } from './ui.js';
 import { Preferences } from './account.js';
 import { AuditTrail } from './audit.js';
+import { dayLabel, timeLabel } from './book.js';
 
 function fullName(u) {
 	return `${u.given_name} ${u.family_name}`;
@@ -22,10 +23,10 @@ const IDV_WORDS = {
 };
 
 async function journeyState() {
-	const [profile, intake, docs, reqs, idv] = await Promise.all([
+	const [profile, intake, docs, reqs, idv, appts] = await Promise.all([
 		api('GET', '/api/v1/patients/me'), api('GET', '/api/v1/intake/responses'),
 		api('GET', '/api/v1/documents'), api('GET', '/api/v1/documents/requests'),
-		api('GET', '/api/v1/idv/checks/current'),
+		api('GET', '/api/v1/idv/checks/current'), api('GET', '/api/v1/appointments'),
 	]);
 	const st = {};
 	if (profile.ok) {
@@ -49,6 +50,14 @@ async function journeyState() {
 		st.identity = [s === 'clear' || s === 'approved' ? 'done' : s === 'declined' || s === 'failed' ||
 			s === 'rejected' ? 'action' : 'started', IDV_WORDS[s]];
 	}
+	if (appts.ok) {
+		const next = (appts.data.appointments || []).filter((a) => a.status === 'booked' &&
+			Date.parse(a.end) > Date.now()).sort((x, y) => Date.parse(x.start) - Date.parse(y.start))[0];
+		if (next)
+			st.book = ['done', `Booked: ${dayLabel(next.start_local)}, ${timeLabel(next.start_local)}`];
+		else if ((appts.data.appointments || []).some((a) => a.status === 'completed'))
+			st.book = ['done', 'Done'];
+	}
 	return st;
 }
 
@@ -69,8 +78,9 @@ function Journey() {
 			${step('intake', '#/intake', 'Tell us about your health', 'About 10 minutes')}
 			${step('documents', '#/documents', 'Upload your documents', 'Your medical records summary; photos are fine')}
 			${step('identity', '#/identity', 'Confirm your identity', 'A photo ID and a selfie')}
-			<li><span class="journey-step">Book a video consultation</span> <span class="badge">Coming soon</span></li>
+			${step('book', '#/book', 'Book a video consultation', 'When your questionnaire and identity check are done')}
 		</ol>
+		<p><a href="#/appointments">Your appointments</a></p>
 	</section>`;
 }
 
@@ -105,11 +115,13 @@ function StaffCard({ u, regLabel, children }) {
 function ClinicianHome({ session }) {
 	return html`<${Page} title="Clinician console">
 		<${StaffCard} u=${session.user} regLabel="GMC number" />
-		<${StaffLinks} links=${[['#/patients', 'Patients', 'Find a patient and open their record'],
+		<${StaffLinks} links=${[['#/appointments', 'Appointments', 'Today\'s and upcoming video consultations'],
+			['#/availability', 'Availability', 'Your weekly hours, leave and extra sessions'],
+			['#/patients', 'Patients', 'Find a patient and open their record'],
 			['#/review', 'Intake reviews', 'Intakes flagged for a clinician to review']]} />
 		<section class="card" aria-labelledby="soon-h">
 			<h2 id="soon-h">Coming here</h2>
-			<p>Your consultation list, treatment plans and prescriptions will live here. Signing a prescription will ask for a fresh code from your authenticator app.</p>
+			<p>Treatment plans and prescriptions will live here. Signing a prescription will ask for a fresh code from your authenticator app.</p>
 		</section>
 	<//>`;
 }
@@ -138,7 +150,9 @@ function AdminHome({ session }) {
 		<${StaffCard} u=${session.user}>
 			<p>Managing staff accounts and clinic settings will live here. For now, staff accounts are created with the <code>clinic</code> command-line tool.</p>
 		<//>
-		<${StaffLinks} links=${[['#/patients', 'Patients', 'Find a patient and open their record'],
+		<${StaffLinks} links=${[['#/appointments', 'Appointments', 'Every clinician\'s consultations'],
+			['#/availability', 'Availability', 'Clinicians\' hours and the appointment types'],
+			['#/patients', 'Patients', 'Find a patient and open their record'],
 			['#/review', 'Intake reviews', 'Intakes flagged for clinical review'],
 			['#/identity-review', 'Identity checks to review', 'Checks the provider could not clear'],
 			['#/questionnaires', 'Questionnaires', 'The intake and its eligibility rules, as versioned data']]} />

@@ -128,6 +128,7 @@ function Record({ id }) {
 	const PatientDocuments = documents.PatientDocuments;
 	return html`<${Page} title=${`${p.given_name} ${p.family_name}`} wide>
 		<p><a href="#/patients">Back to the patient list</a></p>
+		<p><a class="button" href=${`#/book/${p.id}`}>Book an appointment</a></p>
 		<section class="card" aria-labelledby="details-h">
 			<h2 id="details-h">Details</h2>
 			<dl class="facts">
