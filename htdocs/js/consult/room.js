@@ -83,7 +83,10 @@ export class Room {
 		});
 		call.cid = cidNew();
 		call.peerCid = null;
-		call.onScreenStopped = () => this.sendMedia();
+		call.onScreenStopped = () => {
+			this.set({ sharing: false, notice: 'You stopped sharing your screen.' });
+			this.sendMedia();
+		};
 		this.call = call;
 		this.applyMedia();
 		return call;
@@ -143,6 +146,8 @@ export class Room {
 			this.onNegotiation(m);
 			break;
 		case 'media':
+			if (m.screen && !(this.state.peerMedia && this.state.peerMedia.screen))
+				this.set({ notice: `${this.role === 'patient' ? 'Your clinician' : 'The patient'} is sharing their screen.` });
 			this.set({ peerMedia: { audio: !!m.audio, video: !!m.video, screen: !!m.screen } });
 			if (!m.screen && this.call)
 				this.call.screenGone();
@@ -217,13 +222,13 @@ export class Room {
 	}
 
 	setMuted(b) {
-		this.set({ muted: b });
+		this.set({ muted: b, notice: b ? 'Your microphone is muted.' : 'Your microphone is on.' });
 		this.applyMedia();
 		this.sendMedia();
 	}
 
 	setCameraOff(b) {
-		this.set({ cameraOff: b });
+		this.set({ cameraOff: b, notice: b ? 'Your camera is off.' : 'Your camera is on.' });
 		this.applyMedia();
 		this.sendMedia();
 	}
@@ -236,7 +241,8 @@ export class Room {
 			return false;
 		}
 		const ok = await this.call.shareScreen();
-		this.set({ sharing: ok && !!this.call && this.call.snapshot().sharing });
+		this.set({ sharing: ok && !!this.call && this.call.snapshot().sharing,
+			notice: ok ? 'You are sharing your screen.' : 'Screen sharing did not start.' });
 		this.sendMedia();
 		return ok;
 	}

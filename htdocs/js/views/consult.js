@@ -166,11 +166,11 @@ function Controls({ room, state, role, onEnd, ending }) {
 	const hasAudio = room.local && room.local.getAudioTracks().length > 0;
 	const hasVideo = room.local && room.local.getVideoTracks().length > 0;
 	return html`<div class="consult-controls" role="group" aria-label="Call controls">
-		<button type="button" class="button button-secondary" aria-pressed=${s.muted ? 'true' : 'false'}
-			disabled=${!hasAudio} onClick=${() => room.setMuted(!s.muted)}>${s.muted ? 'Unmute' : 'Mute'}</button>
-		<button type="button" class="button button-secondary" aria-pressed=${s.cameraOff ? 'true' : 'false'}
-			disabled=${!hasVideo} onClick=${() => room.setCameraOff(!s.cameraOff)}>${s.cameraOff ? 'Turn camera on' : 'Turn camera off'}</button>
-		${canShare && html`<button type="button" class="button button-secondary" aria-pressed=${s.sharing ? 'true' : 'false'}
+		<button type="button" class="button button-secondary" disabled=${!hasAudio}
+			onClick=${() => room.setMuted(!s.muted)}>${s.muted ? 'Unmute' : 'Mute'}</button>
+		<button type="button" class="button button-secondary" disabled=${!hasVideo}
+			onClick=${() => room.setCameraOff(!s.cameraOff)}>${s.cameraOff ? 'Turn camera on' : 'Turn camera off'}</button>
+		${canShare && html`<button type="button" class="button button-secondary"
 			disabled=${!s.call} onClick=${() => room.toggleScreen()}>${s.sharing ? 'Stop sharing' : 'Share screen'}</button>`}
 		${role === 'clinician' ?
 			html`<button type="button" class="button button-danger" disabled=${ending} onClick=${onEnd}>${ending ? 'Ending…' : 'End consultation'}</button>` :
@@ -455,12 +455,27 @@ export function Consult({ session, path }) {
 			return undefined;
 		let gone = false;
 		let timer = null;
-		api('GET', `/api/v1/consult/${id}`).then((r) => {
+		api('GET', `/api/v1/consult/${id}`).then(async (r) => {
 			if (gone)
 				return;
 			if (r.ok) {
 				setInfo(r.data);
 				setProblem(null);
+			} else if (r.status === 409 && session.user.role === 'clinician') {
+				// Outside the room's window the clinician still has the patient's
+				// context and the note (notes have no window).
+				const a = await api('GET', `/api/v1/appointments/${id}`);
+				if (gone)
+					return;
+				if (a.ok) {
+					setInfo({ appointment: a.data, role: 'clinician', open: false,
+						state: a.data.status === 'completed' ? 'ended' : 'waiting',
+						room_opens: r.problem.room_opens || a.data.room_opens,
+						room_closes: r.problem.room_closes || a.data.room_closes });
+					setProblem(null);
+				} else {
+					setProblem({ ...r.problem, status: r.status });
+				}
 			} else {
 				setProblem({ ...r.problem, status: r.status });
 			}
