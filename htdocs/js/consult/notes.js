@@ -164,9 +164,22 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 			st.retry = setTimeout(send, RETRY_MS);
 			return;
 		}
-		if (res.status === 409 && res.problem.current !== undefined) {
+		if (res.status === 409 && /note-changed$/.test(res.problem.type || '')) {
 			// Saved meanwhile (elsewhere, or a reply that never arrived).
-			const cur = adopt({ current: res.problem.current });
+			let current = res.problem.current;
+			if (current === undefined) {
+				const again = await api('GET', `/api/v1/consult/${apptId}/notes`);
+				if (st.gone)
+					return;
+				if (!again.ok) {
+					setStatus({ kind: 'error', text: 'Not saved yet; kept on this device, trying again…' });
+					clearTimeout(st.retry);
+					st.retry = setTimeout(send, RETRY_MS);
+					return;
+				}
+				current = again.data.current;
+			}
+			const cur = adopt({ current });
 			if (cur && same(cur.soap || {}, st.soap)) {
 				st.dirty = false;
 				clearDraft(userId, apptId);
@@ -189,9 +202,14 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 			setAnnounce('The note was not saved. See the message next to the note.');
 			return;
 		}
-		setStatus({ kind: 'error', text: `Not saved yet (${res.problem.title}); kept on this device, trying again…` });
-		clearTimeout(st.retry);
-		st.retry = setTimeout(send, RETRY_MS);
+		if (res.status >= 500 || res.status === 429 || res.status === 408) {
+			setStatus({ kind: 'error', text: `Not saved yet (${res.problem.title}); kept on this device, trying again…` });
+			clearTimeout(st.retry);
+			st.retry = setTimeout(send, (res.problem.retryAfter || 0) * 1000 || RETRY_MS);
+			return;
+		}
+		setStatus({ kind: 'error', text: `Not saved: ${res.problem.detail || res.problem.title}. Your text is kept on this device.` });
+		setAnnounce('The note was not saved.');
 	}
 
 	useEffect(() => {
