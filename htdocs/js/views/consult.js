@@ -226,7 +226,7 @@ function Stage({ info, room, state, local, mediaError, onDevices, onAdmit, admit
 		${s.signal !== 'open' && s.signal !== 'stopped' && html`<p class="notice">${s.signal === 'connecting' ? 'Connecting to the clinic…' : 'Lost contact with the clinic. Reconnecting…'}</p>`}
 		${mediaError && html`<p class="notice">${mediaError}</p>`}
 		${role === 'clinician' && s.phase === 'waiting' && html`<div class="admit">
-			<p><strong>${s.peerPresent ? 'The patient is waiting.' : 'The patient has not arrived yet.'}</strong>${s.peerPresent ? '' : ' You can admit them as soon as they arrive.'}</p>
+			<p>${s.peerPresent ? html`<strong>The patient is waiting.</strong>` : 'You can admit the patient as soon as they arrive.'}</p>
 			<button type="button" class="button" disabled=${!s.peerPresent || admitting} onClick=${onAdmit}>${admitting ? 'Admitting…' : 'Admit the patient'}</button>
 		</div>`}
 		${!s.left && s.phase !== 'ended' && html`<${Controls} room=${room} state=${s} role=${role} onEnd=${onEnd} ending=${ending} />`}
