@@ -449,6 +449,69 @@ jstr(struct json_object *o, const char *k)
 	    json_object_get_string(v) : NULL;
 }
 
+static const char SQL_DEMO_CLINICIAN[] =
+    "SELECT id FROM users WHERE email = ? AND role = 'clinician'";
+static const char SQL_DEMO_HAS_HOURS[] =
+    "SELECT COUNT(*) FROM availability_template WHERE clinician_id = ?";
+static const char SQL_DEMO_HOURS[] =
+    "INSERT INTO availability_template (clinician_id, weekday, start_time, end_time,"
+    " valid_from, valid_until, created_by, created_at)"
+    " VALUES (?, ?, ?, ?, UTC_DATE() - INTERVAL 7 DAY, NULL, ?, UTC_TIMESTAMP(6))";
+
+/*
+ * A demo clinician's weekly hours ("availability": [{weekday, start, end}],
+ * local wall-clock times), written once: nothing is added when the
+ * clinician has any template already. 0, or 1 on error.
+ */
+static int
+load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const char *email)
+{
+	struct json_object	*av, *h, *w;
+	struct db_res		*res;
+	int64_t			 id;
+	size_t			 i, n;
+	enum cerr		 rc;
+
+	if (!json_object_object_get_ex(a, "availability", &av))
+		return 0;
+	if (!json_object_is_type(av, json_type_array)) {
+		fprintf(stderr, "clinic: %s: availability must be an array\n", email);
+		return 1;
+	}
+	if ((rc = db_exec(db, pool, &res, SQL_DEMO_CLINICIAN, "s", email)) != CE_OK ||
+	    res->nrows != 1) {
+		fprintf(stderr, "clinic: %s: no such clinician for availability\n", email);
+		return 1;
+	}
+	id = db_int(res->rows[0][0]);
+	if ((rc = db_exec(db, pool, &res, SQL_DEMO_HAS_HOURS, "i", id)) != CE_OK) {
+		fprintf(stderr, "clinic: availability: %s\n", cerr_str(rc));
+		return 1;
+	}
+	if (db_int(res->rows[0][0]) > 0) {
+		printf("exists  availability of %s\n", email);
+		return 0;
+	}
+	n = json_object_array_length(av);
+	for (i = 0; i < n; i++) {
+		h = json_object_array_get_idx(av, i);
+		if (!json_object_object_get_ex(h, "weekday", &w) || !json_object_is_type(w, json_type_int) ||
+		    json_object_get_int(w) < 1 || json_object_get_int(w) > 7 ||
+		    jstr(h, "start") == NULL || jstr(h, "end") == NULL) {
+			fprintf(stderr, "clinic: %s: availability %zu needs weekday 1..7, start, end\n",
+			    email, i);
+			return 1;
+		}
+		if ((rc = db_exec(db, pool, NULL, SQL_DEMO_HOURS, "iissi", id,
+		    (int64_t)json_object_get_int(w), jstr(h, "start"), jstr(h, "end"), id)) != CE_OK) {
+			fprintf(stderr, "clinic: %s: availability %zu: %s\n", email, i, cerr_str(rc));
+			return 1;
+		}
+	}
+	printf("created availability of %s (%zu weekly sessions)\n", email, n);
+	return 0;
+}
+
 static int
 cmd_load_demo(int argc, char **argv)
 {
@@ -506,6 +569,8 @@ cmd_load_demo(int argc, char **argv)
 			printf("exists  %s %s\n", u.role, u.email);
 		else
 			rc = one;
+		if (rc == 0 && u.email != NULL)
+			rc = load_demo_hours(db, pool, a, u.email);
 	}
 	db_close(db);
 	pool_free(pool);

@@ -1,6 +1,7 @@
 /* The outbox: see outbox.h. */
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -31,12 +32,26 @@ outbox_key_ok(const char *key)
 	return i > 0;
 }
 
+static const char SQL_PUT_AT[] =
+    "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts,"
+    " next_attempt_at, created_at)"
+    " VALUES (?, ?, ?, 'pending', 0, GREATEST(UTC_TIMESTAMP(6), CAST(? AS DATETIME(6))), UTC_TIMESTAMP(6))";
+
 enum cerr
 outbox_put(struct req *r, const char *kind, const char *key, struct json_object *payload)
 {
+	return outbox_put_at(r, kind, key, payload, 0);
+}
+
+enum cerr
+outbox_put_at(struct req *r, const char *kind, const char *key, struct json_object *payload,
+    int64_t due_unix)
+{
 	unsigned char	 raw[16];
-	char		 hex[33];
+	char		 hex[33], due[24];
 	const char	*text;
+	struct tm	 tm;
+	time_t		 t = (time_t)due_unix;
 	enum cerr	 rc;
 
 	if (payload == NULL || kind == NULL || *kind == '\0' || strlen(kind) > 64 ||
@@ -57,7 +72,13 @@ outbox_put(struct req *r, const char *kind, const char *key, struct json_object 
 	json_object_put(payload);
 	if (text == NULL)
 		return CE_NOMEM;
-	rc = db_exec(r->db, r->pool, NULL, SQL_PUT, "sss", kind, text, key);
+	if (due_unix > 0) {
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(due, sizeof(due), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			return CE_INVALID;
+		rc = db_exec(r->db, r->pool, NULL, SQL_PUT_AT, "ssss", kind, text, key, due);
+	} else
+		rc = db_exec(r->db, r->pool, NULL, SQL_PUT, "sss", kind, text, key);
 	if (rc != CE_OK && rc != CE_DUPLICATE)
 		log_err("outbox_put %s failed: %s", kind, cerr_str(rc));
 	return rc;

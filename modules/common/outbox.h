@@ -33,6 +33,15 @@ enum cerr	outbox_put(struct req *, const char *kind, const char *idempotency_key
 		    struct json_object *payload);
 
 /*
+ * outbox_put() for a message due later: it is not delivered before due_unix
+ * (Unix seconds, UTC), e.g. a reminder the day before an appointment.
+ * due_unix <= 0 (or in the past) means at once, exactly as outbox_put().
+ * Same arguments, ownership and results as outbox_put().
+ */
+enum cerr	outbox_put_at(struct req *, const char *kind, const char *idempotency_key,
+		    struct json_object *payload, int64_t due_unix);
+
+/*
  * Removes messages that ended (done or failed) more than keep_days ago, with
  * whatever patient details their payloads held; *removed is the count.
  * Returns CE_OK or a database error. Run by `clinic purge`.
