@@ -9,7 +9,8 @@
  * appointment (appointment_id and starts_at) is not sent, and the row is done
  * with the result {"skipped":"appointment changed"}, when at delivery that
  * appointment is no longer 'booked' at that start (cancelled, moved): a
- * reminder queued days ahead never announces a slot that is gone. The payload
+ * reminder queued days ahead never announces a slot that is gone (a
+ * cancellation notice, key appt-<id>-cancel-..., is always sent). The payload
  * (an address, a message) is dropped once delivered; the row keeps only the
  * provider's message id and status.
  */
@@ -77,7 +78,7 @@ still_wanted(struct job *j, struct answer *a, bool *go)
 	enum cerr	 rc;
 
 	*go = true;
-	if (!notify_about(j->payload, &id, &starts))
+	if (!notify_about(j->payload, &id, &starts) || notify_cancel_key(j->key))
 		return V_DONE;
 	if (j->r == NULL) {
 		(void)snprintf(a->why, sizeof(a->why), "no database connection");

@@ -262,6 +262,18 @@ notify_about(struct json_object *payload, long long *id, const char **starts_at)
 }
 
 bool
+notify_cancel_key(const char *key)
+{
+	const char	*p;
+
+	if (key == NULL || strncmp(key, "appt-", 5) != 0)
+		return false;
+	for (p = key + 5; *p >= '0' && *p <= '9'; p++)
+		;
+	return p > key + 5 && strncmp(p, "-cancel-", 8) == 0;
+}
+
+bool
 notify_same_instant(const char *db, const char *payload)
 {
 	const char	*rest;

@@ -71,6 +71,13 @@ int		 notify_form_add(char **buf, size_t *len, const char *name, const char *val
 bool		 notify_about(struct json_object *payload, long long *id, const char **starts_at);
 
 /*
+ * Whether key is a cancellation notice's, "appt-<digits>-cancel-<...>"
+ * (contract C): it is about an appointment that is no longer booked by
+ * design, so it is never skipped as "appointment changed".
+ */
+bool		 notify_cancel_key(const char *key);
+
+/*
  * Whether db ("YYYY-MM-DDTHH:MM:SS", the database's instant; more after it
  * is ignored) is the RFC 3339 UTC instant payload: the same 19 characters,
  * then "Z" or "+00:00", optionally after fractional seconds that are zeros.

@@ -415,9 +415,12 @@ ready_to_book(int64_t patient)
 	    (long long)check) == 0, "idv_verified: %s", sql_error());
 }
 
-/* The n-th free slot (from the first) of type in the next weeks, as a POST body for patient_id (0: none). */
+/*
+ * The n-th free slot (from the first) of type in the next weeks, as a POST
+ * body (with the type when typed, and patient_id unless 0).
+ */
 static char *
-slot_body(struct browser *b, const char *type, int n, int64_t patient)
+slot_body(struct browser *b, const char *type, int n, int64_t patient, bool typed)
 {
 	struct resp	*r;
 	json_object	*slots, *s, *o;
@@ -441,7 +444,8 @@ slot_body(struct browser *b, const char *type, int n, int64_t patient)
 	o = json_object_new_object();
 	json_object_object_add(o, "slot_start", json_object_new_string(jstr(s, "start")));
 	json_object_object_add(o, "clinician_id", json_object_new_int64(jint(s, "clinician_id")));
-	json_object_object_add(o, "type", json_object_new_string(type));
+	if (typed)
+		json_object_object_add(o, "type", json_object_new_string(type));
 	if (patient > 0)
 		json_object_object_add(o, "patient_id", json_object_new_int64(patient));
 	body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -491,7 +495,7 @@ START_TEST(test_booking_sends)
 
 	user_register(&u, "notify-book");
 	ready_to_book(u.id);
-	body = slot_body(u.b, "initial", 3, 0);
+	body = slot_body(u.b, "initial", 3, 0, true);
 	r = api(u.b, "POST", "/api/v1/appointments", body);
 	free(body);
 	ck_assert_msg(r->status == 201, "book: %s", rdesc(r));
@@ -525,10 +529,11 @@ START_TEST(test_booking_sends)
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s'"
 	    " AND status = 'pending'", key), 1);
 	/* A phone but no consent: still no SMS; both: an SMS with the change. */
-	ck_assert_int_eq(sql_exec("INSERT INTO patient_profile (user_id, phone, contact_sms)"
-	    " VALUES (%lld, '07700 900456', 0) ON DUPLICATE KEY UPDATE phone = VALUES(phone),"
-	    " contact_sms = 0", (long long)u.id), 0);
-	body = slot_body(u.b, "initial", 5, 0);
+	r = api(u.b, "PATCH", "/api/v1/patients/me",
+	    "{\"phone\":\"07700 900456\",\"contact_sms\":false}");
+	ck_assert_msg(r->status == 200, "profile: %s", rdesc(r));
+	resp_free(r);
+	body = slot_body(u.b, "initial", 5, 0, false);
 	r = api_get(u.b, "/api/v1/appointments/%lld", appt);
 	seq = (int)jint(r->json, "sequence");
 	resp_free(r);
@@ -559,8 +564,9 @@ START_TEST(test_booking_sends)
 	ck_assert_msg(same(st, "{\"skipped\":\"appointment changed\"}"), "%s", st ? st : "(null)");
 	free(st);
 	/* With consent, the cancellation goes by SMS too. */
-	ck_assert_int_eq(sql_exec("UPDATE patient_profile SET contact_sms = 1 WHERE user_id = %lld",
-	    (long long)u.id), 0);
+	r = api(u.b, "PATCH", "/api/v1/patients/me", "{\"contact_sms\":true}");
+	ck_assert_msg(r->status == 200, "profile: %s", rdesc(r));
+	resp_free(r);
 	{
 		char	path[96];
 
@@ -569,6 +575,15 @@ START_TEST(test_booking_sends)
 	}
 	ck_assert_msg(r->status == 200, "cancel: %s", rdesc(r));
 	resp_free(r);
+	/* A cancellation notice is about an appointment no longer booked: sent all the same. */
+	appt_key(key, sizeof(key), appt, "cancel", seq + 2, "email");
+	st = row_settled(key);
+	ck_assert_msg(strcmp(st, "done") == 0, "%s is %s", key, st);
+	free(st);
+	m = received(key);
+	ck_assert_msg(m != NULL, "no cancellation email %s", key);
+	expect_plain_message(m);
+	json_object_put(m);
 	appt_key(key, sizeof(key), appt, "cancel", seq + 2, "sms");
 	st = row_settled(key);
 	ck_assert_msg(strcmp(st, "done") == 0, "%s is %s", key, st);

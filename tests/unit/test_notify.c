@@ -221,6 +221,20 @@ START_TEST(same_instant)
 }
 END_TEST
 
+START_TEST(cancel_keys)
+{
+	ck_assert(notify_cancel_key("appt-12-cancel-2-email"));
+	ck_assert(notify_cancel_key("appt-1-cancel-0-sms"));
+	ck_assert(!notify_cancel_key("appt-12-reminder-0-email"));
+	ck_assert(!notify_cancel_key("appt-12-change-1-sms"));
+	ck_assert(!notify_cancel_key("appt--cancel-1-sms"));
+	ck_assert(!notify_cancel_key("appt-x-cancel-1-sms"));
+	ck_assert(!notify_cancel_key("xappt-12-cancel-2-email"));
+	ck_assert(!notify_cancel_key("appt-12-cancelled"));
+	ck_assert(!notify_cancel_key(NULL));
+}
+END_TEST
+
 START_TEST(basic_auth)
 {
 	char	out[64];
@@ -253,6 +267,7 @@ unit_suite(void)
 	tcase_add_test(tc, sms_form);
 	tcase_add_test(tc, about_an_appointment);
 	tcase_add_test(tc, same_instant);
+	tcase_add_test(tc, cancel_keys);
 	tcase_add_test(tc, basic_auth);
 	suite_add_tcase(s, tc);
 	return s;
