@@ -135,6 +135,7 @@ export class Call {
 			if (!kinds.has(kind) && !this.polite)
 				pc.addTransceiver(kind, { direction: 'recvonly' });
 		}
+		trimAll(pc);
 	}
 
 	start() {
@@ -175,6 +176,7 @@ export class Call {
 		if (fresh)
 			this.addLocal();
 		if (description.type === 'offer') {
+			trimAll(pc);
 			await pc.setLocalDescription();
 			this.sendSignal({ type: 'description', description: plain(pc.localDescription) });
 		}
@@ -393,6 +395,7 @@ export class Call {
 		track.contentHint = 'detail';
 		this.screenStream = stream;
 		this.screenSender = this.pc.addTrack(track, stream);	// renegotiates
+		trimCodecs(this.pc.getTransceivers().find((t) => t.sender === this.screenSender));
 		track.onended = () => this.stopScreen();		// the browser's own "Stop sharing"
 		this.changed();
 		return true;
@@ -444,6 +447,36 @@ export class Call {
 		this.remote = null;
 		this.screen = null;
 		this.closed = true;
+	}
+}
+
+// Fewer video codecs keep each description well under signal_max_bytes
+// (with every codec Chrome offers, a call with a shared screen comes near
+// 11 KB): VP8 and VP9 for everyone, H.264 constrained baseline for Safari,
+// plus the repair formats. Nothing happens where the browser cannot do this.
+const KEEP = /^video\/(vp8|vp9|rtx|red|ulpfec)$/i;
+function trimCodecs(transceiver) {
+	try {
+		if (!transceiver || typeof transceiver.setCodecPreferences !== 'function' ||
+		    !RTCRtpReceiver.getCapabilities)
+			return;
+		const caps = RTCRtpReceiver.getCapabilities('video');
+		if (!caps)
+			return;
+		const keep = caps.codecs.filter((c) => KEEP.test(c.mimeType) ||
+			(/^video\/h264$/i.test(c.mimeType) && /profile-level-id=42e01f/i.test(c.sdpFmtpLine || '') &&
+			 /packetization-mode=1/.test(c.sdpFmtpLine || '')));
+		if (keep.some((c) => /vp8/i.test(c.mimeType)))
+			transceiver.setCodecPreferences(keep);
+	} catch (e) {
+		console.warn('consult: codec preferences not applied', e);
+	}
+}
+
+function trimAll(pc) {
+	for (const t of pc.getTransceivers()) {
+		if (t.receiver && t.receiver.track && t.receiver.track.kind === 'video' && !t.stopped)
+			trimCodecs(t);
 	}
 }
 
