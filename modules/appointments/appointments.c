@@ -20,13 +20,19 @@
 #include "serve.h"
 #include "valid.h"
 
+/* No time or date at or after 9000-01-01 is taken (ranges and SQL stay in bounds). */
+#define LAST_DAY	2567655			/* 9000-01-01 as a civil day */
+#define LAST_T		(LAST_DAY * 86400LL)
+static const char TOO_FAR[] = "must be before the year 9000";
+
 const char *
 appt_check_instant(const char *s)
 {
 	int64_t	t;
 
-	return at_parse_instant(s, false, &t) == 0 ? NULL :
-	    "must be an RFC 3339 time with Z or an offset, e.g. 2027-03-28T09:00:00Z";
+	if (at_parse_instant(s, false, &t) != 0)
+		return "must be an RFC 3339 time with Z or an offset, e.g. 2027-03-28T09:00:00Z";
+	return t < LAST_T ? NULL : TOO_FAR;
 }
 
 const char *
@@ -34,8 +40,10 @@ appt_check_instant_or_local(const char *s)
 {
 	int64_t	t;
 
-	return at_parse_instant(s, true, &t) == 0 ? NULL :
-	    "must be an RFC 3339 time (2027-03-28T09:00:00Z) or a local time (2027-03-28T09:00)";
+	if (at_parse_instant(s, true, &t) != 0)
+		return "must be an RFC 3339 time (2027-03-28T09:00:00Z) or a local time"
+		    " (2027-03-28T09:00)";
+	return t < LAST_T ? NULL : TOO_FAR;
 }
 
 const char *
@@ -43,10 +51,14 @@ appt_check_day_or_instant(const char *s)
 {
 	int64_t	t;
 
-	if (strlen(s) == 10)
-		return at_parse_date(s, &t) == 0 ? NULL : "must be a real date YYYY-MM-DD";
-	return at_parse_instant(s, false, &t) == 0 ? NULL :
-	    "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2027-03-28T09:00:00Z";
+	if (strlen(s) == 10) {
+		if (at_parse_date(s, &t) != 0)
+			return "must be a real date YYYY-MM-DD";
+		return t < LAST_DAY ? NULL : TOO_FAR;
+	}
+	if (at_parse_instant(s, false, &t) != 0)
+		return "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2027-03-28T09:00:00Z";
+	return t < LAST_T ? NULL : TOO_FAR;
 }
 
 const char *
@@ -54,7 +66,9 @@ appt_check_date(const char *s)
 {
 	int64_t	d;
 
-	return at_parse_date(s, &d) == 0 ? NULL : "must be a real date YYYY-MM-DD";
+	if (at_parse_date(s, &d) != 0)
+		return "must be a real date YYYY-MM-DD";
+	return d < LAST_DAY ? NULL : TOO_FAR;
 }
 
 const char *

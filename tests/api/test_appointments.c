@@ -333,6 +333,11 @@ START_TEST(test_slots)
 	expect_problem(r, 400, "validation");
 	ck_assert(has_error_field(r, "to"));
 	resp_free(r);
+	r = api_get(p.b, APPTS "/slots?from=9999-12-31&to=9999-12-31T23:59:59Z");
+	expect_problem(r, 400, "validation");
+	ck_assert(has_error_field(r, "from"));
+	ck_assert(has_error_field(r, "to"));
+	resp_free(r);
 	r = api_get(p.b, APPTS "/slots?type=no_such_type");
 	expect_problem(r, 400, "validation");
 	ck_assert(has_error_field(r, "type"));
@@ -620,6 +625,37 @@ START_TEST(test_clock_changes)
 		expect_one_audit(r, "appointment.availability_added", "success");
 		resp_free(r);
 	}
+	/* the clinician's own list; an admin's view of it; no one else's to delete */
+	r = api(cb, "GET", APPTS "/availability", NULL);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(json_object_array_length(jget(r->json, "availability")), 2);
+	ck_assert_int_eq(jint(r->json, "availability.0.weekday"), 6);
+	ck_assert_str_eq(jstr(r->json, "availability.0.valid_until"), "2027-11-30");
+	resp_free(r);
+	r = api_get(admin, APPTS "/availability?clinician_id=%lld", (long long)cid);
+	ck_assert_int_eq(json_object_array_length(jget(r->json, "availability")), 2);
+	resp_free(r);
+	{
+		struct browser	*other = staff_new("clinician", NULL);
+		int64_t		 tid;
+		char		 path[96];
+
+		r = api(other, "POST", APPTS "/availability", "{\"weekday\":3,\"start_time\":"
+		    "\"13:00\",\"end_time\":\"24:00\"}");
+		ck_assert_msg(r->status == 201, "%s", rdesc(r));
+		ck_assert_str_eq(jstr(r->json, "end_time"), "24:00");
+		tid = jint(r->json, "id");
+		resp_free(r);
+		(void)snprintf(path, sizeof(path), APPTS "/availability/%lld", (long long)tid);
+		r = api(cb, "DELETE", path, NULL);
+		expect_problem(r, 404, "not-found");
+		resp_free(r);
+		r = api(other, "DELETE", path, NULL);
+		ck_assert_msg(r->status == 204, "%s", rdesc(r));
+		expect_one_audit(r, "appointment.availability_removed", "success");
+		resp_free(r);
+		br_free(other);
+	}
 	r = api(cb, "POST", APPTS "/exceptions", "{\"kind\":\"extra\","
 	    "\"starts_at\":\"2027-03-28T00:00\",\"ends_at\":\"2027-03-28T04:00\"}");
 	ck_assert_msg(r->status == 201, "%s", rdesc(r));
@@ -866,9 +902,25 @@ START_TEST(test_staff_booking)
 	expect_problem(r, 409, "not-ready-to-book");
 	ck_assert_ptr_nonnull(strstr(jstr(r->json, "detail"), "The patient"));
 	resp_free(r);
+	/* with a phone number and SMS consent the patient also gets texts */
+	ck_assert_msg(sql_exec("INSERT INTO patient_profile (user_id, phone, contact_sms, updated_at)"
+	    " VALUES (%lld, '+447700900123', 1, UTC_TIMESTAMP(6))", (long long)p.id) == 0, "%s",
+	    sql_error());
 	r = book(cb, s, cid, "initial", p.id);
 	ck_assert_msg(r->status == 201, "%s", rdesc(r));
 	id = jint(r->json, "id");
+	{
+		char *sms = sql_str("SELECT payload FROM outbox WHERE kind = 'notify.sms' AND"
+		    " idempotency_key = 'appt-%lld-confirm-0-sms'", (long long)id);
+
+		ck_assert_msg(sms != NULL, "no confirmation SMS");
+		ck_assert_ptr_nonnull(strstr(sms, "+447700900123"));
+		ck_assert_ptr_nonnull(strstr(sms, "video consultation"));
+		no_clinical_words(sms);
+		free(sms);
+		ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'notify.sms' AND"
+		    " idempotency_key = 'appt-%lld-reminder-0-sms'", (long long)id), 1);
+	}
 	ck_assert_int_eq(jint(r->json, "patient_id"), p.id);
 	ck_assert_ptr_nonnull(jstr(r->json, "patient_name"));
 	expect_one_audit(r, "appointment.booked", "success");
