@@ -123,15 +123,30 @@ split(int64_t t, int *y, int *mo, int *d, int *h, int *mi, int *s)
 	*s = (int)(rem % 60);
 }
 
+/* Copies the formatted tmp into buf of cap bytes (always terminated). */
+static char *
+copy_out(char *buf, size_t cap, const char *tmp)
+{
+	size_t	n = strlen(tmp);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 char *
 at_fmt_utc(int64_t t, char buf[AT_UTC_LEN])
 {
 	int	y, mo, d, h, mi, s;
 
+	char	tmp[64];
+
 	split(t, &y, &mo, &d, &h, &mi, &s);
-	(void)snprintf(buf, AT_UTC_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ",
 	    y % 10000, mo, d, h, mi, s);
-	return buf;
+	return copy_out(buf, AT_UTC_LEN, tmp);
 }
 
 char *
@@ -139,10 +154,12 @@ at_fmt_sql(int64_t t, char buf[AT_SQL_LEN])
 {
 	int	y, mo, d, h, mi, s;
 
+	char	tmp[64];
+
 	split(t, &y, &mo, &d, &h, &mi, &s);
-	(void)snprintf(buf, AT_SQL_LEN, "%04d-%02d-%02d %02d:%02d:%02d",
+	(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d %02d:%02d:%02d",
 	    y % 10000, mo, d, h, mi, s);
-	return buf;
+	return copy_out(buf, AT_SQL_LEN, tmp);
 }
 
 char *
@@ -151,10 +168,12 @@ at_fmt_local(int64_t t, char buf[AT_LOCAL_LEN])
 	long	off = at_offset(t), a = off < 0 ? -off : off;
 	int	y, mo, d, h, mi, s;
 
+	char	tmp[64];
+
 	split(t + off, &y, &mo, &d, &h, &mi, &s);
-	(void)snprintf(buf, AT_LOCAL_LEN, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+	(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
 	    y % 10000, mo, d, h, mi, s, off < 0 ? '-' : '+', (a / 3600) % 100, a / 60 % 60);
-	return buf;
+	return copy_out(buf, AT_LOCAL_LEN, tmp);
 }
 
 char *
@@ -162,18 +181,22 @@ at_fmt_date(int64_t days, char buf[AT_DATE_LEN])
 {
 	int	y, m, d;
 
+	char	tmp[32];
+
 	at_civil_from_days(days, &y, &m, &d);
-	(void)snprintf(buf, AT_DATE_LEN, "%04d-%02d-%02d", y % 10000, m, d);
-	return buf;
+	(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y % 10000, m, d);
+	return copy_out(buf, AT_DATE_LEN, tmp);
 }
 
 char *
 at_fmt_hhmm(int minute, char buf[6])
 {
+	char	tmp[32];
+
 	if (minute < 0 || minute > 1440)
 		minute = 0;
-	(void)snprintf(buf, 6, "%02d:%02d", minute / 60, minute % 60);
-	return buf;
+	(void)snprintf(tmp, sizeof(tmp), "%02d:%02d", minute / 60, minute % 60);
+	return copy_out(buf, 6, tmp);
 }
 
 /* n digits at s as a number, or -1. */

@@ -348,6 +348,19 @@ START_TEST(test_slots)
 	ck_assert(has_error_field(r, "clinician"));
 	resp_free(r);
 
+	/* the demo clinician's weekly hours (sql/demo.json, clinic load-demo) give slots */
+	{
+		int64_t	demo = sql_int("SELECT id FROM users WHERE email = 'clinician@demo.clinic'");
+		char	dq[64];
+
+		ck_assert(demo > 0);
+		ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM availability_template WHERE"
+		    " clinician_id = %lld", (long long)demo), 6);
+		(void)snprintf(dq, sizeof(dq), "clinician=%lld", (long long)demo);
+		got = slot_starts(p.b, dq);	/* the next 7 days hold 5 weekdays */
+		ck_assert_msg(strlen(got) > 40 * 21, "demo slots: %s", got);
+		free(got);
+	}
 	/* the clinician appears in the pickers' list */
 	r = api(p.b, "GET", APPTS "/clinicians", NULL);
 	ck_assert_msg(r->status == 200, "%s", rdesc(r));
