@@ -71,13 +71,17 @@ export default function (h) {
 			// A first visit: the initial consultation is chosen; times say their zone.
 			assert(await page.getByRole('radio', { name: /Initial consultation/ }).isChecked(), 'initial is not chosen');
 			await page.getByText('Times are UK time').waitFor();
-			const first = page.locator('.slot').first();
+			// A day some days ahead (the last shown), so it can still be cancelled online.
+			const lastDay = page.locator('.day-list .slot').last();
+			await lastDay.waitFor();
+			await lastDay.click();
+			const first = page.locator('.slot-list .slot').first();
 			await first.waitFor();
 			await noSideScroll(page, 'book: free times');
 			await noAxeViolations(page, 'book: free times');
 			await screenshot(page, 'book-slots.png');
 			const time = (await first.textContent()).trim().slice(0, 5);
-			const day = await page.locator('.slot-day-h').first().textContent();
+			const day = (await page.locator('.slot-day-h').textContent()).replace(/^Times on /, '');
 			await first.click();
 			await page.getByRole('heading', { name: 'Confirm your booking' }).waitFor();
 			const when = await page.locator('.book-confirm dd').nth(1).textContent();
@@ -125,7 +129,8 @@ export default function (h) {
 			await heading(page, 'Your appointments');
 			const up = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Upcoming' }) });
 			await up.locator('.appt').filter({ hasText: time }).waitFor();
-			assert((await up.locator('.appt-when').first().textContent()).includes(day.trim()), 'the day differs');
+			const listed = await up.locator('.appt-when').first().textContent();
+			assert(listed.includes(day.trim()), `the day differs: booked ${day}, listed ${listed}`);
 			await noSideScroll(page, 'appointments');
 			await noAxeViolations(page, 'appointments');
 			await screenshot(page, 'appointments.png');
@@ -218,10 +223,21 @@ export default function (h) {
 			await page.getByRole('link', { name: 'Book an appointment' }).click();
 			await heading(page, 'Book an appointment');
 			await page.getByText(`${p.given} ${p.family}`).waitFor();
-			await page.locator('.slot').first().waitFor();
+			// The clinician's own free times: only on the day of the new hours, after the leave.
+			// (the same weekday comes twice in the 14 days shown; the first is the day with leave)
+			const dayCount = await page.locator('.day-list .slot').count();
+			assert(dayCount === 2, `${dayCount} days offered, not the 2 with the new hours`);
+			const [ty, tm, td] = target.date.split('-').map(Number);
+			const firstDay = await page.locator('.day-list .slot').first().textContent();
+			assert(firstDay.includes(`${td} `) && firstDay.includes(new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' })
+				.format(new Date(Date.UTC(ty, tm - 1, td, 12)))), `the first day offered is ${firstDay}, not ${target.date}`);
+			await page.locator('.day-list .slot').first().click();
+			await page.locator('.slot-list .slot').first().waitFor();
+			assert((await page.locator('.slot-list .slot').first().textContent()).trim() === '11:00',
+				'the first time is not 11:00 (after the leave)');
 			await noSideScroll(page, 'staff booking');
 			await noAxeViolations(page, 'staff booking');
-			await page.locator('.slot').first().click();
+			await page.locator('.slot-list .slot').first().click();
 			await page.getByRole('button', { name: 'Book this time' }).click();
 			await page.getByRole('heading', { name: 'Booked' }).waitFor();
 			assert(Number(sql(`SELECT COUNT(*) FROM appointment WHERE patient_id = ${pid} AND clinician_id = ${c.id}

@@ -81,7 +81,7 @@ function Reschedule({ a, onDone, onClose }) {
 	return html`<div class="appt-panel">
 		<div class=${error ? 'alert' : 'alert alert-empty'} role="alert">${error && html`<p>${error}</p>`}</div>
 		<${SlotPicker} key=${k} type=${a.type} clinician=${String(a.clinician_id)} picked=${slot}
-			legend="Choose a new time" onPick=${(s, z) => { setSlot(s); setZone(z); }} />
+			legend="Choose a new day" onPick=${(s, z) => { setSlot(s); setZone(z); }} />
 		<p class="actions">
 			${slot && html`<button type="button" class="button" disabled=${busy} onClick=${go}>
 				${busy ? 'Moving…' : `Move to ${dayLabel(slot.start_local, false)} ${timeLabel(slot.start_local)}`}</button>`}

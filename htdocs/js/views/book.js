@@ -22,9 +22,8 @@ export function zoneLabel(zone) {
 export function dayLabel(local, withYear = true) {
 	const [y, m, d] = local.slice(0, 10).split('-').map(Number);
 	const date = new Date(Date.UTC(y, m - 1, d, 12));
-	return new Intl.DateTimeFormat('en-GB', {
-		weekday: 'long', day: 'numeric', month: 'long', year: withYear ? 'numeric' : undefined, timeZone: 'UTC',
-	}).format(date);
+	const part = (o) => new Intl.DateTimeFormat('en-GB', { ...o, timeZone: 'UTC' }).format(date);
+	return `${part({ weekday: 'long' })} ${d} ${part({ month: 'long' })}${withYear ? ` ${y}` : ''}`;
 }
 
 // "2026-03-30T09:00:00+01:00" → "09:00".
@@ -62,13 +61,22 @@ export function icsHref(id) {
 
 const DAYS_PER_PAGE = 14;
 
-// Free times for type (a code), grouped by day; onPick(slot) when one is
-// chosen. Loads DAYS_PER_PAGE days at a time ("Show later dates").
-// clinician: an id to limit to, or '' for any.
-export function SlotPicker({ type, clinician = '', picked, onPick, legend = 'Choose a time' }) {
+// "2026-03-30" → "Mon 30 Mar".
+function shortDay(date) {
+	const [y, m, d] = date.split('-').map(Number);
+	const t = new Date(Date.UTC(y, m - 1, d, 12));
+	const part = (o) => new Intl.DateTimeFormat('en-GB', { ...o, timeZone: 'UTC' }).format(t);
+	return `${part({ weekday: 'short' })} ${d} ${part({ month: 'short' })}`;
+}
+
+// Free times for type (a code): first a day, then a time on that day;
+// onPick(slot, zone) when a time is chosen. Loads DAYS_PER_PAGE days at a
+// time ("Show later dates"). clinician: an id to limit to, or '' for any.
+export function SlotPicker({ type, clinician = '', picked, onPick, legend = 'Choose a day' }) {
 	const [slots, setSlots] = useState(null);
 	const [zone, setZone] = useState('Europe/London');
 	const [days, setDays] = useState(DAYS_PER_PAGE);
+	const [day, setDay] = useState('');
 	const [error, setError] = useState(null);
 	const [loading, setLoading] = useState(false);
 	const seq = useRef(0);
@@ -91,7 +99,7 @@ export function SlotPicker({ type, clinician = '', picked, onPick, legend = 'Cho
 			setError(problemText(res));
 	}
 
-	useEffect(() => { setDays(DAYS_PER_PAGE); load(DAYS_PER_PAGE); }, [type, clinician]);
+	useEffect(() => { setDays(DAYS_PER_PAGE); setDay(''); load(DAYS_PER_PAGE); }, [type, clinician]);
 
 	if (error)
 		return html`<p class="alert" role="alert">${error}</p>`;
@@ -104,18 +112,33 @@ export function SlotPicker({ type, clinician = '', picked, onPick, legend = 'Cho
 			byDay.set(d, []);
 		byDay.get(d).push(s);
 	}
+	const shown = byDay.has(day) ? day : '';
 	const more = async () => {
 		const n = days + DAYS_PER_PAGE;
 		setDays(n);
 		await load(n);
 	};
 	const key = (s) => `${s.start}|${s.clinician_id}`;
-	return html`<fieldset class="slot-picker">
-		<legend>${legend}</legend>
-		<p class="hint">Times are ${zoneLabel(zone)}${zone === 'Europe/London' ? '' : ` (${zone})`}.</p>
-		${byDay.size === 0 && html`<p class="notice">There are no free times in the next ${days} days.</p>`}
-		${[...byDay].map(([d, list]) => html`<div class="slot-day" role="group" aria-labelledby=${`day-${d}`}>
-			<h3 id=${`day-${d}`} class="slot-day-h">${dayLabel(list[0].start_local, false)}</h3>
+	const list = shown ? byDay.get(shown) : [];
+	return html`<div class="slot-picker">
+		<fieldset class="slot-days">
+			<legend>${legend}</legend>
+			<p class="hint">Times are ${zoneLabel(zone)}${zone === 'Europe/London' ? '' : ` (${zone})`}.</p>
+			${byDay.size === 0 && html`<p class="notice">There are no free times in the next ${days} days.</p>`}
+			<ul class="day-list">
+				${[...byDay].map(([d, l]) => html`<li>
+					<input type="radio" class="slot-radio" name="slot-day" id=${`day-${d}`} value=${d}
+						checked=${shown === d} onChange=${() => { setDay(d); onPick(null, zone); }} />
+					<label class="slot day" for=${`day-${d}`}>${shortDay(d)}
+						<span class="slot-who">${l.length} ${l.length === 1 ? 'time' : 'times'}</span></label>
+				</li>`)}
+			</ul>
+			<p><button type="button" class="button button-secondary" onClick=${more} disabled=${loading}>
+				${loading ? 'Loading…' : 'Show later dates'}</button></p>
+			<div class="visually-hidden" role="status">${loading ? '' : `Free times on ${byDay.size} days`}</div>
+		</fieldset>
+		${shown && html`<fieldset class="slot-day">
+			<legend class="slot-day-h">Times on ${dayLabel(list[0].start_local, false)}</legend>
 			<ul class="slot-list">
 				${list.map((s) => html`<li>
 					<input type="radio" class="slot-radio" name="slot" id=${`slot-${key(s)}`} value=${key(s)}
@@ -124,11 +147,8 @@ export function SlotPicker({ type, clinician = '', picked, onPick, legend = 'Cho
 						html`<span class="slot-who">${s.clinician_name}</span>`}</label>
 				</li>`)}
 			</ul>
-		</div>`)}
-		<p><button type="button" class="button button-secondary" onClick=${more} disabled=${loading}>
-			${loading ? 'Loading…' : 'Show later dates'}</button></p>
-		<div class="visually-hidden" role="status">${loading ? '' : `${slots.length} free times in ${byDay.size} days`}</div>
-	</fieldset>`;
+		</fieldset>`}
+	</div>`;
 }
 
 // ---- the screen ----
@@ -172,16 +192,16 @@ async function patientReadiness() {
 function Booked({ a, zone, staff }) {
 	return html`<section class="card booked" aria-labelledby="booked-h">
 		<h2 id="booked-h">${staff ? 'Booked' : 'You are booked'}</h2>
-		<div class="notice" role="status"><p><strong>${a.type_name || 'Video consultation'}</strong>
-			on ${when(a, zone)}${a.clinician_name ? ` with ${a.clinician_name}` : ''}.</p></div>
+		<div class="notice" role="status"><p><strong>${a.type_name || 'Video consultation'}</strong>${
+			` on ${when(a, zone)}${a.clinician_name ? ` with ${a.clinician_name}` : ''}.`}</p></div>
 		<dl class="facts">
 			<dt>When</dt><dd>${when(a, zone)}</dd>
 			<dt>Length</dt><dd>${a.minutes} minutes</dd>
 			${a.fee_pence != null && html`<dt>Fee</dt><dd>${money(a.fee_pence, a.currency)}</dd>`}
 			${staff && a.patient_name && html`<dt>Patient</dt><dd>${a.patient_name}</dd>`}
 		</dl>
-		<p>${staff ? 'The patient gets a confirmation by email.' : 'We have sent a confirmation to your email.'}
-			The video room opens a few minutes before the start.</p>
+		<p>${`${staff ? 'The patient gets a confirmation by email.' : 'We have sent a confirmation to your email.'}
+			The video room opens a few minutes before the start.`.replace(/\s+/g, ' ')}</p>
 		<p class="actions">
 			<a class="button" href=${icsHref(a.id)} download=${`consultation-${a.id}.ics`}>Add to calendar</a>
 			<a class="button button-secondary" href="#/appointments">${staff ? 'Appointments' : 'Your appointments'}</a>
@@ -289,9 +309,9 @@ export function Book({ session, path }) {
 
 	const chosen = types.find((t) => t.code === type);
 	return html`<${Page} title=${title}>
-		${staff && patient && html`<p class="book-for">For <strong>${patient.given_name} ${patient.family_name}</strong>
-			${patient.date_of_birth && html`<span class="muted"> (born ${patient.date_of_birth})</span>`}
-			· <a href=${`#/patients/${patientId}`}>Back to the record</a></p>`}
+		${staff && patient && html`<p class="book-for">For <strong>${patient.given_name} ${patient.family_name}</strong>${
+			patient.date_of_birth && html`<span class="muted"> (born ${patient.date_of_birth})</span>`}</p>
+			<p><a href=${`#/patients/${patientId}`}>Back to the record</a></p>`}
 		<div class=${alert ? 'alert' : 'alert alert-empty'} role="alert">${alert && html`<p>${alert}</p>`}</div>
 		<fieldset class="field choices book-types">
 			<legend>Which consultation?</legend>
