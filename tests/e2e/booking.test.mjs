@@ -124,6 +124,12 @@ export default function (h) {
 			assert(mail.to === p.email && mail.text.includes(`/#/consult/${id}`) && !/initial|cannabis/i.test(mail.text),
 				`confirmation: ${JSON.stringify(mail)}`);
 
+			// Home shows the journey's booking step as done, with the date.
+			await page.goto(`${URL_}/#/`);
+			await heading(page, `Welcome, ${p.given}`);
+			const step = page.locator('.journey li').filter({ hasText: 'Book a video consultation' });
+			await step.locator('.badge-done').filter({ hasText: `Booked: ${day.trim()}` }).waitFor();
+
 			// Your appointments: upcoming, then cancelled.
 			await page.getByRole('link', { name: 'Your appointments' }).click();
 			await heading(page, 'Your appointments');
@@ -250,5 +256,62 @@ export default function (h) {
 			await page.locator('.appt').filter({ hasText: `${p.given} ${p.family}` }).waitFor();
 			await noSideScroll(page, 'clinician appointments');
 			await noAxeViolations(page, 'clinician appointments');
+		}));
+
+	test('a patient joins a consultation when the room is open; a near one cannot be changed online', () =>
+		withPage(PHONE, async (page) => {
+			const p = patient('join');
+			await signUp(page, p);
+			await heading(page, `Welcome, ${p.given}`);
+			const pid = idOf(p.email);
+			const clinician = idOf(h.DEMO.accounts.find((a) => a.role === 'clinician').email);
+			const id = Number(sql(`INSERT INTO appointment (patient_id, clinician_id, type_id, starts_at, ends_at, status,
+					booked_by, created_at, updated_at)
+				SELECT ${pid}, ${clinician}, id, UTC_TIMESTAMP() + INTERVAL 2 MINUTE - INTERVAL SECOND(UTC_TIMESTAMP()) SECOND,
+					UTC_TIMESTAMP() + INTERVAL 32 MINUTE - INTERVAL SECOND(UTC_TIMESTAMP()) SECOND, 'booked', ${pid},
+					UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)
+				FROM appointment_type WHERE code = 'initial';
+				SELECT LAST_INSERT_ID();`));
+			await page.goto(`${URL_}/#/appointments`);
+			await heading(page, 'Your appointments');
+			const join = page.getByRole('link', { name: 'Join the video consultation' });
+			await join.waitFor();
+			assert(await join.getAttribute('href') === `#/consult/${id}`, `join goes to ${await join.getAttribute('href')}`);
+			await page.getByText('It is now too close to the appointment to change or cancel it online').waitFor();
+			assert(await page.getByRole('button', { name: 'Cancel' }).count() === 0, 'cancel offered within the notice period');
+			await noSideScroll(page, 'appointments: room open');
+			await noAxeViolations(page, 'appointments: room open');
+		}));
+
+	test('an admin sees every clinician\'s appointments and changes a fee', () =>
+		withPage(PHONE, async (page) => {
+			await h.signInDemoStaff(page, 'admin');
+			await heading(page, 'Administration');
+			await page.getByRole('link', { name: 'Availability' }).click();
+			await heading(page, 'Availability and appointment types');
+			await page.getByLabel('Clinician').waitFor();
+			await page.locator('.avail-list li').first().waitFor();
+			await noSideScroll(page, 'admin availability');
+			await noAxeViolations(page, 'admin availability');
+			const fee = page.getByLabel('Fee (£)').nth(1);
+			const types = await getJson(page, '/api/v1/appointments/types');
+			const second = types.types[1];
+			const newFee = ((second.fee_pence + 500) / 100).toFixed(2);
+			await fee.fill(newFee);
+			await page.getByRole('button', { name: `Save ${second.name}` }).click();
+			await page.getByText(`${second.name} saved.`).waitFor();
+			const after = await getJson(page, '/api/v1/appointments/types');
+			assert(after.types.find((t) => t.id === second.id).fee_pence === second.fee_pence + 500, 'the fee did not change');
+			await page.getByRole('button', { name: `Save ${second.name}` }).waitFor();
+			await page.getByLabel('Fee (£)').nth(1).fill((second.fee_pence / 100).toFixed(2));
+			await page.getByRole('button', { name: `Save ${second.name}` }).click();
+			await page.getByText(`${second.name} saved.`).waitFor();
+
+			await page.goto(`${URL_}/#/appointments`);
+			await heading(page, 'Appointments');
+			await page.getByLabel('Clinician').waitFor();
+			await page.getByRole('heading', { name: 'Upcoming' }).waitFor();
+			await noSideScroll(page, 'admin appointments');
+			await noAxeViolations(page, 'admin appointments');
 		}));
 }
