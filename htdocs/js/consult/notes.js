@@ -45,7 +45,7 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 	const [busy, setBusy] = useState(false);
 	// The editor's live state, read by timers and event handlers.
 	const st = useRef({
-		soap: EMPTY, base: null, signed: false, amending: false, reason: '', sendAmendment: false,
+		soap: EMPTY, base: 0, signed: false, amending: false, reason: '', sendAmendment: false,
 		dirty: false, inflight: false, timer: null, firstDirty: 0, retry: null, loaded: false, gone: false,
 	}).current;
 
@@ -63,7 +63,7 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 					reason: cur.reason || null, saved_at: cur.saved_at, author_name: cur.author_name }] : []);
 			return { ...(n || {}), ...(data.current !== undefined ? data : {}), current: cur, versions };
 		});
-		st.base = cur ? cur.version : null;
+		st.base = cur ? cur.version : 0;	// 0: no note yet
 		st.signed = !!cur && cur.status === 'signed';
 		return cur;
 	}
@@ -259,7 +259,7 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 	}
 
 	async function sign() {
-		if (st.dirty || st.inflight || st.base === null)
+		if (st.dirty || st.inflight || !st.base)
 			return;
 		setBusy(true);
 		const res = await api('POST', `/api/v1/consult/${apptId}/notes/sign`, { base_version: st.base });
@@ -322,7 +322,7 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 		${notes && html`<p class="note-meta">
 			${cur ? html`<span class="badge ${signed ? 'badge-done' : ''}">${signed ? 'Signed off' : 'Draft'}</span>
 				${' '}Version ${cur.version}${cur.author_name ? ` by ${cur.author_name}` : ''}` : 'No note yet: start typing and it is saved as you go.'}
-			${signed && notes.signed_at && html`<span class="note-signed"> Signed ${when(notes.signed_at)}${notes.signed_by && notes.signed_by.name ? ` by ${notes.signed_by.name}` : ''}.</span>`}
+			${signed && notes.signed_at && html`<span class="note-signed"> Signed ${when(notes.signed_at)}${notes.signed_by_name ? ` by ${notes.signed_by_name}` : ''}.</span>`}
 		</p>`}
 		<form class="note-form" onSubmit=${amending ? saveAmendment : (e) => { e.preventDefault(); send(); }} novalidate>
 			${amending && html`<div class=${errors.reason ? 'field field-invalid' : 'field'}>
