@@ -94,6 +94,9 @@ notify_sms_url = http://127.0.0.1:$((port + 8))
 notify_sms_account = ACstandin
 notify_sms_token = $(cat "$var/notify-sms-token")
 notify_sms_from = Clinic
+# video consultations: coturn on port+9 (stack_turn_start)
+turn_secret = $(turn_secret "$var")
+turn_urls = turn:127.0.0.1:$((port + 9))?transport=udp,turn:127.0.0.1:$((port + 9))?transport=tcp
 ${CLINIC_EXTRA_CONF:-}
 CONF
 	chmod 600 "$var/clinic.conf"
@@ -222,6 +225,39 @@ stack_notify_start() {
 	fi
 }
 
+# turn_secret VAR: the stack's coturn shared secret (made once, kept in VAR).
+turn_secret() {
+	if [ ! -f "$1/turn-secret" ]; then
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1/turn-secret"
+		chmod 600 "$1/turn-secret"
+	fi
+	cat "$1/turn-secret"
+}
+
+# coturn (conf/turnserver.conf.in) on 127.0.0.1:PORT+9, UDP and TCP, relay
+# ports 20000+PORT .. +19; restarted when its configuration changed.
+stack_turn_start() {
+	sed -e "s|@LISTEN_IP@|127.0.0.1|g" -e "s|@PORT@|$((PORT + 9))|g" \
+	    -e "s|@MIN_PORT@|$((20000 + PORT))|g" -e "s|@MAX_PORT@|$((20019 + PORT))|g" \
+	    -e "s|@SECRET@|$(turn_secret "$VAR")|g" -e "s|@REALM@|clinic.local|g" \
+	    -e "s|@VAR@|$VAR|g" "$TOP/conf/turnserver.conf.in" > "$VAR/turnserver.conf.new"
+	chmod 600 "$VAR/turnserver.conf.new"
+	if pid_alive "$VAR/run/turnserver.pid" && ! cmp -s "$VAR/turnserver.conf.new" "$VAR/turnserver.conf"; then
+		stop_pids "$VAR/run/turnserver.pid"
+	fi
+	mv "$VAR/turnserver.conf.new" "$VAR/turnserver.conf"
+	if ! pid_alive "$VAR/run/turnserver.pid"; then
+		turnserver -c "$VAR/turnserver.conf" -o >>"$VAR/log/turnserver-start.log" 2>&1 ||
+			die "coturn did not start (see $VAR/log/turnserver.log)"
+		i=0
+		until pid_alive "$VAR/run/turnserver.pid"; do
+			i=$((i + 1))
+			[ $i -gt 40 ] && die "coturn did not start (see $VAR/log/turnserver.log)"
+			sleep 0.25
+		done
+	fi
+}
+
 # stack_up VAR BUILD PORT: start (or keep) everything.
 stack_up() {
 	VAR=$1; BUILD=$2; PORT=$3
@@ -232,6 +268,7 @@ stack_up() {
 	stack_nginx_start
 	stack_notify_start
 	stack_idv_start
+	stack_turn_start
 	i=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
 		i=$((i + 1))
@@ -262,6 +299,7 @@ stack_down() {
 	stop_pids "$VAR/run/dispatch.pid"
 	stop_pids "$VAR/run/idv-standin.pid"
 	stop_pids "$VAR/run/notify-standin.pid"
+	stop_pids "$VAR/run/turnserver.pid"
 	for m in $MODULES; do stop_pids "$VAR/run/$m.pid"; done
 	stop_pids "$VAR/run/mysqld.pid"
 	rm -f "$VAR"/run/*.sock

@@ -1,25 +1,66 @@
 /*
- * consult.fcgi (issue 4). Routes are the contract; docs/API.md#consult describes each.
- * Skeleton: filled in by the consult work.
+ * consult.fcgi: video consultation rooms, their signalling, and the
+ * consultation notes (issue 4). Routes are the contract; docs/API.md#consult
+ * describes each.
  */
+#include <stdio.h>
+
+#include "../appointments/apptime.h"
+#include "conf.h"
 #include "err.h"
-#include "reply.h"
+#include "log.h"
 #include "req.h"
 #include "serve.h"
 #include "valid.h"
+#include "consult.h"
+
+static const struct field sign_fields[] = {
+	{ "base_version", V_INT, true, 1, 1000000, NULL, NULL },
+};
+
+#define BODY(f)		f, nitems(f)
+
+/*
+ * Who may call each route is finer than the role mask: the appointment's own
+ * patient or clinician (room_load()); anyone else, an admin too, gets 404.
+ * The .../signal/ routes are reached only through nginx's internal locations (nchan).
+ * PUT .../notes is R_RAW: its soap member is an object, checked in notes.c
+ * against soap_fields and put_fields there.
+ */
+static const struct route routes[] = {
+	{ "GET", "/api/v1/consult/{id}", room_get, ROLE_ANY, NULL, 0, NULL, 0 },
+	{ "GET", "/api/v1/consult/{id}/join", room_join, ROLE_ANY, NULL, 0,
+	    NULL, 0 },
+	{ "POST", "/api/v1/consult/{id}/admit", room_admit, ROLE_ANY, NULL, 0,
+	    NULL, 0 },
+	{ "POST", "/api/v1/consult/{id}/end", room_end, ROLE_ANY, NULL, 0,
+	    NULL, 0 },
+	{ "GET", "/api/v1/consult/{id}/signal/authorize", signal_authorize,
+	    ROLE_ANY, NULL, 0, NULL, 0 },
+	{ "POST", "/api/v1/consult/{id}/signal/publish", signal_publish,
+	    ROLE_ANY | R_STREAM | R_NO_CSRF, NULL, 0, NULL, 0 },
+	{ "GET", "/api/v1/consult/{id}/notes", notes_get, ROLE_ANY, NULL, 0,
+	    NULL, 0 },
+	{ "PUT", "/api/v1/consult/{id}/notes", notes_put, ROLE_ANY | R_RAW,
+	    NULL, 0, NULL, 0 },
+	{ "POST", "/api/v1/consult/{id}/notes/sign", notes_sign, ROLE_ANY,
+	    BODY(sign_fields), NULL, 0 },
+};
 
 static int
-placeholder(struct req *r)
+init(void)
 {
-	return reply_problem(r, 404, "not-found", "Not built yet", NULL);
+	if (at_zone_set(conf.clinic_timezone) != 0) {
+		log_err("clinic_timezone %s is not a known time zone", conf.clinic_timezone);
+		return 78;
+	}
+	if (*conf.turn_urls != '\0' && *conf.turn_secret == '\0')
+		log_warn("turn_urls is set without turn_secret: TURN will refuse every client");
+	return 0;
 }
-
-static const struct route routes[] = {
-	{ "GET", "/api/v1/consult/_placeholder", placeholder, ROLE_ADMIN, NULL, 0, NULL, 0 },
-};
 
 int
 main(void)
 {
-	return serve("consult", routes, nitems(routes), NULL);
+	return serve("consult", routes, nitems(routes), init);
 }
