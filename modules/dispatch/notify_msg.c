@@ -53,6 +53,11 @@ notify_phone_e164(const char *s, const char *country, char *out, size_t outsz)
 	if (s == NULL || outsz < 17)
 		return false;
 	for (p = s; *p != '\0'; p++) {
+		if (plus && n > 0 && strncmp(p, "(0)", 3) == 0) {
+			/* "+44 (0)20 ...": the national trunk 0 is not dialled */
+			p += 2;
+			continue;
+		}
 		if (*p >= '0' && *p <= '9') {
 			if (n >= sizeof(d) - 1)
 				return false;

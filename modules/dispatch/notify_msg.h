@@ -27,7 +27,8 @@ bool		 notify_email_ok(const char *s);
 
 /*
  * A phone number in E.164 form for Twilio: out (at least 17 bytes) gets
- * "+<7..15 digits>" from s with spaces, hyphens, dots and brackets removed;
+ * "+<7..15 digits>" from s with spaces, hyphens, dots and brackets removed
+ * (and the trunk "(0)" of "+44 (0)20 ...");
  * "00..." is international; a national number starting with one 0 gets
  * country (digits, e.g. "44") in place of the 0. Returns false (out "")
  * when s is not such a number.

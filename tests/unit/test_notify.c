@@ -52,6 +52,8 @@ START_TEST(phone_numbers)
 	ck_assert_str_eq(out, "+447700900123");
 	ck_assert(notify_phone_e164("0044 7700 900123", "44", out, sizeof(out)));
 	ck_assert_str_eq(out, "+447700900123");
+	ck_assert(notify_phone_e164("+44 (0)7700 900123", "44", out, sizeof(out)));
+	ck_assert_str_eq(out, "+447700900123");
 	ck_assert(notify_phone_e164("+1 (415) 555-0100", "44", out, sizeof(out)));
 	ck_assert_str_eq(out, "+14155550100");
 	/* national without a country; too short; too long; letters; a second + */
