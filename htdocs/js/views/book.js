@@ -228,6 +228,7 @@ export function Book({ session, path }) {
 	const [alert, setAlert] = useState(null);
 	const [busy, setBusy] = useState(false);
 	const [pickerKey, setPickerKey] = useState(0);
+	const [upcoming, setUpcoming] = useState(null);
 	const confirmRef = useRef(null);
 
 	useEffect(() => {
@@ -242,6 +243,9 @@ export function Book({ session, path }) {
 			// A first visit is an initial consultation; after one, a follow-up.
 			const own = await api('GET', staff && patientId ? `/api/v1/appointments?patient=${patientId}` : '/api/v1/appointments');
 			const had = own.ok && (own.data.appointments || []).some((a) => a.status === 'completed');
+			const next = own.ok && (own.data.appointments || []).filter((a) => a.status === 'booked' &&
+				Date.parse(a.end) > Date.now()).sort((x, y) => Date.parse(x.start) - Date.parse(y.start))[0];
+			setUpcoming(next || null);
 			const codes = (t.data.types || []).map((x) => x.code);
 			setType(had && codes.includes('follow_up') ? 'follow_up' : codes.includes('initial') ? 'initial' : codes[0] || '');
 			if (staff) {
@@ -313,6 +317,8 @@ export function Book({ session, path }) {
 			patient.date_of_birth && html`<span class="muted"> (born ${patient.date_of_birth})</span>`}</p>
 			<p><a href=${`#/patients/${patientId}`}>Back to the record</a></p>`}
 		<div class=${alert ? 'alert' : 'alert alert-empty'} role="alert">${alert && html`<p>${alert}</p>`}</div>
+		${upcoming && html`<p class="notice">${staff ? 'This patient has' : 'You have'} a video consultation booked on${
+			` ${when(upcoming, zone)}. `}<a href="#/appointments">${staff ? 'Appointments' : 'Change or cancel it'}</a></p>`}
 		<fieldset class="field choices book-types">
 			<legend>Which consultation?</legend>
 			${types.map((t) => html`<div class="choice">
