@@ -379,6 +379,8 @@ main(void)
 	(void)snprintf(me, sizeof(me), "%.30s:%ld:%s", host, (long)getpid(), tag);
 	if (*conf.idv_api_token == '\0' || *conf.idv_workflow_id == '\0')
 		log_warn("idv_api_token or idv_workflow_id is not set: identity checks will fail");
+	if (*conf.notify_email_token == '\0' || *conf.notify_sms_token == '\0')
+		log_warn("notify_email_token or notify_sms_token is not set: those messages will fail");
 	log_info("ready as %s", me);
 	while (!stopping) {
 		if (db == NULL && (db = db_open(NULL, NULL)) == NULL) {

@@ -9,12 +9,16 @@
  * confirmation with no clinical words, and an SMS only with consent and a
  * phone number.
  */
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <curl/curl.h>
@@ -393,6 +397,67 @@ START_TEST(test_bad_payload_fails)
 }
 END_TEST
 
+/*
+ * Runs the stack's dispatcher with its clinic.conf but name = value; returns
+ * its exit status (-1: still running after 10 s, then stopped).
+ */
+static int
+dispatcher_with(const char *name, const char *value)
+{
+	char	 conf[1024], line[1024], path[1024], *copy = strdup(E.clinic);
+	FILE	*in, *out;
+	pid_t	 pid, done;
+	size_t	 n = strlen(name);
+	int	 fd, st = 0;
+	double	 until;
+
+	ck_assert(copy != NULL);
+	/* E.clinic is <build>/modules/admin-cli/clinic. */
+	(void)snprintf(path, sizeof(path), "%s/dispatch/dispatch", dirname(dirname(copy)));
+	free(copy);
+	(void)snprintf(conf, sizeof(conf), "%s.notify-%ld", E.conf, (long)getpid());
+	ck_assert((in = fopen(E.conf, "r")) != NULL);
+	ck_assert((fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	ck_assert((out = fdopen(fd, "w")) != NULL);
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
+			fputs(line, out);
+	fprintf(out, "%s = %s\n", name, value);
+	fclose(in);
+	fclose(out);
+	if ((pid = fork()) == 0) {
+		setenv("CLINIC_CONF", conf, 1);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+		}
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert(pid > 0);
+	until = now_secs() + 10;
+	while ((done = waitpid(pid, &st, WNOHANG)) == 0 && now_secs() < until)
+		usleep(100 * 1000);
+	unlink(conf);
+	if (done == pid)
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return -1;
+}
+
+START_TEST(test_plain_http_refused)
+{
+	/* Keys never travel in clear: plain http only to this host. */
+	ck_assert_int_eq(dispatcher_with("notify_email_url", "http://mail.example.com"), 78);
+	ck_assert_int_eq(dispatcher_with("notify_sms_url", "http://127.0.0.1.example.com"), 78);
+	ck_assert_int_eq(dispatcher_with("notify_sms_url", "https://user:pw@api.example.com"), 78);
+	/* Loopback http (the stand-in) and https start: still running when asked to stop. */
+	ck_assert_int_eq(dispatcher_with("notify_email_url", "http://localhost:9"), -1);
+	ck_assert_int_eq(dispatcher_with("notify_sms_url", "https://127.0.0.1:9"), -1);
+}
+END_TEST
+
 /* ---- booking through the appointments API ---- */
 
 /* Makes patient able to book: an eligible intake and a verified identity (SQL). */
@@ -611,6 +676,7 @@ notify_suite(void)
 	tcase_add_test(tc, test_changed_skipped);
 	tcase_add_test(tc, test_refused_key_fails);
 	tcase_add_test(tc, test_bad_payload_fails);
+	tcase_add_test(tc, test_plain_http_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("booking");
 	tcase_set_timeout(tc, 120);
