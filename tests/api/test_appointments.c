@@ -801,6 +801,22 @@ START_TEST(test_cancel_rules)
 	r = api(cb, "POST", path, "{\"reason\":\"again\"}");
 	expect_problem(r, 409, "not-booked");
 	resp_free(r);
+	{
+		char	mv[96], body[96], t[32];
+
+		(void)snprintf(mv, sizeof(mv), APPTS "/%lld/reschedule", (long long)soon_id);
+		iso(soon + 30 * 60, t);
+		(void)snprintf(body, sizeof(body), "{\"slot_start\":\"%s\"}", t);
+		r = api(p.b, "POST", mv, body);
+		expect_problem(r, 409, "not-booked");
+		resp_free(r);
+		/* moving a booking inside the notice is refused to the patient too */
+		(void)snprintf(mv, sizeof(mv), APPTS "/%lld/reschedule",
+		    (long long)book_ok(p.b, soon + 15 * 60, cid, "follow_up", 0));
+		r = api(p.b, "POST", mv, body);
+		expect_problem(r, 409, "too-late-to-change");
+		resp_free(r);
+	}
 
 	/* outside the notice the patient cancels without a reason */
 	(void)snprintf(path, sizeof(path), APPTS "/%lld/cancel", (long long)far_id);
