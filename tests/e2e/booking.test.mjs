@@ -140,13 +140,32 @@ export default function (h) {
 			await noSideScroll(page, 'appointments');
 			await noAxeViolations(page, 'appointments');
 			await screenshot(page, 'appointments.png');
+
+			// Reschedule to another time on that day (same appointment, a new sequence).
+			await up.getByRole('button', { name: 'Reschedule' }).click();
+			const days2 = up.locator('.day-list .slot');
+			await days2.last().waitFor();
+			await days2.last().click();
+			const times2 = up.locator('.slot-list .slot');
+			await times2.nth(1).waitFor();
+			const newTime = (await times2.nth(1).textContent()).trim().slice(0, 5);
+			assert(newTime !== time, 'the booked time is offered again');
+			await times2.nth(1).click();
+			await noSideScroll(page, 'appointments: reschedule');
+			await noAxeViolations(page, 'appointments: reschedule');
+			await up.getByRole('button', { name: /^Move to / }).click();
+			await page.getByText(/^Moved to /).waitFor();
+			await up.locator('.appt-when').filter({ hasText: newTime }).waitFor();
+			assert(sql(`SELECT CONCAT(status, ' ', sequence > 0) FROM appointment WHERE id = ${id}`) === 'booked 1',
+				'the appointment was not moved in place');
+
 			await up.getByRole('button', { name: 'Cancel' }).first().click();
 			await page.getByLabel('Reason (optional)').fill('Something came up');
 			await noAxeViolations(page, 'appointments: cancel');
 			await page.getByRole('button', { name: 'Cancel the appointment' }).click();
 			await page.getByText('The appointment is cancelled.').waitFor();
 			const past = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Past and cancelled' }) });
-			await past.locator('.appt-cancelled').filter({ hasText: time }).waitFor();
+			await past.locator('.appt-cancelled').filter({ hasText: newTime }).waitFor();
 			await up.getByText('You have no upcoming appointments.').waitFor();
 			assert(sql(`SELECT status FROM appointment WHERE id = ${id}`) === 'cancelled', 'not cancelled in the database');
 			await noSideScroll(page, 'appointments: cancelled');
