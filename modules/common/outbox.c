@@ -35,7 +35,8 @@ outbox_key_ok(const char *key)
 static const char SQL_PUT_AT[] =
     "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts,"
     " next_attempt_at, created_at)"
-    " VALUES (?, ?, ?, 'pending', 0, GREATEST(UTC_TIMESTAMP(6), CAST(? AS DATETIME(6))), UTC_TIMESTAMP(6))";
+    " VALUES (?, ?, ?, 'pending', 0, GREATEST(UTC_TIMESTAMP(6), CAST(? AS DATETIME(6))),"
+    " UTC_TIMESTAMP(6))";
 
 enum cerr
 outbox_put(struct req *r, const char *kind, const char *key, struct json_object *payload)

@@ -451,7 +451,8 @@ START_TEST(test_ics)
 	ck_assert_ptr_nonnull(strstr(ics, "\r\nDTEND:20270328T083000Z\r\n"));
 	ck_assert_ptr_nonnull(strstr(ics, "\r\nSEQUENCE:2\r\n"));
 	ck_assert_ptr_nonnull(strstr(ics, "\r\nSTATUS:CONFIRMED\r\n"));
-	ck_assert_ptr_nonnull(strstr(ics, "DESCRIPTION:Join\\, at the time\\; your link\\\\room:\\nhttps"));
+	ck_assert_ptr_nonnull(strstr(ics,
+	    "DESCRIPTION:Join\\, at the time\\; your link\\\\room:\\nhttps"));
 	ck_assert_ptr_nonnull(strstr(ics, "END:VCALENDAR\r\n"));
 	/* folded lines never split a UTF-8 sequence: no continuation byte after "\r\n " */
 	{
