@@ -305,6 +305,26 @@ START_TEST(test_slots_template_gap)
 }
 END_TEST
 
+/* A template over the repeated hour: 01:00 is its first occurrence (BST). */
+START_TEST(test_slots_template_repeat)
+{
+	struct at_template	t[] = { { 5, 7, 60, 180, 0, AT_OPEN_END } };	/* 01:00-03:00 */
+	struct at_rules		r = wide("2026-10-25T00:00:00Z", "2026-10-26T00:00:00Z", 30);
+	struct at_span		*s;
+	size_t			 n;
+	char			 b[AT_LOCAL_LEN];
+
+	london();
+	ck_assert_int_eq(at_slots(t, 1, NULL, 0, NULL, 0, NULL, 0, &r, &s, &n), 0);
+	ck_assert_uint_eq(n, 6);	/* 00:00Z to 03:00Z: three real hours */
+	ck_assert_int_eq(s[0].start, utc("2026-10-25T00:00:00Z"));
+	ck_assert_str_eq(at_fmt_local(s[0].start, b), "2026-10-25T01:00:00+01:00");
+	ck_assert_str_eq(at_fmt_local(s[2].start, b), "2026-10-25T01:00:00+00:00");
+	ck_assert_int_eq(s[5].end, utc("2026-10-25T03:00:00Z"));
+	free(s);
+}
+END_TEST
+
 START_TEST(test_slots_leave_bookings)
 {
 	/* Mondays 09:00-12:00 (GMT in January) for clinicians 1 and 2 */
@@ -493,6 +513,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_slots_extra_spring);
 	tcase_add_test(tc, test_slots_extra_autumn);
 	tcase_add_test(tc, test_slots_template_gap);
+	tcase_add_test(tc, test_slots_template_repeat);
 	tcase_add_test(tc, test_slots_leave_bookings);
 	tcase_add_test(tc, test_slots_notice_horizon);
 	tcase_add_test(tc, test_slots_validity_dedupe);
