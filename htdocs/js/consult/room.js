@@ -18,10 +18,17 @@
 //   room.stop()       closes everything (leaving the page); the caller stops `local`.
 // Each call has a random id (cid); descriptions and candidates carry it and the
 // id of the call they answer (to), so messages of an earlier call are dropped.
+// A description longer than PART_CHARS of SDP goes as several messages, each a
+// valid description with part {id, i, n} (nchan 1.3.6 crashes publishing
+// bodies over 4 KB), put together again here. Candidates that arrive before
+// their call's offer are kept until it comes.
 import { Signal } from './signal.js';
 import { Call } from './rtc.js';
 
-const cidNew = () => Math.random().toString(36).slice(2, 12);
+const cidNew = () => Math.random().toString(36).slice(2, 12).padEnd(10, '0');
+const PART_CHARS = 2400;	// of SDP per message: each message stays well under 4 KB
+const MAX_PARTS = 16;
+const MAX_EARLY = 64;
 const HEALTHY = ['connected', 'completed', 'checking'];
 
 export class Room {
@@ -34,6 +41,9 @@ export class Room {
 		this.refreshIce = refreshIce;
 		this.call = null;
 		this.stopped = false;
+		this.parts = new Map();		// "<from_id>:<part id>" → {n, got: [...], at}
+		this.early = [];		// candidates before their call's offer (patient)
+		this.chain = Promise.resolve();	// negotiation messages, one at a time
 		this.state = {
 			signal: 'connecting', phase, peerPresent: false, peerMedia: null, call: null,
 			muted: false, cameraOff: false, sharing: false, left: false, notice: '',
@@ -52,7 +62,45 @@ export class Room {
 	}
 
 	send(msg) {
-		this.signal.send(msg);
+		const sdp = msg.type === 'description' && msg.description && msg.description.sdp;
+		if (!sdp || sdp.length <= PART_CHARS) {
+			this.signal.send(msg);
+			return;
+		}
+		const id = cidNew();
+		const n = Math.ceil(sdp.length / PART_CHARS);
+		for (let i = 0; i < n; i++) {
+			this.signal.send({ ...msg, description: { type: msg.description.type,
+				sdp: sdp.slice(i * PART_CHARS, (i + 1) * PART_CHARS) }, part: { id, i, n } });
+		}
+	}
+
+	// A description in parts: the whole message once every part is here, else null.
+	assemble(m) {
+		const p = m.part;
+		if (!p || typeof p !== 'object')
+			return m;
+		const { id, i, n } = p;
+		if (typeof id !== 'string' || id.length > 16 || !Number.isInteger(n) || n < 1 || n > MAX_PARTS ||
+		    !Number.isInteger(i) || i < 0 || i >= n || typeof m.description.sdp !== 'string')
+			return null;
+		const key = `${m.from_id}:${id}`;
+		let entry = this.parts.get(key);
+		if (!entry) {
+			entry = { n, got: new Array(n).fill(null) };
+			this.parts.set(key, entry);
+			if (this.parts.size > 8)
+				this.parts.delete(this.parts.keys().next().value);
+		}
+		if (entry.n !== n)
+			return null;
+		entry.got[i] = m.description.sdp;
+		if (entry.got.some((x) => x === null))
+			return null;
+		this.parts.delete(key);
+		const whole = { ...m, description: { type: m.description.type, sdp: entry.got.join('') } };
+		delete whole.part;
+		return whole;
 	}
 
 	callHealthy() {
@@ -173,8 +221,23 @@ export class Room {
 	onNegotiation(m) {
 		if (this.state.left || this.state.phase === 'ended')
 			return;
+		if (m.type === 'description') {
+			if (!m.description || typeof m.description !== 'object')
+				return;
+			m = this.assemble(m);
+			if (!m)
+				return;
+		}
+		let replay = [];
 		if (this.role === 'patient') {
-			const offer = m.type === 'description' && m.description && m.description.type === 'offer';
+			const offer = m.type === 'description' && m.description.type === 'offer';
+			if (m.type === 'candidate' && (!this.call || (m.cid && this.call.peerCid && m.cid !== this.call.peerCid))) {
+				// Maybe the next call's, ahead of its offer.
+				this.early.push(m);
+				if (this.early.length > MAX_EARLY)
+					this.early.shift();
+				return;
+			}
 			// An offer from a call we do not have: the clinician started afresh.
 			if (offer && this.call && m.cid && this.call.peerCid && m.cid !== this.call.peerCid)
 				this.newCall();
@@ -186,8 +249,11 @@ export class Room {
 			}
 			if (m.cid && this.call.peerCid && m.cid !== this.call.peerCid)
 				return;
-			if (m.cid)
+			if (m.cid && !this.call.peerCid) {
 				this.call.peerCid = m.cid;
+				replay = this.early.filter((c) => c.cid === m.cid);
+				this.early = [];
+			}
 		} else {
 			if (!this.call || (m.to && m.to !== this.call.cid))
 				return;
@@ -196,7 +262,14 @@ export class Room {
 			if (m.cid)
 				this.call.peerCid = m.cid;
 		}
-		this.call.handle(m);
+		const call = this.call;
+		this.chain = this.chain.then(async () => {
+			if (call !== this.call)
+				return;
+			await call.handle(m);
+			for (const c of replay)
+				await call.handle(c);
+		}).catch((e) => console.warn('consult: negotiation message failed', e));
 	}
 
 	media() {
