@@ -170,14 +170,14 @@ export default function (h) {
 
 			// Mute shows on the other side.
 			await pat.page.getByRole('button', { name: 'Mute' }).click();
-			await doc.page.getByText('The patient is muted.').waitFor();
+			await doc.page.locator('.peer-media').getByText('The patient is muted.').waitFor();
 			await pat.page.getByRole('button', { name: 'Unmute' }).click();
 
 			// Either side may share a screen: the patient (the polite side)
 			// adds a track and renegotiates; stopping takes it away again.
 			await pat.page.getByRole('button', { name: 'Share screen' }).click();
 			await room(doc.page).and(doc.page.locator('[data-remote-screen=true]')).waitFor();
-			await doc.page.getByText('The patient is sharing their screen.').waitFor();
+			await doc.page.locator('.peer-media').getByText('The patient is sharing their screen.').waitFor();
 			await pat.page.getByRole('button', { name: 'Stop sharing' }).click();
 			await room(doc.page).and(doc.page.locator('[data-remote-screen=false]')).waitFor();
 			await iceUp(pat.page, 'patient (after sharing)');

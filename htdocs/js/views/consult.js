@@ -308,9 +308,10 @@ function RoomView({ info, session, onReload }) {
 		};
 	}, [appt.id]);
 
-	// Keep the room's state fresh while waiting (presence, admission).
+	// Keep the room's state fresh (presence, admission, the end: after the
+	// end the server publishes nothing more, so an "ended" may never come).
 	useEffect(() => {
-		if (!state || state.phase !== 'waiting')
+		if (!state || state.phase === 'ended')
 			return undefined;
 		const t = setInterval(async () => {
 			const r = await api('GET', `/api/v1/consult/${appt.id}`);
@@ -323,9 +324,11 @@ function RoomView({ info, session, onReload }) {
 				room.set({ phase: 'admitted' });
 				room.send({ type: 'hello' });
 			}
-			if (r.data.state === 'ended')
-				room.set({ phase: 'ended' });
-		}, 10000);
+			if (r.data.state === 'ended' && room.state.phase !== 'ended') {
+				room.closeCall();
+				room.set({ phase: 'ended', notice: 'The consultation has ended.' });
+			}
+		}, 8000);
 		return () => clearInterval(t);
 	}, [state && state.phase]);
 
