@@ -239,7 +239,7 @@ export default function (h) {
 
 			// Sign-off, then an amendment needs a reason and keeps the earlier text.
 			await doc.page.getByRole('button', { name: 'Sign off the note' }).click();
-			await doc.page.locator('.note-meta').getByText('Signed off').waitFor();
+			await doc.page.locator('.note-meta .badge').getByText('Signed off').waitFor();
 			assert(await doc.page.locator('#note-plan').evaluate((t) => t.readOnly), 'a signed note is still editable');
 			await doc.page.getByRole('button', { name: 'Amend the note' }).click();
 			await doc.page.fill('#note-plan', `${plan} Amended: two weeks.`);
@@ -259,6 +259,61 @@ export default function (h) {
 
 			await pat.context.close();
 			await doc.context.close();
+			assert(problems.length === 0, problems.join('\n'));
+		} finally {
+			await browser.close();
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	test('consult: over TLS the room signals through wss:// and a closed tab tells the clinician the patient left', async () => {
+		const TLS = process.env.CLINIC_TEST_TLS_URL;
+		assert(TLS, 'CLINIC_TEST_TLS_URL is not set (scripts/test sets it)');
+		const { browser, dir } = await launch();
+		const problems = [];
+		try {
+			const c = createUser('clinician', ['--gmc', '7111444']);
+			const doc = await open(browser, { ...DESK, ignoreHTTPSErrors: true }, problems, 'clinician');
+			const pat = await open(browser, { ...PHONE, ignoreHTTPSErrors: true }, problems, 'patient');
+			await pat.page.goto(`${TLS}/#/sign-up`);
+			await heading(pat.page, 'Create your account');
+			await pat.page.fill('#f-email', `e2e-consult-tls-${RUN}@example.org`);
+			await pat.page.fill('#f-password', `e2e consult secure ${RUN}`);
+			await pat.page.fill('#f-given_name', 'Tia');
+			await pat.page.fill('#f-family_name', 'Secure');
+			await pat.page.fill('#f-date_of_birth-day', '3');
+			await pat.page.fill('#f-date_of_birth-month', '9');
+			await pat.page.fill('#f-date_of_birth-year', '1979');
+			await pat.page.click('button[type=submit]');
+			await heading(pat.page, 'Welcome, Tia');
+			const me = await get(pat.page, '/api/v1/auth/me');
+			const apptId = appointment(me.body.user.id, c.id, 5);
+			const sockets = [];
+			pat.page.on('websocket', (ws) => sockets.push(ws.url()));
+			await pat.page.goto(`${TLS}/#/consult/${apptId}`);
+			await room(pat.page).and(pat.page.locator('[data-signal=open]')).waitFor();
+			assert(sockets.length > 0 && sockets.every((u) => u.startsWith('wss://') && u.endsWith(`/api/v1/consult/${apptId}/signal`)),
+				`signalling is not wss:// to the room's channel: ${sockets.join(', ')}`);
+
+			await doc.page.goto(`${TLS}/#/sign-in`);
+			await heading(doc.page, 'Sign in');
+			await doc.page.fill('#f-email', c.email);
+			await doc.page.fill('#f-password', c.password);
+			await doc.page.click('button[type=submit]');
+			await enrol(doc.page, c);
+			await heading(doc.page, 'Clinician console');
+			await doc.page.goto(`${TLS}/#/consult/${apptId}`);
+			await doc.page.locator('.admit').getByText('The patient is waiting.').waitFor();
+			await doc.page.getByRole('button', { name: 'Admit the patient' }).click();
+			await iceUp(doc.page, 'clinician (TLS)');
+			await iceUp(pat.page, 'patient (TLS)');
+
+			// The patient closes the tab: the clinician is told.
+			await pat.page.close({ runBeforeUnload: true });
+			await doc.page.locator('.video-placeholder').getByText('The patient is not in the call.').waitFor();
+			assert(await room(doc.page).getAttribute('data-ice-state') === 'new', 'the call is still up after the patient left');
+			await doc.context.close();
+			await pat.context.close();
 			assert(problems.length === 0, problems.join('\n'));
 		} finally {
 			await browser.close();

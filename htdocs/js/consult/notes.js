@@ -321,8 +321,8 @@ export function NoteEditor({ apptId, userId, headingRef }) {
 		${!notes && !loadError && html`<p class="loading"><span class="spinner" aria-hidden="true"></span>Loading the note…</p>`}
 		${notes && html`<p class="note-meta">
 			${cur ? html`<span class="badge ${signed ? 'badge-done' : ''}">${signed ? 'Signed off' : 'Draft'}</span>
-				${' '}Version ${cur.version}${cur.author_name ? ` by ${cur.author_name}` : ''}` : 'No note yet: start typing and it is saved as you go.'}
-			${signed && notes.signed_at && html`<span class="note-signed"> Signed ${when(notes.signed_at)}${notes.signed_by_name ? ` by ${notes.signed_by_name}` : ''}.</span>`}
+				${' '}Version ${cur.version}${cur.author_name ? ` by ${cur.author_name}` : ''}.` : 'No note yet: start typing and it is saved as you go.'}
+			${signed && notes.signed_at && html`<span class="note-signed"> Signed off ${when(notes.signed_at)}${notes.signed_by_name ? ` by ${notes.signed_by_name}` : ''}.</span>`}
 		</p>`}
 		<form class="note-form" onSubmit=${amending ? saveAmendment : (e) => { e.preventDefault(); send(); }} novalidate>
 			${amending && html`<div class=${errors.reason ? 'field field-invalid' : 'field'}>

@@ -131,6 +131,10 @@ export class Room {
 		});
 		call.cid = cidNew();
 		call.peerCid = null;
+		call.onPeerGone = () => {
+			if (call === this.call)
+				this.peerLeft();
+		};
 		call.onScreenStopped = () => {
 			this.set({ sharing: false, notice: 'You stopped sharing your screen.' });
 			this.sendMedia();
@@ -201,11 +205,7 @@ export class Room {
 				this.call.screenGone();
 			break;
 		case 'bye':
-			this.closeCall();
-			this.set({
-				peerPresent: false, peerMedia: null,
-				notice: me === 'patient' ? 'Your clinician has left the call. Please wait here.' : 'The patient has left the call.',
-			});
+			this.peerLeft();
 			break;
 		case 'ended':
 			if (me === 'patient') {
@@ -216,6 +216,14 @@ export class Room {
 		default:
 			break;
 		}
+	}
+
+	peerLeft() {
+		this.closeCall();
+		this.set({
+			peerPresent: false, peerMedia: null,
+			notice: this.role === 'patient' ? 'Your clinician has left the call. Please wait here.' : 'The patient has left the call.',
+		});
 	}
 
 	onNegotiation(m) {

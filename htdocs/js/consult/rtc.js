@@ -20,6 +20,7 @@
 //   call.shareScreen()      → true when sharing (false if refused or unsupported).
 //   call.stopScreen()
 //   call.close()            ends this connection (a new one may be started after).
+//   call.onPeerGone         optional: called when the other side closed its connection.
 //   call.snapshot() → {ice, connection, signaling, remote (MediaStream|null),
 //                      screen (MediaStream|null), sharing (bool), dcOpen, dcRtt (ms|null),
 //                      pingsIn, pongsIn, quality:{level:'connecting'|'good'|'fair'|'poor'|
@@ -110,8 +111,16 @@ export class Call {
 		pc.ontrack = (e) => { if (this.pc === pc) this.onTrack(e); };
 		// Both sides make the same pre-agreed channel: no extra negotiation.
 		this.dc = pc.createDataChannel('ping', { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 });
-		this.dc.onopen = () => this.changed();
-		this.dc.onclose = () => this.changed();
+		this.dc.onopen = () => { this.dcWasOpen = true; this.changed(); };
+		// The channel closes only when the other side closes its connection
+		// (a closed tab, a reload), not when the network drops for a while.
+		this.dc.onclose = () => {
+			if (this.closed || this.pc !== pc)
+				return;
+			this.changed();
+			if (this.dcWasOpen && this.onPeerGone)
+				this.onPeerGone();
+		};
 		this.dc.onmessage = (e) => this.onData(e.data);
 		this.timers.push(setInterval(() => this.ping(), PING_MS));
 		this.timers.push(setInterval(() => this.stats(), STATS_MS));

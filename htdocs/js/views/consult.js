@@ -203,8 +203,11 @@ function Stage({ info, room, state, local, mediaError, onDevices, onAdmit, admit
 	else if (s.phase === 'waiting')
 		placeholder = role === 'patient' ? 'Waiting for your clinician to let you in.' :
 			s.peerPresent ? 'The patient is waiting.' : 'The patient has not arrived yet.';
+	else if (!s.call && !s.peerPresent)
+		placeholder = role === 'patient' ? 'Your clinician is not in the call at the moment. Please wait here.' :
+			'The patient is not in the call.';
 	else if (!remote || !(s.call.ice === 'connected' || s.call.ice === 'completed'))
-		placeholder = s.peerPresent || role === 'patient' ? `Connecting to ${other}…` : 'Waiting for the patient to join.';
+		placeholder = `Connecting to ${other}…`;
 	const peerCamOff = s.peerMedia && !s.peerMedia.video;
 	const peerMuted = s.peerMedia && !s.peerMedia.audio;
 	return html`<div class="consult-stage">
@@ -298,8 +301,15 @@ function RoomView({ info, session, onReload }) {
 			roomRef.current = room;
 			setState(room.state);
 		})();
+		// Closing the tab says goodbye, so the other side is not left waiting.
+		const bye = () => { if (roomRef.current) roomRef.current.stop(); };
+		const back = (e) => { if (e.persisted) location.reload(); };	// from the back-forward cache
+		addEventListener('pagehide', bye);
+		addEventListener('pageshow', back);
 		return () => {
 			gone = true;
+			removeEventListener('pagehide', bye);
+			removeEventListener('pageshow', back);
 			if (roomRef.current)
 				roomRef.current.stop();
 			roomRef.current = null;
