@@ -18,16 +18,18 @@
 //   room.stop()       closes everything (leaving the page); the caller stops `local`.
 // Each call has a random id (cid); descriptions and candidates carry it and the
 // id of the call they answer (to), so messages of an earlier call are dropped.
-// A description longer than PART_CHARS of SDP goes as several messages, each a
-// valid description with part {id, i, n} (nchan 1.3.6 crashes publishing
-// bodies over 4 KB), put together again here. Candidates that arrive before
+// A description longer than PART_BYTES as JSON goes as several messages, each
+// a valid description with part {id, i, n} (nchan 1.3.6 crashes publishing
+// bodies over 4 KB, so the server drops messages over 3072 bytes), put
+// together again here. Candidates that arrive before
 // their call's offer are kept until it comes.
 import { Signal } from './signal.js';
 import { Call } from './rtc.js';
 
 const cidNew = () => Math.random().toString(36).slice(2, 12).padEnd(10, '0');
-const PART_CHARS = 2400;	// of SDP per message: each message stays well under 4 KB
-const MAX_PARTS = 16;
+const PART_CHARS = 2000;	// of SDP per message at most
+const PART_BYTES = 2800;	// per message as sent; the server drops over 3072 once stamped
+const MAX_PARTS = 64;
 const MAX_EARLY = 64;
 const HEALTHY = ['connected', 'completed', 'checking'];
 
@@ -63,16 +65,29 @@ export class Room {
 
 	send(msg) {
 		const sdp = msg.type === 'description' && msg.description && msg.description.sdp;
-		if (!sdp || sdp.length <= PART_CHARS) {
+		if (!sdp || JSON.stringify(msg).length <= PART_BYTES) {
 			this.signal.send(msg);
 			return;
 		}
 		const id = cidNew();
-		const n = Math.ceil(sdp.length / PART_CHARS);
-		for (let i = 0; i < n; i++) {
-			this.signal.send({ ...msg, description: { type: msg.description.type,
-				sdp: sdp.slice(i * PART_CHARS, (i + 1) * PART_CHARS) }, part: { id, i, n } });
+		const build = (size) => {
+			const n = Math.ceil(sdp.length / size);
+			const out = [];
+			for (let i = 0; i < n; i++) {
+				out.push({ ...msg, description: { type: msg.description.type,
+					sdp: sdp.slice(i * size, (i + 1) * size) }, part: { id, i, n } });
+			}
+			return out;
+		};
+		// SDP is ASCII, but its line ends double in JSON: shrink until each fits.
+		let size = PART_CHARS;
+		let parts = build(size);
+		while (size > 400 && parts.some((p) => JSON.stringify(p).length > PART_BYTES)) {
+			size = Math.floor(size * 0.8);
+			parts = build(size);
 		}
+		for (const p of parts)
+			this.signal.send(p);
 	}
 
 	// A description in parts: the whole message once every part is here, else null.
