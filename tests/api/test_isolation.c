@@ -1,7 +1,8 @@
 /*
  * One patient never reaches another's records, in any module: patient A
  * makes something in every module (profile, intake response, document,
- * upload in progress, identity check); patient B then asks for each of A's
+ * upload in progress, identity check, appointment with its consultation
+ * room and note); patient B then asks for each of A's
  * things by every route and verb a patient can name it with, and by the
  * staff-only routes that take a patient id. Every answer is 404, exactly as
  * for an id nobody has, and A's records are unchanged.
@@ -66,7 +67,11 @@ START_TEST(test_no_patient_reaches_another)
 {
 	struct user	 a, b;
 	struct resp	*r;
-	struct probe	 p[40];
+	struct probe	 p[64];
+	struct browser	*clin;
+	int64_t		 clin_id;
+	long long	 appt_id;
+	char		 path[128];
 	char		 done_loc[160], open_loc[160], *before, *after;
 	long long	 resp_id, doc_id, check_id;
 	size_t		 n = 0, i;
@@ -97,6 +102,23 @@ START_TEST(test_no_patient_reaches_another)
 	ck_assert_msg(r->status == 201, "idv: %s", rdesc(r));
 	check_id = jint(r->json, "id");
 	resp_free(r);
+	/* An appointment of A's whose room is open now, with a note in it. */
+	clin = staff_new("clinician", &clin_id);
+	ck_assert_msg(sql_exec("INSERT INTO appointment (patient_id, clinician_id, type_id,"
+	    " starts_at, ends_at, status, booked_by, created_at, updated_at) VALUES (%lld, %lld,"
+	    " (SELECT id FROM appointment_type WHERE code = 'initial'),"
+	    " UTC_TIMESTAMP() + INTERVAL 5 MINUTE, UTC_TIMESTAMP() + INTERVAL 35 MINUTE, 'booked',"
+	    " %lld, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))", (long long)a.id, (long long)clin_id,
+	    (long long)a.id) == 0, "appointment: %s", sql_error());
+	appt_id = sql_int("SELECT MAX(id) FROM appointment WHERE patient_id = %lld", (long long)a.id);
+	r = api_get(a.b, "/api/v1/consult/%lld/join", appt_id);
+	ck_assert_msg(r->status == 200, "A joins: %s", rdesc(r));
+	resp_free(r);
+	(void)snprintf(path, sizeof(path), "/api/v1/consult/%lld/notes", appt_id);
+	r = api(clin, "PUT", path, "{\"soap\":{\"subjective\":\"x\",\"objective\":\"\","
+	    "\"assessment\":\"\",\"plan\":\"\"},\"base_version\":0}");
+	ck_assert_msg(r->status == 200, "note: %s", rdesc(r));
+	resp_free(r);
 
 #define PROBE(m, b_, t, ...) do {						\
 	p[n].method = (m); p[n].body = (b_); p[n].tus = (t);			\
@@ -124,13 +146,29 @@ START_TEST(test_no_patient_reaches_another)
 	PROBE("GET", NULL, false, "/api/v1/idv/reviews");
 	PROBE("GET", NULL, false, "/api/v1/audit/events?entity_type=patient&entity_id=%lld",
 	    (long long)a.id);
+	PROBE("GET", NULL, false, "/api/v1/appointments/%lld", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/appointments/%lld/calendar.ics", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/appointments?patient=%lld", (long long)a.id);
+	PROBE("POST", "{}", false, "/api/v1/appointments/%lld/cancel", appt_id);
+	PROBE("POST", "{\"slot_start\":\"2030-01-07T09:00:00Z\"}", false,
+	    "/api/v1/appointments/%lld/reschedule", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/consult/%lld", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/consult/%lld/join", appt_id);
+	PROBE("POST", NULL, false, "/api/v1/consult/%lld/admit", appt_id);
+	PROBE("POST", NULL, false, "/api/v1/consult/%lld/end", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/consult/%lld/notes", appt_id);
+	PROBE("PUT", "{\"soap\":{\"subjective\":\"y\",\"objective\":\"\",\"assessment\":\"\","
+	    "\"plan\":\"\"},\"base_version\":1}", false, "/api/v1/consult/%lld/notes", appt_id);
+	PROBE("POST", "{\"base_version\":1}", false, "/api/v1/consult/%lld/notes/sign", appt_id);
 #undef PROBE
 
 	before = sql_str("SELECT CONCAT_WS('|',"
 	    " (SELECT COUNT(*) FROM patient_profile WHERE user_id = %lld AND nhs_number IS NOT NULL),"
 	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
-	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld))",
-	    (long long)a.id, (long long)a.id, (long long)a.id);
+	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld),"
+	    " (SELECT CONCAT(status, sequence) FROM appointment WHERE id = %lld),"
+	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld))",
+	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id);
 	for (i = 0; i < n; i++) {
 		const char	*extra[] = { TUS, "Upload-Offset: 0", NULL };
 		long		 status;
@@ -154,8 +192,10 @@ START_TEST(test_no_patient_reaches_another)
 	after = sql_str("SELECT CONCAT_WS('|',"
 	    " (SELECT COUNT(*) FROM patient_profile WHERE user_id = %lld AND nhs_number IS NOT NULL),"
 	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
-	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld))",
-	    (long long)a.id, (long long)a.id, (long long)a.id);
+	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld),"
+	    " (SELECT CONCAT(status, sequence) FROM appointment WHERE id = %lld),"
+	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld))",
+	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id);
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
@@ -171,6 +211,10 @@ START_TEST(test_no_patient_reaches_another)
 	r = api_get(a.b, "/api/v1/idv/checks/%lld", check_id);
 	ck_assert_msg(r->status == 200, "A's check: %s", rdesc(r));
 	resp_free(r);
+	r = api_get(a.b, "/api/v1/appointments/%lld", appt_id);
+	ck_assert_msg(r->status == 200, "A's appointment: %s", rdesc(r));
+	resp_free(r);
+	br_free(clin);
 	user_free(&a);
 	user_free(&b);
 }
