@@ -250,6 +250,7 @@ export default function (h) {
 			await page.getByText(`${p.given} ${p.family}`).waitFor();
 			// The clinician's own free times: only on the day of the new hours, after the leave.
 			// (the same weekday comes twice in the 14 days shown; the first is the day with leave)
+			await page.locator('.day-list .slot').first().waitFor();
 			const dayCount = await page.locator('.day-list .slot').count();
 			assert(dayCount === 2, `${dayCount} days offered, not the 2 with the new hours`);
 			const [ty, tm, td] = target.date.split('-').map(Number);
