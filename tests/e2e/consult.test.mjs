@@ -125,6 +125,16 @@ export default function (h) {
 			assert(me.status === 200, `auth/me: ${me.status}`);
 			const apptId = appointment(me.body.user.id, c.id, 4);
 			assert(apptId > 0, 'no appointment inserted');
+			// Some intake answers, for the clinician's panel.
+			const saved = await pat.page.evaluate(async (token) => {
+				const r = await fetch('/api/v1/intake/responses/intake', {
+					method: 'PUT',
+					headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
+					body: JSON.stringify({ answers: { 'takes-medicines': false, 'phq9-1': 'LA6569-3' } }),
+				});
+				return r.status;
+			}, me.body.csrf_token);
+			assert(saved === 200, `intake answers not saved: ${saved}`);
 
 			// The patient comes early: the waiting room, a self-view, the device check.
 			await pat.page.goto(`${URL_}/#/consult/${apptId}`);
@@ -147,6 +157,14 @@ export default function (h) {
 			const admit = doc.page.getByRole('button', { name: 'Admit the patient' });
 			await doc.page.getByText('The patient is waiting.').first().waitFor();
 			await admit.click();
+
+			// Beside the video: the patient's details, intake and plan.
+			const ctx = doc.page.locator('.consult-context');
+			await ctx.getByText('Rosa Marsh').waitFor();
+			await ctx.getByText(/PHQ-9/).first().waitFor();
+			await ctx.getByText('No treatment plan yet.').waitFor();
+			await ctx.getByText(/Intake answers \(2\)/).click();
+			await ctx.locator('.answers').getByText('Several days').waitFor();
 
 			// Both reach a connected call through the real signalling.
 			await iceUp(doc.page, 'clinician');
