@@ -64,17 +64,26 @@ function stopStream(s) {
 }
 
 // A <video> showing a MediaStream (srcObject cannot be set from markup).
+// Without a camera or microphone in use, a browser may refuse to play sound
+// by itself: then a button starts it.
 function Video({ stream, muted, className, label }) {
 	const ref = useRef(null);
+	const [blocked, setBlocked] = useState(false);
+	const play = () => {
+		const v = ref.current;
+		if (v)
+			v.play().then(() => setBlocked(false)).catch((e) => setBlocked(e && e.name === 'NotAllowedError'));
+	};
 	useEffect(() => {
 		const v = ref.current;
 		if (v && v.srcObject !== stream) {
 			v.srcObject = stream || null;
 			if (stream)
-				v.play().catch(() => {});
+				play();
 		}
 	}, [stream]);
-	return html`<video ref=${ref} class=${className} autoplay playsinline muted=${muted} aria-label=${label}></video>`;
+	return html`<video ref=${ref} class=${className} autoplay playsinline muted=${muted} aria-label=${label}></video>
+		${blocked && html`<button type="button" class="button video-start" onClick=${play}>Start sound and video</button>`}`;
 }
 
 // Microphone level, so the patient can see it hears them.
@@ -427,7 +436,10 @@ function RoomView({ info, session, onReload }) {
 				<p id="end-d">The call ends for both of you and the appointment is marked as completed. You can still write the note.</p>
 				<div class="consult-controls">
 					<button type="button" class="button button-danger" id="end-yes" onClick=${onEnd}>End for both of us</button>
-					<button type="button" class="button button-secondary" onClick=${() => setConfirmEnd(false)}>Keep talking</button>
+					<button type="button" class="button button-secondary" onClick=${() => {
+						setConfirmEnd(false);
+						setTimeout(() => document.querySelector('.consult-controls .button-danger')?.focus(), 0);
+					}}>Keep talking</button>
 				</div>
 			</div>`}
 			${ended && role === 'patient' && html`<div class="card">
