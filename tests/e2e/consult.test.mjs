@@ -11,12 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export default function (h) {
 	const { test, heading, signUp, enrol, createUser, noSideScroll, noAxeViolations, screenshot,
-		assert, PHONE, URL_, RUN } = h;
+		assert, PHONE, URL_, RUN, CONF } = h;
 	const DESK = { viewport: { width: 1280, height: 900 } };
 
 	// SQL as the database's root (the test stack's socket), for the appointment.
@@ -190,6 +190,17 @@ export default function (h) {
 			await pat.page.getByRole('button', { name: 'Mute' }).click();
 			await doc.page.locator('.peer-media').getByText('The patient is muted.').waitFor();
 			await pat.page.getByRole('button', { name: 'Unmute' }).click();
+
+			// nginx reloads (new workers; the old ones close their WebSockets):
+			// signalling reconnects by itself and the call carries on.
+			const nginxDir = join(dirname(CONF), 'nginx');
+			execFileSync('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-s', 'reload']);
+			for (const page of [pat.page, doc.page])
+				await room(page).and(page.locator(':not([data-signal=open])')).waitFor({ timeout: 30000 });
+			await room(pat.page).and(pat.page.locator('[data-signal=open]')).waitFor({ timeout: 40000 });
+			await room(doc.page).and(doc.page.locator('[data-signal=open]')).waitFor({ timeout: 40000 });
+			await iceUp(pat.page, 'patient (after signalling came back)');
+			await iceUp(doc.page, 'clinician (after the patient\'s signalling came back)');
 
 			// Either side may share a screen: the patient (the polite side)
 			// adds a track and renegotiates; stopping takes it away again.

@@ -356,15 +356,19 @@ function RoomView({ info, session, onReload }) {
 			document.getElementById('end-yes')?.focus();
 	}, [confirmEnd]);
 
-	// The patient's camera stops when the consultation ends.
+	// The patient's camera stops when the consultation ends, and signalling
+	// a little later (the clinician's "ended" must go out first).
 	useEffect(() => {
 		if (ended) {
+			const t = setTimeout(() => { if (roomRef.current) roomRef.current.stop(); }, 3000);
 			stopStream(localRef.current);
 			localRef.current = null;
 			setLocal(null);
 			if (nextHeading.current)
 				nextHeading.current.focus();
+			return () => clearTimeout(t);
 		}
+		return undefined;
 	}, [ended]);
 
 	async function onAdmit() {
