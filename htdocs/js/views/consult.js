@@ -253,7 +253,6 @@ function RoomView({ info, session, onReload }) {
 	const role = info.role;
 	const appt = info.appointment;
 	const userId = session.user.id;
-	const [join, setJoin] = useState(null);
 	const [joinError, setJoinError] = useState(null);
 	const [local, setLocal] = useState(null);
 	const [mediaError, setMediaError] = useState(null);
@@ -284,7 +283,6 @@ function RoomView({ info, session, onReload }) {
 					setJoinError(j.problem.detail || j.problem.title);
 				return;
 			}
-			setJoin(j.data);
 			const m = await getMedia();
 			if (gone) {
 				stopStream(m.stream);
