@@ -63,13 +63,15 @@ enum cerr	 turn_credential(const char *secret, size_t secretlen, int64_t user_id
  * message as received from a participant's WebSocket (msg[0..len), any
  * bytes) and builds what is published: a JSON object with "type", the
  * server-stamped "from" and "from_id", then the client's other members
- * (any "from"/"from_id" it sent are replaced). Returns the type's flags
+ * (any "from"/"from_id" it sent are replaced; SIG_AS_SENT says they were
+ * already right, so the message as sent may be published). Returns the type's flags
  * (> 0) with *out set (a malloc'd NUL-terminated string the caller frees),
  * or a SIG_DROP_* reason (< 0) with *out NULL.
  */
 #define SIG_CLINICIAN_ONLY	0x1	/* admitted, ended */
 #define SIG_NEEDS_ADMISSION	0x2	/* description, candidate: a patient's wait for admission */
 #define SIG_OK			0x4
+#define SIG_AS_SENT		0x8	/* the client's own from/from_id are already the server's */
 enum {
 	SIG_DROP_SIZE = -1,	/* empty or over max_bytes */
 	SIG_DROP_JSON = -2,	/* not a strict JSON object */

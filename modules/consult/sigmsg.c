@@ -62,6 +62,19 @@ shape_ok(const char *type, struct json_object *msg)
 	return true;
 }
 
+/* True when the client stamped msg itself exactly as the server would. */
+static bool
+stamped(struct json_object *msg, bool clinician, int64_t user_id)
+{
+	struct json_object	*v;
+
+	return json_object_object_get_ex(msg, "from", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    strcmp(json_object_get_string(v), clinician ? "clinician" : "patient") == 0 &&
+	    json_object_object_get_ex(msg, "from_id", &v) && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) == user_id;
+}
+
 int
 sig_rewrite(const char *msg, size_t len, size_t max_bytes, bool clinician, int64_t user_id,
     char **out, const char **typep)
@@ -105,6 +118,8 @@ sig_rewrite(const char *msg, size_t len, size_t max_bytes, bool clinician, int64
 		json_object_put(in);
 		return SIG_DROP_SHAPE;
 	}
+	if (stamped(in, clinician, user_id))
+		flags |= SIG_AS_SENT;
 	if ((o = json_object_new_object()) == NULL) {
 		json_object_put(in);
 		return SIG_DROP_NOMEM;

@@ -41,6 +41,16 @@ static const char SQL_LEFT[] =
     "UPDATE consult_room SET patient_present = 0, patient_left_at = UTC_TIMESTAMP(6),"
     " updated_at = UTC_TIMESTAMP(6) WHERE appointment_id = ?";
 
+/*
+ * The largest message published rewritten (after the server's stamp).
+ * nchan 1.3.6 mishandles an upstream reply body that reaches nginx in more
+ * than one piece: the message is published empty or lost and nginx workers
+ * then crash (measured: about 4000 bytes fine, 4100 not, less under load).
+ * Longer messages are dropped unless the client stamped them itself
+ * (SIG_AS_SENT: published as sent with 304, no reply body).
+ */
+#define SIGNAL_PUBLISH_MAX	3072
+
 /* True when the request came through nginx's internal signalling locations. */
 static bool
 internal(const struct req *r)
@@ -151,11 +161,22 @@ signal_publish(struct req *r)
 		return reply_internal(r, "out of memory");
 	while (have < cap && (n = req_read(r, buf + have, cap - have)) > 0)
 		have += (size_t)n;
+	/*
+	 * Read whatever is left (nginx caps it at client_max_body_size): a
+	 * program that stops reading makes nginx fail to send the rest, and
+	 * nchan then closes the sender's WebSocket.
+	 */
+	if (have == cap) {
+		char	sink[4096];
+
+		while ((n = req_read(r, sink, sizeof(sink))) > 0)
+			have = cap;
+	}
 	if ((rc = room_load(r, false, &rm)) == CE_NOTFOUND)
 		return reply_problem(r, 404, "not-found", "No such resource", NULL);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
-	if (!rm.open)
+	if (!rm.open && !rm.ended)
 		return drop(r, "room not open");
 	if (have > (size_t)conf.signal_max_bytes)
 		return drop(r, "over signal_max_bytes");
@@ -170,6 +191,20 @@ signal_publish(struct req *r)
 		    flags == SIG_DROP_TYPE ? "no or unknown type" :
 		    flags == SIG_DROP_SHAPE ? "payload of the wrong shape" :
 		    flags == SIG_DROP_ROLE ? "clinician-only type" : "size");
+	/*
+	 * Once the clinician has ended the consultation only "ended" and "bye"
+	 * still go through (the clinician ends with POST .../end, then tells the
+	 * patient), for an hour after the room would have closed.
+	 */
+	if (!rm.open && !(rm.ended && (strcmp(type, "ended") == 0 || strcmp(type, "bye") == 0) &&
+	    cons_now() <= rm.closes + 3600)) {
+		free(out);
+		return drop(r, "room not open");
+	}
+	if (!(flags & SIG_AS_SENT) && strlen(out) > SIGNAL_PUBLISH_MAX) {
+		free(out);
+		return drop(r, "over what nchan can publish rewritten (3 KB)");
+	}
 	if ((flags & SIG_NEEDS_ADMISSION) && !rm.clinician && !rm.admitted) {
 		free(out);
 		return drop(r, "patient not admitted yet");
@@ -180,6 +215,15 @@ signal_publish(struct req *r)
 	    SQL_LEFT, "i", rm.a.id)) != CE_OK) {
 		free(out);
 		return reply_db(r, rc);
+	}
+	/*
+	 * A message the client stamped correctly is published as it came (304):
+	 * nchan then publishes its own copy, whatever the size (up to the
+	 * location's 16 KiB), without reading a reply body.
+	 */
+	if (flags & SIG_AS_SENT) {
+		free(out);
+		return reply_empty(r, 304);
 	}
 	r->out = pool_strdup(r->pool, out);
 	free(out);

@@ -217,12 +217,13 @@ ws_send(struct ws *w, const char *msg, size_t len)
 		mask[i] = (unsigned char)(rand() & 0xff);
 	memcpy(head + h, mask, 4);
 	h += 4;
-	p = malloc(len + 1);
+	/* One write: head and payload together, as browsers send a frame. */
+	p = malloc(h + len + 1);
 	ck_assert(p != NULL);
+	memcpy(p, head, h);
 	for (i = 0; i < len; i++)
-		p[i] = (unsigned char)msg[i] ^ mask[i % 4];
-	write_all(w->fd, head, h);
-	write_all(w->fd, p, len);
+		p[h + i] = (unsigned char)msg[i] ^ mask[i % 4];
+	write_all(w->fd, p, h + len);
 	free(p);
 }
 
@@ -509,6 +510,7 @@ END_TEST
 START_TEST(test_admit_end)
 {
 	struct cast	 k;
+	struct ws	 p, c;
 	struct resp	*r;
 	char		 path[128];
 
@@ -526,6 +528,10 @@ START_TEST(test_admit_end)
 	ck_assert_str_eq(jstr(r->json, "state"), "admitted");
 	resp_free(r);
 
+	ws_open(&p, k.p.b, k.appt, NULL);
+	ck_assert_int_eq(p.status, 101);
+	ws_open(&c, k.c, k.appt, NULL);
+	ck_assert_int_eq(c.status, 101);
 	(void)snprintf(path, sizeof(path), CONSULT "/%lld/end", (long long)k.appt);
 	r = api(k.p.b, "POST", path, NULL);
 	expect_problem(r, 403, "forbidden");
@@ -533,6 +539,23 @@ START_TEST(test_admit_end)
 	r = api(k.c, "POST", path, NULL);
 	ck_assert_msg(r->status == 200, "%s", rdesc(r));
 	expect_one_audit(r, "consult.end", "success");
+	/*
+	 * After the end only "ended" and "bye" still go through: the clinician
+	 * tells the patient; a hello (or anything else) is dropped.
+	 */
+	ws_sends(&c, "{\"type\":\"hello\"}");
+	ws_sends(&c, "{\"type\":\"ended\"}");
+	json_object_put(ws_expect(&p, "ended"));
+	ws_sends(&p, "{\"type\":\"media\",\"audio\":false}");
+	ws_sends(&p, "{\"type\":\"bye\"}");
+	json_object_put(ws_expect(&c, "ended"));	/* its own, echoed */
+	json_object_put(ws_expect(&c, "bye"));
+	ws_close(&p);
+	ws_close(&c);
+	/* A new connection is refused. */
+	ws_open(&p, k.p.b, k.appt, NULL);
+	ck_assert_int_ne(p.status, 101);
+	ws_close(&p);
 	ck_assert_str_eq(jstr(r->json, "state"), "ended");
 	ck_assert(!jbool(r->json, "open"));
 	ck_assert_str_eq(jstr(r->json, "appointment.status"), "completed");
@@ -674,14 +697,50 @@ START_TEST(test_signal_exchange)
 			json_object_put(o);
 		}
 	}
-	big = malloc((size_t)max + 200);
-	ck_assert(big != NULL);
-	memset(big, 'a', (size_t)max + 199);
-	memcpy(big, "{\"type\":\"hello\",\"pad\":\"", 23);
-	memcpy(big + max + 197, "\"}", 2);
-	big[max + 199] = '\0';
-	ws_sends(&p, big);
-	free(big);
+	/*
+	 * Size: a message the client stamped itself correctly is published as
+	 * sent (8000 bytes here); an unstamped one is rewritten only up to 3072
+	 * bytes, so 3500 bytes unstamped are dropped (nchan 1.3.6's limits).
+	 */
+	{
+		char	*msg, head[128];
+		size_t	 hl, n = 8000;
+
+		(void)snprintf(head, sizeof(head), "{\"type\":\"hello\",\"from\":\"patient\","
+		    "\"from_id\":%lld,\"pad\":\"", (long long)k.p.id);
+		hl = strlen(head);
+		msg = malloc(hl + n + 3);
+		ck_assert(msg != NULL);
+		memcpy(msg, head, hl);
+		memset(msg + hl, 'q', n);
+		strcpy(msg + hl + n, "\"}");
+		ws_sends(&p, msg);
+		m = ws_recv(&c, 5000);
+		ck_assert(m != NULL);
+		ck_assert_str_eq(m, msg);
+		free(m);
+		/* Unstamped and 3500 bytes long: dropped. */
+		strcpy(msg, "{\"type\":\"hello\",\"pad\":\"");
+		memset(msg + 23, 'q', 3500);
+		strcpy(msg + 23 + 3500, "\"}");
+		ws_sends(&p, msg);
+		free(msg);
+		ws_sends(&p, "{\"type\":\"media\",\"video\":true}");
+		o = ws_expect(&c, "media");
+		ck_assert(jbool(o, "video"));
+		json_object_put(o);
+	}
+	/* Longer than signal_max_bytes but within the frame limit: dropped. */
+	if (max < 16000) {
+		big = malloc((size_t)max + 100);
+		ck_assert(big != NULL);
+		memset(big, 'a', (size_t)max + 99);
+		memcpy(big, "{\"type\":\"hello\",\"pad\":\"", 23);
+		memcpy(big + max + 97, "\"}", 2);
+		big[max + 99] = '\0';
+		ws_sends(&p, big);
+		free(big);
+	}
 	ws_sends(&p, "{\"type\":\"bye\"}");
 	o = ws_expect(&c, "bye");
 	json_object_put(o);
@@ -715,6 +774,7 @@ START_TEST(test_signal_exchange)
 	o = ws_expect(&late, "media");
 	ck_assert_str_eq(jstr(o, "from"), "clinician");
 	json_object_put(o);
+	json_object_put(ws_expect(&c, "media"));	/* the clinician's own */
 	m = ws_recv(&late, 300);
 	ck_assert_msg(m == NULL, "unexpected %s", m);
 

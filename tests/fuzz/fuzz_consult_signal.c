@@ -45,6 +45,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!json_object_object_get_ex(o, "from_id", &v) || json_object_get_int64(v) != 77)
 		abort();
 	json_object_put(o);
+	/* "As sent" only when what was sent carries exactly the server's stamp. */
+	if (rc & SIG_AS_SENT) {
+		{
+			char		*copy = malloc(size);
+			json_object	*in;
+
+			if (copy == NULL)
+				abort();
+			memcpy(copy, data + 1, size - 1);
+			copy[size - 1] = '\0';
+			in = json_tokener_parse(copy);
+			free(copy);
+			if (in == NULL || !json_object_object_get_ex(in, "from_id", &v) ||
+			    json_object_get_int64(v) != 77 ||
+			    !json_object_object_get_ex(in, "from", &v) ||
+			    strcmp(json_object_get_string(v), clinician ? "clinician" : "patient") != 0)
+				abort();
+			json_object_put(in);
+		}
+	}
 	free(out);
 	return 0;
 }

@@ -125,6 +125,30 @@ START_TEST(test_sig_rewrite)
 	rc = rewrite("{\"type\":\"media\",\"audio\":true,\"screen\":false}", false, &out, &type);
 	ck_assert_int_eq(rc, SIG_OK);
 	free(out);
+	/* Stamped by the client exactly as the server would: may go as sent. */
+	rc = rewrite("{\"type\":\"hello\",\"from\":\"patient\",\"from_id\":42}", false, &out,
+	    &type);
+	ck_assert_int_eq(rc, SIG_OK | SIG_AS_SENT);
+	free(out);
+	rc = rewrite("{\"type\":\"hello\",\"from\":\"clinician\",\"from_id\":42}", true, &out,
+	    &type);
+	ck_assert_int_eq(rc, SIG_OK | SIG_AS_SENT);
+	free(out);
+	/* Wrong role, wrong id, id as text: rewritten, not as sent. */
+	rc = rewrite("{\"type\":\"hello\",\"from\":\"clinician\",\"from_id\":42}", false, &out,
+	    &type);
+	ck_assert_int_eq(rc, SIG_OK);
+	ck_assert(strstr(out, "\"from\":\"patient\"") != NULL);
+	free(out);
+	rc = rewrite("{\"type\":\"hello\",\"from\":\"patient\",\"from_id\":43}", false, &out,
+	    &type);
+	ck_assert_int_eq(rc, SIG_OK);
+	ck_assert(strstr(out, "\"from_id\":42") != NULL);
+	free(out);
+	rc = rewrite("{\"type\":\"hello\",\"from\":\"patient\",\"from_id\":\"42\"}", false,
+	    &out, &type);
+	ck_assert_int_eq(rc, SIG_OK);
+	free(out);
 	rc = rewrite("{\"type\":\"bye\"}", false, &out, &type);
 	ck_assert_int_eq(rc, SIG_OK);
 	ck_assert_str_eq(type, "bye");
