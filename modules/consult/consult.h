@@ -40,7 +40,12 @@ enum cerr	 room_load(struct req *, bool lock, struct room *);
 const char	*room_role(const struct room *);
 /* "waiting", "admitted" or "ended". */
 const char	*room_state(const struct room *);
-/* 409 room-closed naming room_opens and room_closes. */
+/*
+ * Refusals (any open transaction rolled back first): 404 not-found, or 403
+ * forbidden (the patient asking for what only the clinician does).
+ */
+int		 cons_refuse(struct req *, int status);
+/* 409 room-closed naming room_opens and room_closes (rolls back first). */
 int		 room_closed(struct req *, const struct room *, const char *detail);
 /* A problem (as reply_problem) with the members of extra added (extra taken). */
 int		 cons_problem(struct req *, int status, const char *slug, const char *title,

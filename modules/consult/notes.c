@@ -154,13 +154,15 @@ notes_room(struct req *r, bool lock, bool writing, struct room *rm)
 	if (lock && (rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	if ((rc = room_load(r, lock, rm)) == CE_NOTFOUND || (rc == CE_OK && !rm->clinician))
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
+		return cons_refuse(r, 404);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	if (writing && strcmp(rm->a.status, "booked") != 0 &&
-	    strcmp(rm->a.status, "completed") != 0)
+	    strcmp(rm->a.status, "completed") != 0) {
+		db_rollback(r->db);
 		return cons_problem(r, 409, "room-closed", "This appointment was not held",
 		    "Notes are written for booked or completed appointments only.", NULL);
+	}
 	return 0;
 }
 
@@ -192,6 +194,7 @@ changed(struct req *r, struct db_res *res, long signed_row, const char *detail)
 {
 	struct json_object	*o = notes_json(res, signed_row);
 
+	db_rollback(r->db);
 	if (o == NULL)
 		return reply_internal(r, "out of memory");
 	return cons_problem(r, 409, "note-changed", "The notes have changed", detail, o);
@@ -318,9 +321,11 @@ notes_put(struct req *r)
 	if (base != current)
 		return changed(r, res, signed_row, "These notes were saved elsewhere since you"
 		    " opened them. Reload them and save again.");
-	if (signed_row >= 0 && reason == NULL)
+	if (signed_row >= 0 && reason == NULL) {
+		db_rollback(r->db);
 		return reply_field(r, 422, "reason",
 		    "the notes are signed: say why you are amending them (3 to 1000 characters)");
+	}
 	for (i = 0; i < 4; i++) {
 		cur = current > 0 ? res->rows[res->nrows - 1] : NULL;
 		if (strcmp(cur != NULL ? cur[V_S + i] : "", text[i]) != 0)
@@ -348,9 +353,11 @@ notes_sign(struct req *r)
 	if ((rc = load_versions(r, rm.a.id, &res, &signed_row)) != CE_OK)
 		return reply_db(r, rc);
 	current = res->nrows > 0 ? db_int(res->rows[res->nrows - 1][V_VERSION]) : 0;
-	if (current == 0)
+	if (current == 0) {
+		db_rollback(r->db);
 		return reply_problem(r, 409, "note-changed", "There are no notes to sign",
 		    "Save the notes first.");
+	}
 	if (r->in.vals[0].i != current)
 		return changed(r, res, signed_row, "These notes were saved elsewhere since you"
 		    " opened them. Read them again before signing.");

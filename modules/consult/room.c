@@ -143,9 +143,19 @@ cons_problem(struct req *r, int status, const char *slug, const char *title,
 }
 
 int
+cons_refuse(struct req *r, int status)
+{
+	db_rollback(r->db);
+	return status == 404 ? reply_problem(r, 404, "not-found", "No such resource", NULL) :
+	    reply_problem(r, 403, "forbidden", "Only the appointment's clinician does this", NULL);
+}
+
+int
 room_closed(struct req *r, const struct room *rm, const char *detail)
 {
 	struct json_object	*x = json_object_new_object();
+
+	db_rollback(r->db);
 
 	if (x == NULL)
 		return reply_internal(r, "out of memory");
@@ -185,7 +195,7 @@ room_get(struct req *r)
 	enum cerr	rc;
 
 	if ((rc = room_load(r, false, &rm)) == CE_NOTFOUND)
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
+		return cons_refuse(r, 404);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	return room_reply(r, &rm);
@@ -237,7 +247,7 @@ room_join(struct req *r)
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	if ((rc = room_load(r, true, &rm)) == CE_NOTFOUND)
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
+		return cons_refuse(r, 404);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	if (!rm.open)
@@ -275,12 +285,11 @@ room_admit(struct req *r)
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	if ((rc = room_load(r, true, &rm)) == CE_NOTFOUND)
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
+		return cons_refuse(r, 404);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	if (!rm.clinician)
-		return reply_problem(r, 403, "forbidden", "Only the clinician admits the patient",
-		    NULL);
+		return cons_refuse(r, 403);
 	if (!rm.open)
 		return room_closed(r, &rm, NULL);
 	if (!rm.admitted) {
@@ -305,12 +314,11 @@ room_end(struct req *r)
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	if ((rc = room_load(r, true, &rm)) == CE_NOTFOUND)
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
+		return cons_refuse(r, 404);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	if (!rm.clinician)
-		return reply_problem(r, 403, "forbidden", "Only the clinician ends the consultation",
-		    NULL);
+		return cons_refuse(r, 403);
 	/* Ending is allowed from the room's opening on, also after it closed. */
 	if (strcmp(rm.a.status, "booked") != 0 || rm.ended || cons_now() < rm.opens)
 		return room_closed(r, &rm, rm.ended || strcmp(rm.a.status, "booked") != 0 ?
