@@ -97,6 +97,8 @@ notify_sms_from = Clinic
 # video consultations: coturn on port+9 (stack_turn_start)
 turn_secret = $(turn_secret "$var")
 turn_urls = turn:127.0.0.1:$((port + 9))?transport=udp,turn:127.0.0.1:$((port + 9))?transport=tcp
+# signalling: nginx's internal nchan publisher (clinic-site.conf)
+signal_publish_socket = $var/run/signal-publish.sock
 ${CLINIC_EXTRA_CONF:-}
 CONF
 	chmod 600 "$var/clinic.conf"
@@ -184,6 +186,8 @@ stack_nginx_start() {
 		nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>>"$VAR/log/nginx-error.log"
 		return 0
 	fi
+	# a socket left by an nginx that did not exit cleanly would block the bind
+	rm -f "$VAR/run/signal-publish.sock"
 	nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e "$VAR/log/nginx-error.log" ||
 		die "nginx did not start (see $VAR/log/nginx-error.log)"
 }

@@ -90,6 +90,7 @@ static const struct conf_item items[] = {
 	L(turn_ttl_seconds, "3600", 60, 86400),
 	L(signal_max_bytes, "16384", 256, 65536),
 	L(signal_rate_per_10s, "100", 1, 10000),
+	S(signal_publish_socket, "/run/clinic/signal-publish.sock"),
 	S(sql_dir, PKGDATADIR "/sql"),
 	S(log_level, "info"),
 	S(log_file, ""),

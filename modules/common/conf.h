@@ -81,6 +81,7 @@ struct conf {
 	long	 turn_ttl_seconds;		/* lifetime of minted TURN credentials */
 	long	 signal_max_bytes;		/* largest signalling message */
 	long	 signal_rate_per_10s;		/* signalling messages per user per 10 s */
+	char	*signal_publish_socket;		/* nginx's internal nchan publisher (unix socket) */
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;

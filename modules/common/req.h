@@ -39,14 +39,6 @@ enum role {
  * deadlock: serve() answers 503 instead.
  */
 #define R_STREAM	(1u << 19)
-/*
- * R_NO_CSRF: an unsafe method is served without X-CSRF-Token. Only for routes
- * that nginx reaches from an `internal` location on a browser's behalf where
- * no header can be added (nchan's WebSocket publish, modules/consult): the
- * handler must check the request's Origin and that the internal location
- * sent it (req_env(r, "CLINIC_INTERNAL")) itself.
- */
-#define R_NO_CSRF	(1u << 20)
 
 /* "patient" -> ROLE_PATIENT ...; ROLE_NONE if unknown. */
 enum role	 role_from_name(const char *);

@@ -166,7 +166,7 @@ check_access(struct req *r)
 		    expired ? "Your session has ended" : "Please sign in",
 		    expired ? "You were signed out after a period of inactivity. Sign in again." :
 		    "This needs a signed-in session.");
-	if (is_unsafe(r->method) && !(flags & R_NO_CSRF) && !session_csrf_ok(r))
+	if (is_unsafe(r->method) && !session_csrf_ok(r))
 		return reply_problem(r, 403, "csrf", "Missing or wrong X-CSRF-Token header",
 		    "Send the csrf_token from sign-in or /api/v1/auth/me in X-CSRF-Token.");
 	if (session_mfa_pending(r) && !(flags & R_PRE_MFA))

@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 
+#include <curl/curl.h>
+
 #include "../appointments/apptime.h"
 #include "conf.h"
 #include "err.h"
@@ -23,7 +25,10 @@ static const struct field sign_fields[] = {
 /*
  * Who may call each route is finer than the role mask: the appointment's own
  * patient or clinician (room_load()); anyone else, an admin too, gets 404.
- * The .../signal/ routes are reached only through nginx's internal locations (nchan).
+ * GET .../signal/authorize is reached only through nginx's internal location
+ * (nchan's subscriber authorisation); the WebSocket itself is subscribe-only
+ * and messages are sent with POST .../signal/messages (R_RAW: signal.c checks
+ * the message, stamps it and publishes it to nchan).
  * PUT .../notes is R_RAW: its soap member is an object, checked in notes.c
  * against soap_fields and put_fields there.
  */
@@ -37,8 +42,8 @@ static const struct route routes[] = {
 	    NULL, 0 },
 	{ "GET", "/api/v1/consult/{id}/signal/authorize", signal_authorize,
 	    ROLE_ANY, NULL, 0, NULL, 0 },
-	{ "POST", "/api/v1/consult/{id}/signal/publish", signal_publish,
-	    ROLE_ANY | R_STREAM | R_NO_CSRF, NULL, 0, NULL, 0 },
+	{ "POST", "/api/v1/consult/{id}/signal/messages", signal_send,
+	    ROLE_ANY | R_RAW, NULL, 0, NULL, 0 },
 	{ "GET", "/api/v1/consult/{id}/notes", notes_get, ROLE_ANY, NULL, 0,
 	    NULL, 0 },
 	{ "PUT", "/api/v1/consult/{id}/notes", notes_put, ROLE_ANY | R_RAW,
@@ -54,6 +59,12 @@ init(void)
 		log_err("clinic_timezone %s is not a known time zone", conf.clinic_timezone);
 		return 78;
 	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("curl_global_init failed");
+		return 70;
+	}
+	if (*conf.signal_publish_socket == '\0')
+		log_warn("signal_publish_socket is not set: signalling messages cannot be sent");
 	if (*conf.turn_urls != '\0' && *conf.turn_secret == '\0')
 		log_warn("turn_urls is set without turn_secret: TURN will refuse every client");
 	return 0;

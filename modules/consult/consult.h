@@ -65,11 +65,11 @@ enum cerr	 turn_credential(const char *secret, size_t secretlen, int64_t user_id
 
 /*
  * Signalling messages (docs/API.md#consult). sig_rewrite() checks one
- * message as received from a participant's WebSocket (msg[0..len), any
+ * message as a participant sent it (POST .../signal/messages) (msg[0..len), any
  * bytes) and builds what is published: a JSON object with "type", the
  * server-stamped "from" and "from_id", then the client's other members
  * (any "from"/"from_id" it sent are replaced; SIG_AS_SENT says they were
- * already right, so the message as sent may be published). Returns the type's flags
+ * already right). Returns the type's flags
  * (> 0) with *out set (a malloc'd NUL-terminated string the caller frees),
  * or a SIG_DROP_* reason (< 0) with *out NULL.
  */
@@ -94,7 +94,7 @@ int	room_join(struct req *);
 int	room_admit(struct req *);
 int	room_end(struct req *);
 int	signal_authorize(struct req *);
-int	signal_publish(struct req *);
+int	signal_send(struct req *);
 int	notes_get(struct req *);
 int	notes_put(struct req *);
 int	notes_sign(struct req *);

@@ -1,16 +1,24 @@
 /*
- * Signalling over nchan (conf/clinic-site.conf.in): nginx asks here whether
- * a WebSocket may join an appointment's channel (authorize) and what each
- * message becomes (publish: 204 drops it, 200 publishes the rewritten body).
- * Both come only from nginx's internal locations, which set CLINIC_INTERNAL;
- * the browser cannot send X-CSRF-Token on a WebSocket, so the session
- * cookie is trusted only together with an Origin that is exactly the site's
- * own (cross-site WebSocket hijacking).
+ * Signalling over nchan (conf/clinic-site.conf.in). The WebSocket is
+ * subscribe-only: nginx asks here whether it may join an appointment's
+ * channel (signal_authorize, from nginx's internal location, which sets
+ * CLINIC_INTERNAL; the browser cannot send X-CSRF-Token on a WebSocket, so
+ * the session cookie is trusted only together with an Origin that is exactly
+ * the site's own: cross-site WebSocket hijacking). Messages are sent with an
+ * ordinary API call (signal_send: session + X-CSRF-Token), checked, stamped
+ * with the sender and published by an HTTP POST to nginx's internal nchan
+ * publisher on a unix socket (signal_publish_socket). nchan's
+ * nchan_publisher_upstream_request is not used: nchan 1.3.6 crashes nginx
+ * workers in it (frames of a few KB, or split across TCP writes).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "conf.h"
 #include "consult.h"
@@ -41,15 +49,8 @@ static const char SQL_LEFT[] =
     "UPDATE consult_room SET patient_present = 0, patient_left_at = UTC_TIMESTAMP(6),"
     " updated_at = UTC_TIMESTAMP(6) WHERE appointment_id = ?";
 
-/*
- * The largest message published rewritten (after the server's stamp).
- * nchan 1.3.6 mishandles an upstream reply body that reaches nginx in more
- * than one piece: the message is published empty or lost and nginx workers
- * then crash (measured: about 4000 bytes fine, 4100 not, less under load).
- * Longer messages are dropped unless the client stamped them itself
- * (SIG_AS_SENT: published as sent with 304, no reply body).
- */
-#define SIGNAL_PUBLISH_MAX	3072
+/* How long a publish to nginx may take (seconds) before the send is a 503. */
+#define SIGNAL_PUBLISH_TIMEOUT	2L
 
 /* True when the request came through nginx's internal signalling locations. */
 static bool
@@ -133,64 +134,142 @@ within_rate(struct req *r, int64_t appt, enum cerr *rc)
 	return res->nrows == 1 && db_int(res->rows[0][0]) <= conf.signal_rate_per_10s;
 }
 
-/* Drops the message: nothing is published, the connection stays. */
-static int
-drop(struct req *r, const char *why)
+/* nginx's reply body (channel info) is not needed. */
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
 {
-	log_info("signalling message dropped: %s", why);
-	return reply_empty(r, 204);
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/*
+ * POSTs msg to nginx's internal nchan publisher for the appointment's channel
+ * (the unix socket signal_publish_socket, conf/clinic-site.conf.in). True when
+ * nginx accepted it (2xx).
+ */
+static bool
+publish(int64_t appt, const char *msg, size_t len)
+{
+	static CURL		*easy;
+	struct curl_slist	*h;
+	char			 url[80];
+	long			 status = 0;
+	CURLcode		 cc;
+
+	if (*conf.signal_publish_socket == '\0') {
+		log_err("signal_publish_socket is not set: signalling cannot publish");
+		return false;
+	}
+	if (easy == NULL && (easy = curl_easy_init()) == NULL) {
+		log_err("curl_easy_init failed");
+		return false;
+	}
+	curl_easy_reset(easy);
+	(void)snprintf(url, sizeof(url), "http://localhost/publish/consult-%" PRId64, appt);
+	if ((h = curl_slist_append(NULL, "Content-Type: application/json")) == NULL) {
+		log_err("out of memory");
+		return false;
+	}
+	curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, conf.signal_publish_socket);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, SIGNAL_PUBLISH_TIMEOUT);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, SIGNAL_PUBLISH_TIMEOUT);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, msg);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "clinic-consult/1");
+	cc = curl_easy_perform(easy);
+	if (cc == CURLE_OK)
+		cc = curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	if (cc != CURLE_OK) {
+		log_err("signalling publish to %s failed: %s", conf.signal_publish_socket,
+		    curl_easy_strerror(cc));
+		return false;
+	}
+	if (status < 200 || status > 299) {
+		log_err("signalling publish: nginx answered %ld", status);
+		return false;
+	}
+	return true;
+}
+
+/* A refused message: nothing published, nothing changed. */
+static int
+refuse(struct req *r, int flags)
+{
+	switch (flags) {
+	case SIG_DROP_JSON:
+		return reply_field(r, 422, "", "the message must be a JSON object");
+	case SIG_DROP_TYPE:
+		return reply_field(r, 422, "type",
+		    "must be one of hello, admitted, description, candidate, media, bye, ended");
+	case SIG_DROP_SHAPE:
+		return reply_field(r, 422, "", "the message's payload does not fit its type");
+	case SIG_DROP_ROLE:
+		return reply_problem(r, 403, "forbidden", "Only the clinician sends this",
+		    "admitted and ended come from the clinician.");
+	case SIG_DROP_NOMEM:
+		return reply_internal(r, "out of memory");
+	default:
+		return reply_field(r, 422, "", "the message is empty");
+	}
 }
 
 int
-signal_publish(struct req *r)
+signal_send(struct req *r)
 {
 	struct room	 rm;
 	enum cerr	 rc;
-	char		*buf, *out = NULL;
-	const char	*type;
-	size_t		 have = 0, cap = (size_t)conf.signal_max_bytes + 1;
-	ssize_t		 n;
+	char		*out = NULL, limit[64];
+	const char	*type, *ct = r->content_type;
 	int		 flags;
+	bool		 ok;
 
-	if (!internal(r))
-		return reply_problem(r, 404, "not-found", "No such resource", NULL);
-	if (!origin_ok(r))
-		return reply_problem(r, 403, "forbidden", "Not from this site", NULL);
-	/* The body to its end (nginx sends no length: see the site config). */
-	if ((buf = pool_calloc(r->pool, 1, cap + 1)) == NULL)
-		return reply_internal(r, "out of memory");
-	while (have < cap && (n = req_read(r, buf + have, cap - have)) > 0)
-		have += (size_t)n;
-	/*
-	 * Read whatever is left (nginx caps it at client_max_body_size): a
-	 * program that stops reading makes nginx fail to send the rest, and
-	 * nchan then closes the sender's WebSocket.
-	 */
-	if (have == cap) {
-		char	sink[4096];
-
-		while ((n = req_read(r, sink, sizeof(sink))) > 0)
-			have = cap;
-	}
 	if ((rc = room_load(r, false, &rm)) == CE_NOTFOUND)
 		return reply_problem(r, 404, "not-found", "No such resource", NULL);
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	if (!rm.open && !rm.ended)
-		return drop(r, "room not open");
-	if (have > (size_t)conf.signal_max_bytes)
-		return drop(r, "over signal_max_bytes");
-	if (!within_rate(r, rm.a.id, &rc))
-		return rc != CE_OK ? reply_db(r, rc) : drop(r, "over signal_rate_per_10s");
-	flags = sig_rewrite(buf, have, (size_t)conf.signal_max_bytes, rm.clinician,
+		return room_closed(r, &rm, NULL);
+	if (r->bodylen > (size_t)conf.signal_max_bytes) {
+		(void)snprintf(limit, sizeof(limit), "A message is at most %ld bytes.",
+		    conf.signal_max_bytes);
+		return reply_problem(r, 413, "too-large", "The message is too large", limit);
+	}
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
+		return reply_problem(r, 415, "unsupported-media-type", "The body must be JSON",
+		    "Send Content-Type: application/json.");
+	if (r->bodylen == 0)
+		return reply_field(r, 422, "", "the message is empty");
+	{
+		struct json_object	*j;
+		const char		*why;
+
+		if ((j = req_parse_json(r->body, r->bodylen, &why)) == NULL && why != NULL)
+			return reply_problem(r, 400, "malformed-json", "The body is not valid JSON",
+			    why);
+		json_object_put(j);
+	}
+	/* Every attempt counts, refused ones too. */
+	if (!within_rate(r, rm.a.id, &rc)) {
+		if (rc != CE_OK)
+			return reply_db(r, rc);
+		if (reply_header(r, "Retry-After", "10") == -1)
+			return reply_internal(r, "out of memory");
+		return reply_problem(r, 429, "too-many-attempts", "Too many messages",
+		    "Signalling allows signal_rate_per_10s messages per 10 seconds; wait and resend.");
+	}
+	flags = sig_rewrite(r->body, r->bodylen, (size_t)conf.signal_max_bytes, rm.clinician,
 	    r->who.user_id, &out, &type);
-	if (flags == SIG_DROP_NOMEM)
-		return reply_internal(r, "out of memory");
 	if (flags < 0)
-		return drop(r, flags == SIG_DROP_JSON ? "not a JSON object" :
-		    flags == SIG_DROP_TYPE ? "no or unknown type" :
-		    flags == SIG_DROP_SHAPE ? "payload of the wrong shape" :
-		    flags == SIG_DROP_ROLE ? "clinician-only type" : "size");
+		return refuse(r, flags);
 	/*
 	 * Once the clinician has ended the consultation only "ended" and "bye"
 	 * still go through (the clinician ends with POST .../end, then tells the
@@ -199,15 +278,12 @@ signal_publish(struct req *r)
 	if (!rm.open && !(rm.ended && (strcmp(type, "ended") == 0 || strcmp(type, "bye") == 0) &&
 	    cons_now() <= rm.closes + 3600)) {
 		free(out);
-		return drop(r, "room not open");
-	}
-	if (!(flags & SIG_AS_SENT) && strlen(out) > SIGNAL_PUBLISH_MAX) {
-		free(out);
-		return drop(r, "over what nchan can publish rewritten (3 KB)");
+		return room_closed(r, &rm, NULL);
 	}
 	if ((flags & SIG_NEEDS_ADMISSION) && !rm.clinician && !rm.admitted) {
 		free(out);
-		return drop(r, "patient not admitted yet");
+		return reply_problem(r, 409, "not-admitted", "Not admitted yet",
+		    "The clinician has not admitted you yet: wait for the \"admitted\" message.");
 	}
 	/* The patient's presence follows hello/bye (no audit: joining is audited). */
 	if (!rm.clinician && (strcmp(type, "hello") == 0 || strcmp(type, "bye") == 0) &&
@@ -217,19 +293,14 @@ signal_publish(struct req *r)
 		return reply_db(r, rc);
 	}
 	/*
-	 * A message the client stamped correctly is published as it came (304):
-	 * nchan then publishes its own copy, whatever the size (up to the
-	 * location's 16 KiB), without reading a reply body.
+	 * Published last, after the database work: publishing is not
+	 * transactional (a failed publish leaves the rate count and presence as
+	 * they are, and the client may resend).
 	 */
-	if (flags & SIG_AS_SENT) {
-		free(out);
-		return reply_empty(r, 304);
-	}
-	r->out = pool_strdup(r->pool, out);
+	ok = publish(rm.a.id, out, strlen(out));
 	free(out);
-	if (r->out == NULL || reply_header(r, "Content-Type", "application/json") == -1)
-		return reply_internal(r, "out of memory");
-	r->outlen = strlen(r->out);
-	r->status = 200;
-	return 200;
+	if (!ok)
+		return reply_problem(r, 503, "unavailable", "Signalling is unavailable",
+		    "The message could not be delivered; try again.");
+	return reply_empty(r, 202);
 }

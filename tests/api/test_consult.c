@@ -3,10 +3,13 @@
  * nchan module for the WebSocket signalling) against the stack's MariaDB and
  * coturn: who may see and join a room and when (the REST routes and the
  * real WebSocket upgrade), TURN credentials accepted by the running coturn
- * and refused once expired, messages relayed between the two participants
- * with the server-stamped sender, malformed/oversized/unadmitted/over-rate
- * messages dropped without harm, admit and end, the notes' versions,
- * conflicts, signature and amendments, and the audit rows.
+ * and refused once expired, messages sent with POST .../signal/messages
+ * reaching the other participant's (subscribe-only) WebSocket with the
+ * server-stamped sender, malformed/oversized/unadmitted/over-rate messages
+ * refused with their problems and reaching nobody, data frames sent on the
+ * WebSocket closing it without crashing nginx (nchan 1.3.6's publish path
+ * crashed workers), admit and end, the notes' versions, conflicts, signature
+ * and amendments, and the audit rows.
  *
  * Appointments are inserted as root (sql/0007's appointment table) at times
  * relative to now: the stack's consult_open_before_minutes (15) and
@@ -22,6 +25,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <libgen.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <openssl/evp.h>
@@ -97,6 +103,7 @@ stack_port(void)
 struct ws {
 	int	 fd;
 	int	 status;		/* the handshake's HTTP status */
+	int	 close_code;		/* of the server's close frame (0: none yet) */
 	char	*buf;
 	size_t	 have;
 };
@@ -193,46 +200,6 @@ ws_close(struct ws *w)
 	w->buf = NULL;
 }
 
-/* Sends one masked text frame. */
-static void
-ws_send(struct ws *w, const char *msg, size_t len)
-{
-	unsigned char	 head[14], mask[4];
-	unsigned char	*p;
-	size_t		 h = 0, i;
-
-	head[h++] = 0x81;
-	if (len < 126)
-		head[h++] = (unsigned char)(0x80 | len);
-	else if (len < 65536) {
-		head[h++] = 0x80 | 126;
-		head[h++] = (unsigned char)(len >> 8);
-		head[h++] = (unsigned char)len;
-	} else {
-		head[h++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			head[h++] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-	}
-	for (i = 0; i < 4; i++)
-		mask[i] = (unsigned char)(rand() & 0xff);
-	memcpy(head + h, mask, 4);
-	h += 4;
-	/* One write: head and payload together, as browsers send a frame. */
-	p = malloc(h + len + 1);
-	ck_assert(p != NULL);
-	memcpy(p, head, h);
-	for (i = 0; i < len; i++)
-		p[h + i] = (unsigned char)msg[i] ^ mask[i % 4];
-	write_all(w->fd, p, h + len);
-	free(p);
-}
-
-static void
-ws_sends(struct ws *w, const char *msg)
-{
-	ws_send(w, msg, strlen(msg));
-}
-
 /*
  * The next text frame's payload (malloc'd), waiting up to ms; NULL on
  * timeout or when the server closed. Pings and other control frames are skipped.
@@ -269,6 +236,9 @@ ws_recv(struct ws *w, int ms)
 					memcpy(out, b + off, len);
 					out[len] = '\0';
 				}
+				if (op == 8)
+					w->close_code = len >= 2 ?
+					    (b[off] << 8) | b[off + 1] : 1005;
 				w->have -= off + len;
 				memmove(w->buf, w->buf + off + len, w->have);
 				if (op == 8)
@@ -297,6 +267,121 @@ ws_expect(struct ws *w, const char *type)
 	    "expected a %s message, got %s", type, m);
 	free(m);
 	return o;
+}
+
+/*
+ * Sends one masked text frame of len bytes, in two writes `split` bytes apart
+ * when split > 0 (a frame across TCP segments), ignoring write errors: the
+ * server may close the socket before the frame is all sent.
+ */
+static void
+ws_send_raw(struct ws *w, const char *msg, size_t len, size_t split)
+{
+	unsigned char	*p;
+	size_t		 h = 0, i, n, off = 0;
+	ssize_t		 k;
+
+	p = malloc(len + 14);
+	ck_assert(p != NULL);
+	p[h++] = 0x81;
+	if (len < 126)
+		p[h++] = (unsigned char)(0x80 | len);
+	else if (len < 65536) {
+		p[h++] = 0x80 | 126;
+		p[h++] = (unsigned char)(len >> 8);
+		p[h++] = (unsigned char)len;
+	} else {
+		p[h++] = 0x80 | 127;
+		for (i = 0; i < 8; i++)
+			p[h++] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	}
+	for (i = 0; i < 4; i++)
+		p[h++] = 0x5a;
+	for (i = 0; i < len; i++)
+		p[h + i] = (unsigned char)msg[i] ^ 0x5a;
+	n = h + len;
+	while (off < n) {
+		size_t	want = split > 0 && off < split ? split - off : n - off;
+
+		k = send(w->fd, p + off, want, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+		if (split > 0 && off == split)
+			usleep(100 * 1000);
+	}
+	free(p);
+}
+
+/* The stack's nginx error log ($var/log/nginx-error.log, beside clinic.conf). */
+static void
+nginx_log_path(char *out, size_t cap)
+{
+	char	*c = strdup(E.conf);
+
+	ck_assert(c != NULL);
+	(void)snprintf(out, cap, "%s/log/nginx-error.log", dirname(c));
+	free(c);
+}
+
+/* How many nginx workers the log says died on a signal (a crash). */
+static int
+nginx_crashes(void)
+{
+	char	 path[1024], line[2048];
+	FILE	*f;
+	int	 n = 0;
+
+	nginx_log_path(path, sizeof(path));
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "exited on signal") != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* POST .../signal/messages as b with msg as the body. */
+static struct resp *
+sig_post(struct browser *b, int64_t appt, const char *msg)
+{
+	char	path[128];
+
+	(void)snprintf(path, sizeof(path), CONSULT "/%lld/signal/messages", (long long)appt);
+	return api(b, "POST", path, msg);
+}
+
+/* Sends msg and asserts it was published (202). */
+static void
+sig_send(struct browser *b, int64_t appt, const char *msg)
+{
+	struct resp	*r = sig_post(b, appt, msg);
+
+	ck_assert_msg(r->status == 202, "%.80s: %s", msg, rdesc(r));
+	resp_free(r);
+}
+
+/* Sends msg and asserts the problem (status, slug). */
+static void
+sig_refused(struct browser *b, int64_t appt, const char *msg, long status, const char *slug)
+{
+	struct resp	*r = sig_post(b, appt, msg);
+
+	ck_assert_msg(r->status == status, "%.80s: %s", msg, rdesc(r));
+	expect_problem(r, status, slug);
+	resp_free(r);
+}
+
+/* Asserts nothing arrives on w for ms. */
+static void
+ws_quiet(struct ws *w, int ms)
+{
+	char	*m = ws_recv(w, ms);
+
+	ck_assert_msg(m == NULL, "unexpected %s", m);
 }
 
 /* ---- fixtures ---- */
@@ -543,11 +628,11 @@ START_TEST(test_admit_end)
 	 * After the end only "ended" and "bye" still go through: the clinician
 	 * tells the patient; a hello (or anything else) is dropped.
 	 */
-	ws_sends(&c, "{\"type\":\"hello\"}");
-	ws_sends(&c, "{\"type\":\"ended\"}");
+	sig_refused(k.c, k.appt, "{\"type\":\"hello\"}", 409, "room-closed");
+	sig_send(k.c, k.appt, "{\"type\":\"ended\"}");
 	json_object_put(ws_expect(&p, "ended"));
-	ws_sends(&p, "{\"type\":\"media\",\"audio\":false}");
-	ws_sends(&p, "{\"type\":\"bye\"}");
+	sig_refused(k.p.b, k.appt, "{\"type\":\"media\",\"audio\":false}", 409, "room-closed");
+	sig_send(k.p.b, k.appt, "{\"type\":\"bye\"}");
 	json_object_put(ws_expect(&c, "ended"));	/* its own, echoed */
 	json_object_put(ws_expect(&c, "bye"));
 	ws_close(&p);
@@ -622,18 +707,41 @@ START_TEST(test_signal_upgrade)
 	ck_assert_int_eq(w.status, 403);
 	ws_close(&w);
 
-	/* The internal routes are not reachable from outside nginx. */
+	/* The internal route is not reachable from outside nginx. */
 	r = api_get(k.p.b, CONSULT "/%lld/signal/authorize", (long long)k.appt);
 	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	{
 		char	path[128];
 
+		/* The old upstream-publish route is gone. */
 		(void)snprintf(path, sizeof(path), CONSULT "/%lld/signal/publish",
+		    (long long)k.appt);
+		r = api(k.p.b, "POST", path, "{\"type\":\"hello\"}");
+		ck_assert_msg(r->status == 404 || r->status == 405, "%s", rdesc(r));
+		resp_free(r);
+		/* Sending needs the session's X-CSRF-Token, and the right people. */
+		(void)snprintf(path, sizeof(path), CONSULT "/%lld/signal/messages",
 		    (long long)k.appt);
 		r = http_raw(k.p.b, "POST", path, "{\"type\":\"hello\"}", 16, "application/json",
 		    NULL, NULL);
-		expect_problem(r, 404, "not-found");
+		expect_problem(r, 403, "csrf");
+		resp_free(r);
+		{
+			struct browser	*anon = br_new();
+
+			r = api(anon, "POST", path, "{\"type\":\"hello\"}");
+			expect_problem(r, 401, "unauthenticated");
+			resp_free(r);
+			br_free(anon);
+		}
+		sig_refused(other.b, k.appt, "{\"type\":\"hello\"}", 404, "not-found");
+		sig_refused(other_c, k.appt, "{\"type\":\"hello\"}", 404, "not-found");
+		sig_refused(admin, k.appt, "{\"type\":\"hello\"}", 404, "not-found");
+		sig_refused(k.p.b, future, "{\"type\":\"hello\"}", 409, "room-closed");
+		r = http_raw(k.p.b, "POST", path, "{\"type\":\"hello\"}", 16, "text/plain",
+		    k.p.b->csrf, NULL);
+		expect_problem(r, 415, "unsupported-media-type");
 		resp_free(r);
 	}
 	r = api_get(k.p.b, "/_consult/authorize");
@@ -662,106 +770,105 @@ START_TEST(test_signal_exchange)
 	ws_open(&c, k.c, k.appt, NULL);
 	ck_assert_int_eq(c.status, 101);
 
-	/* hello from the patient reaches the clinician, stamped with the sender. */
-	ws_sends(&p, "{\"type\":\"hello\",\"from\":\"clinician\",\"from_id\":1,\"x\":7}");
+	/*
+	 * hello from the patient reaches the clinician, stamped by the server
+	 * (the client's own from/from_id replaced).
+	 */
+	sig_send(k.p.b, k.appt, "{\"type\":\"hello\",\"from\":\"clinician\",\"from_id\":1,\"x\":7}");
 	o = ws_expect(&c, "hello");
 	ck_assert_str_eq(jstr(o, "from"), "patient");
 	ck_assert_int_eq(jint(o, "from_id"), k.p.id);
 	ck_assert_int_eq(jint(o, "x"), 7);
 	json_object_put(o);
-	/* The sender gets its own message back (clients ignore their own from_id). */
+	/* The sender's socket gets it too (clients ignore their own from_id). */
 	o = ws_expect(&p, "hello");
 	ck_assert_int_eq(jint(o, "from_id"), k.p.id);
 	json_object_put(o);
 
 	/*
-	 * Dropped without harm, the connection staying up: not JSON, not an
-	 * object, no/unknown type, wrong payload shape, clinician-only types from
-	 * the patient, a description before admission, over signal_max_bytes.
-	 * Each is followed by a marker: the next message the clinician sees is it.
+	 * Refused with a problem, reaching nobody: not JSON, not an object,
+	 * no/unknown type, wrong payload shape, clinician-only types from the
+	 * patient, a description/candidate before admission. Each is followed by
+	 * a marker: the next message the clinician sees is it.
 	 */
 	{
-		const char *bad[] = { "not json", "[1,2]", "{\"type\":1}", "{}",
-		    "{\"type\":\"nope\"}", "{\"type\":\"media\",\"audio\":\"yes\"}",
-		    "{\"type\":\"description\",\"description\":\"x\"}",
-		    "{\"type\":\"admitted\"}", "{\"type\":\"ended\"}",
-		    "{\"type\":\"description\",\"description\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}",
-		    "{\"type\":\"candidate\",\"candidate\":null}", "{\"a\":1}{\"b\":2}" };
+		static const struct {
+			const char	*msg;
+			long		 status;
+			const char	*slug;
+		} bad[] = {
+			{ "not json", 400, "malformed-json" },
+			{ "{\"a\":1}{\"b\":2}", 400, "malformed-json" },
+			{ "[1,2]", 422, "validation" },
+			{ "{\"type\":1}", 422, "validation" },
+			{ "{}", 422, "validation" },
+			{ "{\"type\":\"nope\"}", 422, "validation" },
+			{ "{\"type\":\"media\",\"audio\":\"yes\"}", 422, "validation" },
+			{ "{\"type\":\"description\",\"description\":\"x\"}", 422, "validation" },
+			{ "{\"type\":\"admitted\"}", 403, "forbidden" },
+			{ "{\"type\":\"ended\"}", 403, "forbidden" },
+			{ "{\"type\":\"description\",\"description\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}",
+			    409, "not-admitted" },
+			{ "{\"type\":\"candidate\",\"candidate\":null}", 409, "not-admitted" },
+		};
 		size_t	i;
 
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			ws_sends(&p, bad[i]);
-			ws_sends(&p, "{\"type\":\"media\",\"audio\":true,\"video\":false}");
+			sig_refused(k.p.b, k.appt, bad[i].msg, bad[i].status, bad[i].slug);
+			sig_send(k.p.b, k.appt, "{\"type\":\"media\",\"audio\":true,\"video\":false}");
 			o = ws_expect(&c, "media");
-			ck_assert_msg(jbool(o, "audio"), "after %s", bad[i]);
+			ck_assert_msg(jbool(o, "audio"), "after %s", bad[i].msg);
 			json_object_put(o);
+			json_object_put(ws_expect(&p, "media"));	/* its own */
 		}
+		r = sig_post(k.p.b, k.appt, "{\"type\":\"nope\"}");
+		ck_assert(has_error_field(r, "type"));
+		resp_free(r);
 	}
 	/*
-	 * Size: a message the client stamped itself correctly is published as
-	 * sent (8000 bytes here); an unstamped one is rewritten only up to 3072
-	 * bytes, so 3500 bytes unstamped are dropped (nchan 1.3.6's limits).
+	 * Size: a message of signal_max_bytes is published whole (no 3 KB or
+	 * 16 KiB frame limit any more); one byte more is 413 and reaches nobody.
 	 */
-	{
-		char	*msg, head[128];
-		size_t	 hl, n = 8000;
-
-		(void)snprintf(head, sizeof(head), "{\"type\":\"hello\",\"from\":\"patient\","
-		    "\"from_id\":%lld,\"pad\":\"", (long long)k.p.id);
-		hl = strlen(head);
-		msg = malloc(hl + n + 3);
-		ck_assert(msg != NULL);
-		memcpy(msg, head, hl);
-		memset(msg + hl, 'q', n);
-		strcpy(msg + hl + n, "\"}");
-		ws_sends(&p, msg);
-		m = ws_recv(&c, 5000);
-		ck_assert(m != NULL);
-		ck_assert_str_eq(m, msg);
-		free(m);
-		/* Unstamped and 3500 bytes long: dropped. */
-		strcpy(msg, "{\"type\":\"hello\",\"pad\":\"");
-		memset(msg + 23, 'q', 3500);
-		strcpy(msg + 23 + 3500, "\"}");
-		ws_sends(&p, msg);
-		free(msg);
-		ws_sends(&p, "{\"type\":\"media\",\"video\":true}");
-		o = ws_expect(&c, "media");
-		ck_assert(jbool(o, "video"));
-		json_object_put(o);
-	}
-	/* Longer than signal_max_bytes but within the frame limit: dropped. */
-	if (max < 16000) {
-		big = malloc((size_t)max + 100);
-		ck_assert(big != NULL);
-		memset(big, 'a', (size_t)max + 99);
-		memcpy(big, "{\"type\":\"hello\",\"pad\":\"", 23);
-		memcpy(big + max + 97, "\"}", 2);
-		big[max + 99] = '\0';
-		ws_sends(&p, big);
-		free(big);
-	}
-	ws_sends(&p, "{\"type\":\"bye\"}");
+	big = malloc((size_t)max + 2);
+	ck_assert(big != NULL);
+	memset(big, 'q', (size_t)max + 1);
+	memcpy(big, "{\"type\":\"hello\",\"pad\":\"", 23);
+	memcpy(big + max - 2, "\"}", 2);
+	big[max] = '\0';
+	sig_send(k.p.b, k.appt, big);
+	o = ws_expect(&c, "hello");
+	ck_assert_uint_eq(strlen(jstr(o, "pad")), (size_t)max - 25);
+	json_object_put(o);
+	json_object_put(ws_expect(&p, "hello"));
+	memcpy(big + max - 2, "q\"}", 3);
+	big[max + 1] = '\0';
+	sig_refused(k.p.b, k.appt, big, 413, "too-large");
+	free(big);
+	sig_send(k.p.b, k.appt, "{\"type\":\"bye\"}");
 	o = ws_expect(&c, "bye");
 	json_object_put(o);
+	json_object_put(ws_expect(&p, "bye"));
 
 	/* After admission the patient's description and candidates go through. */
 	(void)snprintf(path, sizeof(path), CONSULT "/%lld/admit", (long long)k.appt);
 	r = api(k.c, "POST", path, NULL);
 	ck_assert_msg(r->status == 200, "%s", rdesc(r));
 	resp_free(r);
-	ws_sends(&c, "{\"type\":\"admitted\"}");
+	sig_send(k.c, k.appt, "{\"type\":\"admitted\"}");
 	o = ws_expect(&c, "admitted");	/* the clinician's own, echoed */
 	ck_assert_str_eq(jstr(o, "from"), "clinician");
 	ck_assert_int_eq(jint(o, "from_id"), k.cid);
 	json_object_put(o);
-	ws_sends(&p, "{\"type\":\"description\",\"description\":{\"type\":\"answer\","
-	    "\"sdp\":\"v=0\\r\\n\"}}");
+	json_object_put(ws_expect(&p, "admitted"));
+	sig_send(k.p.b, k.appt, "{\"type\":\"description\",\"description\":{\"type\":\"answer\","
+	    "\"sdp\":\"v=0\\r\\n\"},\"cid\":\"abc123\",\"to\":\"def456\"}");
 	o = ws_expect(&c, "description");
 	ck_assert_str_eq(jstr(o, "from"), "patient");
 	ck_assert_str_eq(jstr(o, "description.type"), "answer");
+	ck_assert_str_eq(jstr(o, "cid"), "abc123");
+	ck_assert_str_eq(jstr(o, "to"), "def456");
 	json_object_put(o);
-	ws_sends(&p, "{\"type\":\"candidate\",\"candidate\":{\"candidate\":\"candidate:1 1 udp"
+	sig_send(k.p.b, k.appt, "{\"type\":\"candidate\",\"candidate\":{\"candidate\":\"candidate:1 1 udp"
 	    " 1 127.0.0.1 9 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
 	o = ws_expect(&c, "candidate");
 	ck_assert_int_eq(jint(o, "candidate.sdpMLineIndex"), 0);
@@ -770,7 +877,7 @@ START_TEST(test_signal_exchange)
 	/* A new connection sees only what is published after it joined. */
 	ws_open(&late, k.p.b, k.appt, NULL);
 	ck_assert_int_eq(late.status, 101);
-	ws_sends(&c, "{\"type\":\"media\",\"audio\":false}");
+	sig_send(k.c, k.appt, "{\"type\":\"media\",\"audio\":false}");
 	o = ws_expect(&late, "media");
 	ck_assert_str_eq(jstr(o, "from"), "clinician");
 	json_object_put(o);
@@ -788,15 +895,14 @@ END_TEST
 START_TEST(test_signal_rate)
 {
 	struct cast	 k;
-	struct ws	 p, c;
+	struct ws	 c;
 	json_object	*o;
+	struct resp	*r;
 	long		 limit = conf_long("signal_rate_per_10s", 100);
 	int		 i, got = 0;
-	char		*m, msg[64];
+	char		*m, msg[64], *ra;
 
 	cast_new(&k, "consult-rate");
-	ws_open(&p, k.p.b, k.appt, NULL);
-	ck_assert_int_eq(p.status, 101);
 	ws_open(&c, k.c, k.appt, NULL);
 	ck_assert_int_eq(c.status, 101);
 	/* The patient has used all but 3 of this window's messages. */
@@ -805,9 +911,18 @@ START_TEST(test_signal_rate)
 	    (long long)k.appt, (long long)k.p.id, limit - 3), 0);
 	for (i = 0; i < 8; i++) {
 		(void)snprintf(msg, sizeof(msg), "{\"type\":\"media\",\"n\":%d}", i);
-		ws_sends(&p, msg);
+		r = sig_post(k.p.b, k.appt, msg);
+		if (i < 3)
+			ck_assert_msg(r->status == 202, "%d: %s", i, rdesc(r));
+		else {
+			expect_problem(r, 429, "too-many-attempts");
+			ra = resp_header(r, "Retry-After");
+			ck_assert_msg(ra != NULL && atoi(ra) > 0, "Retry-After %s", ra);
+			free(ra);
+		}
+		resp_free(r);
 	}
-	/* What got through arrives in order; then nothing more (1.5 s of quiet). */
+	/* What got through arrives in order; then nothing more. */
 	while ((m = ws_recv(&c, 1500)) != NULL) {
 		o = json_tokener_parse(m);
 		free(m);
@@ -819,15 +934,89 @@ START_TEST(test_signal_rate)
 	ck_assert_int_eq(got, 3);
 	ck_assert_int_eq(sql_int("SELECT messages FROM consult_signal_rate WHERE appointment_id ="
 	    " %lld AND user_id = %lld", (long long)k.appt, (long long)k.p.id), limit + 5);
+	/* The clinician has a window of its own. */
+	sig_send(k.c, k.appt, "{\"type\":\"media\",\"n\":50}");
+	o = ws_expect(&c, "media");
+	ck_assert_int_eq(jint(o, "n"), 50);
+	json_object_put(o);
 	/* The next window lets messages through again. */
 	ck_assert_int_eq(sql_exec("UPDATE consult_signal_rate SET window_start = UTC_TIMESTAMP()"
 	    " - INTERVAL 11 SECOND WHERE appointment_id = %lld", (long long)k.appt), 0);
-	ws_sends(&p, "{\"type\":\"media\",\"n\":99}");
+	sig_send(k.p.b, k.appt, "{\"type\":\"media\",\"n\":99}");
 	o = ws_expect(&c, "media");
 	ck_assert_int_eq(jint(o, "n"), 99);
 	json_object_put(o);
+	ws_close(&c);
+	cast_free(&k);
+}
+END_TEST
+
+/*
+ * The WebSocket is subscribe-only: a data frame from a client (small, 70 KB,
+ * or one frame split across two writes) closes that socket (1008 when the
+ * close frame gets through), reaches nobody, and does not crash nginx
+ * (nchan 1.3.6 crashed workers publishing such frames upstream). The room
+ * keeps working afterwards.
+ */
+START_TEST(test_signal_frames)
+{
+	struct cast	 k;
+	struct ws	 p, c;
+	json_object	*o;
+	char		*big, *m;
+	int		 crashes = nginx_crashes(), round;
+	size_t		 n = 70 * 1024;
+
+	cast_new(&k, "consult-frames");
+	ws_open(&c, k.c, k.appt, NULL);
+	ck_assert_int_eq(c.status, 101);
+	big = malloc(n + 1);
+	ck_assert(big != NULL);
+	memset(big, 'z', n);
+	memcpy(big, "{\"type\":\"hello\",\"pad\":\"", 23);
+	memcpy(big + n - 2, "\"}", 2);
+	big[n] = '\0';
+	for (round = 0; round < 4; round++) {
+		ws_open(&p, k.p.b, k.appt, NULL);
+		ck_assert_int_eq(p.status, 101);
+		if (round == 0)
+			ws_send_raw(&p, "{\"type\":\"hello\"}", 16, 0);
+		else if (round == 1)
+			ws_send_raw(&p, big, n, 0);
+		else if (round == 2)
+			ws_send_raw(&p, "{\"type\":\"hello\",\"x\":1}", 22, 9);
+		else
+			ws_send_raw(&p, big, n, 3000);
+		/* The socket is closed: a close frame (1008) or the connection itself. */
+		m = ws_recv(&p, 5000);
+		ck_assert_msg(m == NULL, "round %d: a message on a closed socket: %.80s", round, m);
+		if (round == 0)
+			ck_assert_int_eq(p.close_code, 1008);
+		else
+			ck_assert_msg(p.close_code == 0 || p.close_code == 1008,
+			    "round %d: close %d", round, p.close_code);
+		ws_close(&p);
+		/* Nobody got it. */
+		ws_quiet(&c, 300);
+	}
+	free(big);
+	usleep(300 * 1000);
+	ck_assert_msg(nginx_crashes() == crashes, "an nginx worker crashed (nginx-error.log)");
+	/* The room still works, both ways. */
+	ws_open(&p, k.p.b, k.appt, NULL);
+	ck_assert_int_eq(p.status, 101);
+	sig_send(k.p.b, k.appt, "{\"type\":\"hello\"}");
+	o = ws_expect(&c, "hello");
+	ck_assert_int_eq(jint(o, "from_id"), k.p.id);
+	json_object_put(o);
+	sig_send(k.c, k.appt, "{\"type\":\"media\",\"video\":true}");
+	json_object_put(ws_expect(&p, "hello"));	/* its own */
+	o = ws_expect(&p, "media");
+	ck_assert_str_eq(jstr(o, "from"), "clinician");
+	json_object_put(o);
 	ws_close(&p);
 	ws_close(&c);
+	ck_assert_int_eq(nginx_crashes(), crashes);
 	cast_free(&k);
 }
 END_TEST
@@ -1023,6 +1212,7 @@ consult_suite(void)
 	tcase_add_test(tc, test_signal_upgrade);
 	tcase_add_test(tc, test_signal_exchange);
 	tcase_add_test(tc, test_signal_rate);
+	tcase_add_test(tc, test_signal_frames);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notes");
 	tcase_set_timeout(tc, 120);

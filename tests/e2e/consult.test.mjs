@@ -65,6 +65,10 @@ export default function (h) {
 			if (m.type() === 'error' && !/Failed to load resource|WebSocket connection|ERR_INTERNET_DISCONNECTED|net::/.test(m.text()))
 				problems.push(`${who}: console: ${m.text()}`);
 		});
+		// The signalling WebSocket only receives: messages go out by POST
+		// (a data frame would get the socket closed by nchan).
+		page.on('websocket', (ws) => ws.on('framesent', (f) =>
+			problems.push(`${who}: a frame sent on the signalling WebSocket: ${String(f.payload).slice(0, 80)}`)));
 		return { context, page };
 	}
 

@@ -19,16 +19,16 @@
 // Each call has a random id (cid); descriptions and candidates carry it and the
 // id of the call they answer (to), so messages of an earlier call are dropped.
 // A description longer than PART_BYTES as JSON goes as several messages, each
-// a valid description with part {id, i, n} (nchan 1.3.6 crashes publishing
-// bodies over 4 KB, so the server drops messages over 3072 bytes), put
-// together again here. Candidates that arrive before
+// a valid description with part {id, i, n} (the server refuses messages over
+// signal_max_bytes, 16 KiB by default; an SDP is usually 4-8 KB, so parts are
+// rare), put together again here. Candidates that arrive before
 // their call's offer are kept until it comes.
 import { Signal } from './signal.js';
 import { Call } from './rtc.js';
 
 const cidNew = () => Math.random().toString(36).slice(2, 12).padEnd(10, '0');
-const PART_CHARS = 2000;	// of SDP per message at most
-const PART_BYTES = 2800;	// per message as sent; the server drops over 3072 once stamped
+const PART_CHARS = 8000;	// of SDP per message at most
+const PART_BYTES = 12000;	// per message as sent; the server refuses over signal_max_bytes
 const MAX_PARTS = 64;
 const MAX_EARLY = 64;
 const HEALTHY = ['connected', 'completed', 'checking'];
@@ -376,7 +376,7 @@ export class Room {
 	stop() {
 		if (this.stopped)
 			return;
-		if (this.signal.isOpen && !this.state.left && this.state.phase !== 'ended')
+		if (!this.state.left && this.state.phase !== 'ended')
 			this.signal.send({ type: 'bye' });
 		if (this.call)
 			this.call.close();
