@@ -65,13 +65,14 @@ enum cerr	 turn_credential(const char *secret, size_t secretlen, int64_t user_id
 
 /*
  * Signalling messages (docs/API.md#consult). sig_rewrite() checks one
- * message as a participant sent it (POST .../signal/messages) (msg[0..len), any
- * bytes) and builds what is published: a JSON object with "type", the
- * server-stamped "from" and "from_id", then the client's other members
- * (any "from"/"from_id" it sent are replaced; SIG_AS_SENT says they were
- * already right). Returns the type's flags
- * (> 0) with *out set (a malloc'd NUL-terminated string the caller frees),
- * or a SIG_DROP_* reason (< 0) with *out NULL.
+ * message as a participant sent it (the body of POST .../signal/messages,
+ * msg[0..len), any bytes) and builds what is published: a JSON object with
+ * "type", the server-stamped "from" and "from_id", then the client's other
+ * members (any "from"/"from_id" it sent are replaced; SIG_AS_SENT says they
+ * were already right — informative only since publishing moved off nchan's
+ * upstream path). Returns the type's flags (> 0) with *out set (a malloc'd
+ * NUL-terminated string the caller frees), or a SIG_DROP_* reason (< 0)
+ * with *out NULL.
  */
 #define SIG_CLINICIAN_ONLY	0x1	/* admitted, ended */
 #define SIG_NEEDS_ADMISSION	0x2	/* description, candidate: a patient's wait for admission */

@@ -176,6 +176,12 @@ publish(int64_t appt, const char *msg, size_t len)
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * A fresh connection each time (cheap on a unix socket): none is left
+	 * holding an old nginx worker across a reload, and a socket that is gone
+	 * is noticed at once.
+	 */
+	curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, SIGNAL_PUBLISH_TIMEOUT);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, SIGNAL_PUBLISH_TIMEOUT);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);

@@ -1021,6 +1021,44 @@ START_TEST(test_signal_frames)
 }
 END_TEST
 
+/*
+ * Publishing to nginx's internal publisher failing (its socket gone): 503
+ * unavailable, nothing delivered; back once the socket is.
+ */
+START_TEST(test_signal_publish_down)
+{
+	struct cast	 k;
+	struct ws	 c;
+	json_object	*o;
+	char		 sock[1024], moved[1100];
+
+	conf_value("signal_publish_socket", sock, sizeof(sock));
+	ck_assert_msg(*sock != '\0', "signal_publish_socket is not set in %s", E.conf);
+	(void)snprintf(moved, sizeof(moved), "%s.moved", sock);
+	cast_new(&k, "consult-pubdown");
+	ws_open(&c, k.c, k.appt, NULL);
+	ck_assert_int_eq(c.status, 101);
+	ck_assert_msg(rename(sock, moved) == 0, "rename %s: %s", sock, strerror(errno));
+	{
+		struct resp	*r = sig_post(k.p.b, k.appt, "{\"type\":\"hello\"}");
+		int		 st = (int)r->status;
+		char		 slug_ok = problem_is(r, "unavailable");
+
+		resp_free(r);
+		ck_assert_msg(rename(moved, sock) == 0, "rename back: %s", strerror(errno));
+		ck_assert_int_eq(st, 503);
+		ck_assert(slug_ok);
+	}
+	ws_quiet(&c, 300);
+	sig_send(k.p.b, k.appt, "{\"type\":\"hello\"}");
+	o = ws_expect(&c, "hello");
+	ck_assert_int_eq(jint(o, "from_id"), k.p.id);
+	json_object_put(o);
+	ws_close(&c);
+	cast_free(&k);
+}
+END_TEST
+
 /* ---- notes ---- */
 
 static struct resp *
@@ -1213,6 +1251,7 @@ consult_suite(void)
 	tcase_add_test(tc, test_signal_exchange);
 	tcase_add_test(tc, test_signal_rate);
 	tcase_add_test(tc, test_signal_frames);
+	tcase_add_test(tc, test_signal_publish_down);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notes");
 	tcase_set_timeout(tc, 120);

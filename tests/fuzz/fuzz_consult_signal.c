@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: a signalling message as consult.fcgi receives it from
- * nchan (any bytes). The first byte chooses the sender's role. sig_rewrite()
+ * libFuzzer target: a signalling message as consult.fcgi receives it in the
+ * body of POST .../signal/messages (any bytes). The first byte chooses the sender's role. sig_rewrite()
  * must either drop it (< 0, nothing allocated) or return a JSON object whose
  * type is one of the types, stamped with the server's from/from_id, and
  * never a clinician-only type from the patient.
