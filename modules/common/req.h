@@ -71,6 +71,12 @@ struct route {
 	size_t		 nbody;
 	const struct field *query;	/* query parameters (NULL: none) */
 	size_t		 nquery;
+	/*
+	 * The largest body this route takes, in bytes; 0 (what a route table
+	 * that leaves it out gets): the max_body_bytes setting. nginx's
+	 * client_max_body_size for the location must allow it too.
+	 */
+	long		 max_body;
 };
 
 #define REQ_MAX_PARAMS	4

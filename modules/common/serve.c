@@ -248,7 +248,7 @@ env(FCGX_Request *f, const char *name)
 
 /* Reads the body into r->body. Returns 0, or an HTTP status to reply with. */
 static int
-read_body(struct req *r, FCGX_Request *f)
+read_body(struct req *r, FCGX_Request *f, long cap)
 {
 	const char	*cl = env(f, "CONTENT_LENGTH");
 	char		*end;
@@ -262,7 +262,7 @@ read_body(struct req *r, FCGX_Request *f)
 	n = strtoll(cl, &end, 10);
 	if (errno != 0 || *end != '\0' || n < 0)
 		return 400;
-	if (n > conf.max_body_bytes)
+	if (n > cap)
 		return 413;
 	if ((r->body = pool_calloc(r->pool, 1, (size_t)n + 1)) == NULL)
 		return 500;
@@ -288,21 +288,24 @@ write_reply(struct req *r, FCGX_Request *f)
 		FCGX_PutStr(r->out, (int)r->outlen, f->out);
 }
 
-/* True when the route that will serve r reads its own body (R_STREAM). */
-static bool
-streams_body(struct req *r, const struct route *routes, size_t n)
+/*
+ * The route that will serve r, found before its body is read (for R_STREAM
+ * and the route's body limit), or NULL when none matches.
+ */
+static const struct route *
+body_route(struct req *r, const struct route *routes, size_t n)
 {
-	size_t	i;
-	bool	yes = false;
+	size_t			 i;
+	const struct route	*rt = NULL;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(routes[i].method, r->method) == 0 &&
 		    req_match(r, routes[i].pattern, r->path)) {
-			yes = (routes[i].flags & R_STREAM) != 0;
+			rt = &routes[i];
 			break;
 		}
 	r->nparams = 0;		/* serve_dispatch() matches again */
-	return yes;
+	return rt;
 }
 
 /* CONTENT_LENGTH as a number, -1 when absent, -2 when malformed. */
@@ -355,6 +358,7 @@ serve(const char *prog, const struct route *routes, size_t nroutes, int (*init)(
 	struct db	*db;
 	struct sigaction sa;
 	const char	*v;
+	const struct route *brt;
 	int		 st;
 
 	log_init(prog, LOG_LVL_INFO);
@@ -424,7 +428,9 @@ serve(const char *prog, const struct route *routes, size_t nroutes, int (*init)(
 		} else if (r.db = db, r.content_length == -2) {
 			reply_problem(&r, 400, "bad-request", "The body could not be read",
 			    "Content-Length is not a number.");
-		} else if (!streams_body(&r, routes, nroutes) && (st = read_body(&r, &f)) != 0) {
+		} else if ((brt = body_route(&r, routes, nroutes), brt == NULL ||
+		    !(brt->flags & R_STREAM)) && (st = read_body(&r, &f, brt != NULL &&
+		    brt->max_body > 0 ? brt->max_body : conf.max_body_bytes)) != 0) {
 			if (st == 413)
 				reply_problem(&r, 413, "too-large", "The body is too large",
 				    "Requests here are limited in size.");

@@ -32,6 +32,13 @@ static const struct field sign_fields[] = {
  * PUT .../notes is R_RAW: its soap member is an object, checked in notes.c
  * against soap_fields and put_fields there.
  */
+/*
+ * A note's body: four texts of up to 20000 characters each, as JSON (up to 6
+ * bytes a character escaped), with room to spare. nginx's /api/v1/consult
+ * location allows as much (conf/clinic-site.conf.in).
+ */
+#define NOTE_BODY_MAX	(512L * 1024)
+
 static const struct route routes[] = {
 	{ "GET", "/api/v1/consult/{id}", room_get, ROLE_ANY, NULL, 0, NULL, 0 },
 	{ "GET", "/api/v1/consult/{id}/join", room_join, ROLE_ANY, NULL, 0,
@@ -47,7 +54,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/consult/{id}/notes", notes_get, ROLE_ANY, NULL, 0,
 	    NULL, 0 },
 	{ "PUT", "/api/v1/consult/{id}/notes", notes_put, ROLE_ANY | R_RAW,
-	    NULL, 0, NULL, 0 },
+	    NULL, 0, NULL, 0, NOTE_BODY_MAX },
 	{ "POST", "/api/v1/consult/{id}/notes/sign", notes_sign, ROLE_ANY,
 	    BODY(sign_fields), NULL, 0 },
 };
