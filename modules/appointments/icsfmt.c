@@ -113,7 +113,12 @@ ics_calendar(const struct ics_event *ev, size_t *len)
 	bad |= ics_line(&buf, len, "VERSION:2.0");
 	bad |= ics_line(&buf, len, "PRODID:-//clinic//appointments//EN");
 	bad |= ics_line(&buf, len, "CALSCALE:GREGORIAN");
-	bad |= ics_line(&buf, len, ev->cancelled ? "METHOD:CANCEL" : "METHOD:PUBLISH");
+	/*
+	 * A downloaded file, not an iTIP message: METHOD:CANCEL would ask the
+	 * calendar to treat it as a scheduling message from an organizer. A
+	 * cancellation is STATUS:CANCELLED with the higher SEQUENCE.
+	 */
+	bad |= ics_line(&buf, len, "METHOD:PUBLISH");
 	bad |= ics_line(&buf, len, "BEGIN:VEVENT");
 	bad |= prop(&buf, len, "UID", ev->uid, 0);
 	stamp(ev->dtstamp, t);

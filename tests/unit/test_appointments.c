@@ -439,6 +439,27 @@ lines_ok(const char *ics)
 	return true;
 }
 
+/* A week from a local date ends at local midnight, 23 or 25 hours a day across a change. */
+START_TEST(test_days_after)
+{
+	int64_t	from;
+
+	london();
+	from = at_local_to_utc(day(2026, 3, 25), 0);
+	ck_assert_int_eq(from, utc("2026-03-25T00:00:00Z"));
+	/* spring: 1 April 00:00 BST is 31 March 23:00 UTC */
+	ck_assert_int_eq(at_days_after("2026-03-25", from, 7), utc("2026-03-31T23:00:00Z"));
+	from = at_local_to_utc(day(2026, 10, 21), 0);
+	ck_assert_int_eq(from, utc("2026-10-20T23:00:00Z"));
+	/* autumn: 28 October 00:00 GMT */
+	ck_assert_int_eq(at_days_after("2026-10-21", from, 7), utc("2026-10-28T00:00:00Z"));
+	/* an instant: exactly 7 * 24 hours */
+	from = utc("2026-03-25T10:00:00Z");
+	ck_assert_int_eq(at_days_after("2026-03-25T10:00:00Z", from, 7), from + 7 * 86400);
+	ck_assert_int_eq(at_days_after(NULL, from, 7), from + 7 * 86400);
+}
+END_TEST
+
 START_TEST(test_ics)
 {
 	struct ics_event	 ev;
@@ -487,6 +508,10 @@ START_TEST(test_ics)
 	ev.description = NULL;
 	ics = ics_calendar(&ev, &len);
 	ck_assert_ptr_nonnull(strstr(ics, "\r\nSTATUS:CANCELLED\r\n"));
+	ck_assert_ptr_nonnull(strstr(ics, "\r\nSEQUENCE:2\r\n"));
+	/* A downloaded file is not an iTIP message: no METHOD:CANCEL (PUBLISH only). */
+	ck_assert_ptr_null(strstr(ics, "METHOD:CANCEL"));
+	ck_assert_ptr_nonnull(strstr(ics, "\r\nMETHOD:PUBLISH\r\n"));
 	ck_assert_ptr_null(strstr(ics, "DESCRIPTION"));
 	free(ics);
 	esc = ics_escape("a\tb\x01" "c,d");
@@ -506,6 +531,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_spring_0900);
 	tcase_add_test(tc, test_autumn_0900);
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_days_after);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("slots");
 	tcase_add_test(tc, test_slots_template_spring);
