@@ -272,6 +272,16 @@ at_parse_hhmm(const char *s, bool allow_24, int *minute)
 	return 0;
 }
 
+int64_t
+at_days_after(const char *from_text, int64_t from, int days)
+{
+	int64_t	d;
+
+	if (from_text != NULL && at_parse_date(from_text, &d) == 0)
+		return at_local_to_utc(d + days, 0);
+	return from + (int64_t)days * 86400;
+}
+
 int
 at_parse_instant(const char *s, bool local, int64_t *t)
 {

@@ -78,6 +78,14 @@ int	 at_parse_hhmm(const char *s, bool allow_24, int *minute);
 int	 at_parse_instant(const char *s, bool local, int64_t *t);
 int	 at_parse_sql(const char *s, int64_t *t);
 
+/*
+ * The end of a range of `days` days that starts at from_text (its instant
+ * is from): for a local date "YYYY-MM-DD", local midnight at the start of
+ * the day `days` later (at_local_to_utc: a day across a clock change is 23
+ * or 25 hours); for an instant, from + days * 86400.
+ */
+int64_t	 at_days_after(const char *from_text, int64_t from, int days);
+
 /* A weekly template: weekday 1..7, local minutes [start_min, end_min). */
 struct at_template {
 	int64_t	 clinician_id;

@@ -133,8 +133,8 @@ slots_list(struct req *r)
 	from = v[0].present ? appt_day_or_instant(v[0].s, false) : appt_now();
 	if (v[1].present)
 		to = appt_day_or_instant(v[1].s, true);
-	else
-		to = from + 7 * DAY;
+	else	/* a week: from a local date, to local midnight 7 days on (clock changes) */
+		to = at_days_after(v[0].present ? v[0].s : NULL, from, 7);
 	if (to <= from)
 		return reply_field(r, 400, "to", "must be after from");
 	if (to - from > MAX_RANGE)
