@@ -178,7 +178,8 @@ notify_form_add(char **buf, size_t *len, const char *name, const char *value)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const char		*parts[2] = { name, value };
-	size_t			 need = *len + 2, i, k, n = *len;
+	/* "&" (when not first), name, "=", value, NUL: each byte at most 3 once encoded. */
+	size_t			 need = *len + 3, i, k, n = *len;
 	char			*p;
 	unsigned char		 ch;
 
@@ -263,6 +264,21 @@ notify_about(struct json_object *payload, long long *id, const char **starts_at)
 		return false;
 	*id = n;
 	*starts_at = s;
+	return true;
+}
+
+bool
+notify_int(struct json_object *payload, const char *name, long long *out)
+{
+	struct json_object	*v;
+	int64_t			 n;
+
+	if (payload == NULL || !json_object_object_get_ex(payload, name, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	if ((n = json_object_get_int64(v)) < 0)
+		return false;
+	*out = (long long)n;
 	return true;
 }
 

@@ -72,6 +72,12 @@ int		 notify_form_add(char **buf, size_t *len, const char *name, const char *val
 bool		 notify_about(struct json_object *payload, long long *id, const char **starts_at);
 
 /*
+ * A non-negative integer member name of payload (an appointment's sequence,
+ * a patient's id): true and *out set, false when absent or not such a number.
+ */
+bool		 notify_int(struct json_object *payload, const char *name, long long *out);
+
+/*
  * Whether key is a cancellation notice's, "appt-<digits>-cancel-<...>"
  * (contract C): it is about an appointment that is no longer booked by
  * design, so it is never skipped as "appointment changed".

@@ -155,6 +155,47 @@ START_TEST(form_encoding)
 }
 END_TEST
 
+/*
+ * A second pair whose name is all bytes needing percent-encoding: the buffer
+ * must hold "&", the name and value at 3 bytes each, "=" and the NUL (the
+ * realloc is exact, so under ASan a byte short is a heap overflow).
+ */
+START_TEST(form_encoding_full)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	ck_assert_int_eq(notify_form_add(&buf, &len, "A", "b"), 0);
+	ck_assert_int_eq(notify_form_add(&buf, &len, "&&&", ""), 0);
+	ck_assert_str_eq(buf, "A=b&%26%26%26=");
+	ck_assert_uint_eq(len, strlen(buf));
+	ck_assert_int_eq(notify_form_add(&buf, &len, "", "///"), 0);
+	ck_assert_str_eq(buf, "A=b&%26%26%26=&=%2F%2F%2F");
+	ck_assert_uint_eq(len, strlen(buf));
+	free(buf);
+}
+END_TEST
+
+START_TEST(payload_ints)
+{
+	struct json_object	*p = json_tokener_parse("{\"sequence\":3,\"zero\":0,\"neg\":-1,"
+	    "\"text\":\"3\",\"f\":1.5}");
+	long long		 n = 99;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert(notify_int(p, "sequence", &n));
+	ck_assert_int_eq(n, 3);
+	ck_assert(notify_int(p, "zero", &n));
+	ck_assert_int_eq(n, 0);
+	ck_assert(!notify_int(p, "neg", &n));
+	ck_assert(!notify_int(p, "text", &n));
+	ck_assert(!notify_int(p, "f", &n));
+	ck_assert(!notify_int(p, "absent", &n));
+	ck_assert(!notify_int(NULL, "sequence", &n));
+	json_object_put(p);
+}
+END_TEST
+
 START_TEST(sms_form)
 {
 	struct json_object	*p;
@@ -266,6 +307,8 @@ unit_suite(void)
 	tcase_add_test(tc, email_request);
 	tcase_add_test(tc, email_request_refused);
 	tcase_add_test(tc, form_encoding);
+	tcase_add_test(tc, form_encoding_full);
+	tcase_add_test(tc, payload_ints);
 	tcase_add_test(tc, sms_form);
 	tcase_add_test(tc, about_an_appointment);
 	tcase_add_test(tc, same_instant);
