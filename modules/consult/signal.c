@@ -152,7 +152,7 @@ static bool
 publish(int64_t appt, const char *msg, size_t len)
 {
 	static CURL		*easy;
-	struct curl_slist	*h;
+	struct curl_slist	*h, *hx;
 	char			 url[80];
 	long			 status = 0;
 	CURLcode		 cc;
@@ -167,10 +167,17 @@ publish(int64_t appt, const char *msg, size_t len)
 	}
 	curl_easy_reset(easy);
 	(void)snprintf(url, sizeof(url), "http://localhost/publish/consult-%" PRId64, appt);
+	/* No "Expect: 100-continue" round trip for longer messages. */
 	if ((h = curl_slist_append(NULL, "Content-Type: application/json")) == NULL) {
 		log_err("out of memory");
 		return false;
 	}
+	if ((hx = curl_slist_append(h, "Expect:")) == NULL) {
+		curl_slist_free_all(h);
+		log_err("out of memory");
+		return false;
+	}
+	h = hx;
 	curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, conf.signal_publish_socket);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
