@@ -1074,6 +1074,62 @@ put_notes(struct browser *b, int64_t appt, long base, const char *s, const char 
 	return api(b, "PUT", path, body);
 }
 
+/*
+ * A note at its limits saves: four fields of 20000 characters each, two
+ * bytes apiece in UTF-8 with a newline (sent escaped) every 50 — about
+ * 170 KB of JSON, well over max_body_bytes — and one character more is
+ * refused naming its field.
+ */
+static char *
+full_note(int base, size_t plan_chars)
+{
+	const char	*keys[] = { "subjective", "objective", "assessment", "plan" };
+	size_t		 cap = 4 * (20 + 20001 * 2) + 64, len = 0, f, c, n;
+	char		*b = malloc(cap);
+
+	ck_assert(b != NULL);
+	len += (size_t)snprintf(b, cap, "{\"base_version\":%d,\"soap\":{", base);
+	for (f = 0; f < 4; f++) {
+		len += (size_t)snprintf(b + len, cap - len, "%s\"%s\":\"", f ? "," : "", keys[f]);
+		n = f == 3 ? plan_chars : 20000;
+		for (c = 0; c < n; c++, len += 2)
+			memcpy(b + len, c % 50 == 49 ? "\\n" : "\xc3\xa9", 2);
+		b[len++] = '"';
+	}
+	len += (size_t)snprintf(b + len, cap - len, "}}");
+	ck_assert(len < cap && len > 65536);
+	return b;
+}
+
+START_TEST(test_notes_full)
+{
+	struct cast	 k;
+	struct resp	*r;
+	char		 path[128], *big;
+
+	cast_new(&k, "consult-notes-full");
+	(void)snprintf(path, sizeof(path), CONSULT "/%lld/notes", (long long)k.appt);
+	big = full_note(0, 20000);
+	r = api(k.c, "PUT", path, big);
+	ck_assert_msg(r->status == 200, "a full note: %s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "current.version"), 1);
+	resp_free(r);
+	free(big);
+	ck_assert_int_eq(sql_int("SELECT CHAR_LENGTH(plan) + CHAR_LENGTH(subjective) FROM"
+	    " consult_note_version WHERE appointment_id = %lld AND version = 1",
+	    (long long)k.appt), 40000);
+	big = full_note(1, 20001);
+	r = api(k.c, "PUT", path, big);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "soap.plan"));
+	resp_free(r);
+	free(big);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM consult_note_version WHERE"
+	    " appointment_id = %lld", (long long)k.appt), 1);
+	cast_free(&k);
+}
+END_TEST
+
 START_TEST(test_notes)
 {
 	struct cast	 k;
@@ -1256,6 +1312,7 @@ consult_suite(void)
 	tc = tcase_create("notes");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_notes);
+	tcase_add_test(tc, test_notes_full);
 	suite_add_tcase(s, tc);
 	return s;
 }
