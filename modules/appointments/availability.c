@@ -64,8 +64,9 @@ static const char SQL_CLINICIANS[] =
 /*
  * Whose availability a request is about: a clinician's own (another id is
  * 403), or for an admin the clinician_id given (422 when missing or not a
- * clinician; for lists, 0 means everyone). Returns the id, or 0 with the
- * reply made (*replied true).
+ * clinician; for lists, where it is a query parameter, 0 means everyone and
+ * one that is not a clinician is 400 like any bad query). Returns the id, or
+ * 0 with the reply made (*replied true).
  */
 static int64_t
 whose(struct req *r, const struct val *v, bool list, bool *replied)
@@ -97,7 +98,8 @@ whose(struct req *r, const struct val *v, bool list, bool *replied)
 	}
 	if (res->nrows != 1) {
 		*replied = true;
-		(void)reply_field(r, 422, "clinician_id", "is not a clinician of this clinic");
+		(void)reply_field(r, list ? 400 : 422, "clinician_id",
+		    "is not a clinician of this clinic");
 		return 0;
 	}
 	return v->i;

@@ -898,6 +898,26 @@ START_TEST(test_reschedule)
 }
 END_TEST
 
+/* A clinician_id query parameter that is not a clinician is a bad query: 400. */
+START_TEST(test_availability_bad_query)
+{
+	struct browser	*admin = staff_new("admin", NULL);
+	struct resp	*r;
+	int64_t		 aid;
+
+	br_free(staff_new("pharmacist", &aid));
+	r = api_get(admin, APPTS "/availability?clinician_id=%lld", (long long)aid);
+	expect_problem(r, 400, "validation");
+	ck_assert(has_error_field(r, "clinician_id"));
+	resp_free(r);
+	r = api_get(admin, APPTS "/exceptions?clinician_id=%lld", (long long)aid);
+	expect_problem(r, 400, "validation");
+	ck_assert(has_error_field(r, "clinician_id"));
+	resp_free(r);
+	br_free(admin);
+}
+END_TEST
+
 START_TEST(test_staff_booking)
 {
 	struct user	 p, q;
@@ -1286,6 +1306,7 @@ appointments_suite(void)
 	tcase_add_test(tc, test_other_patient);
 	tcase_add_test(tc, test_ics);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_availability_bad_query);
 	suite_add_tcase(s, tc);
 	return s;
 }
