@@ -23,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "apptime.h"
 #include "audit.h"
 #include "conf.h"
 #include "crypto.h"
@@ -460,16 +461,22 @@ static const char SQL_DEMO_HOURS[] =
 
 /*
  * A demo clinician's weekly hours ("availability": [{weekday, start, end}],
- * local wall-clock times), written once: nothing is added when the
- * clinician has any template already. 0, or 1 on error.
+ * local wall-clock times "hh:mm", end "24:00" allowed), written once: nothing
+ * is added when the clinician has any template already. Every session is
+ * checked first; then all are written in one transaction with one audit row
+ * (as create-user writes), so a bad entry leaves nothing behind. 0, or 1 on
+ * error.
  */
 static int
 load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const char *email)
 {
-	struct json_object	*av, *h, *w;
+	struct json_object	*av, *h, *w, *d;
 	struct db_res		*res;
+	struct audit_rec	 rec;
 	int64_t			 id;
 	size_t			 i, n;
+	int			 sm, em;
+	char			 ids[24];
 	enum cerr		 rc;
 
 	if (!json_object_object_get_ex(a, "availability", &av))
@@ -478,35 +485,70 @@ load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const c
 		fprintf(stderr, "clinic: %s: availability must be an array\n", email);
 		return 1;
 	}
+	n = json_object_array_length(av);
+	for (i = 0; i < n; i++) {
+		h = json_object_array_get_idx(av, i);
+		if (!json_object_object_get_ex(h, "weekday", &w) || !json_object_is_type(w, json_type_int) ||
+		    json_object_get_int(w) < 1 || json_object_get_int(w) > 7 ||
+		    at_parse_hhmm(jstr(h, "start"), false, &sm) != 0 ||
+		    at_parse_hhmm(jstr(h, "end"), true, &em) != 0 || em <= sm) {
+			fprintf(stderr, "clinic: %s: availability %zu needs weekday 1..7, start and"
+			    " end as hh:mm (end after start, at most 24:00)\n", email, i);
+			return 1;
+		}
+	}
 	if ((rc = db_exec(db, pool, &res, SQL_DEMO_CLINICIAN, "s", email)) != CE_OK ||
 	    res->nrows != 1) {
 		fprintf(stderr, "clinic: %s: no such clinician for availability\n", email);
 		return 1;
 	}
 	id = db_int(res->rows[0][0]);
-	if ((rc = db_exec(db, pool, &res, SQL_DEMO_HAS_HOURS, "i", id)) != CE_OK) {
+	if ((rc = db_begin(db)) != CE_OK ||
+	    (rc = db_exec(db, pool, &res, SQL_DEMO_HAS_HOURS, "i", id)) != CE_OK) {
+		db_rollback(db);
 		fprintf(stderr, "clinic: availability: %s\n", cerr_str(rc));
 		return 1;
 	}
 	if (db_int(res->rows[0][0]) > 0) {
+		db_rollback(db);
 		printf("exists  availability of %s\n", email);
 		return 0;
 	}
-	n = json_object_array_length(av);
 	for (i = 0; i < n; i++) {
 		h = json_object_array_get_idx(av, i);
-		if (!json_object_object_get_ex(h, "weekday", &w) || !json_object_is_type(w, json_type_int) ||
-		    json_object_get_int(w) < 1 || json_object_get_int(w) > 7 ||
-		    jstr(h, "start") == NULL || jstr(h, "end") == NULL) {
-			fprintf(stderr, "clinic: %s: availability %zu needs weekday 1..7, start, end\n",
-			    email, i);
-			return 1;
-		}
+		(void)json_object_object_get_ex(h, "weekday", &w);
 		if ((rc = db_exec(db, pool, NULL, SQL_DEMO_HOURS, "iissi", id,
 		    (int64_t)json_object_get_int(w), jstr(h, "start"), jstr(h, "end"), id)) != CE_OK) {
+			db_rollback(db);
 			fprintf(stderr, "clinic: %s: availability %zu: %s\n", email, i, cerr_str(rc));
 			return 1;
 		}
+	}
+	(void)snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((d = json_object_new_object()) == NULL) {
+		db_rollback(db);
+		fprintf(stderr, "clinic: out of memory\n");
+		return 1;
+	}
+	json_object_object_add(d, "clinician_id", json_object_new_int64(id));
+	json_object_object_add(d, "sessions", json_object_new_int64((int64_t)n));
+	json_object_object_add(d, "availability", json_object_get(av));
+	json_object_object_add(d, "via", json_object_new_string("clinic load-demo"));
+	json_object_object_add(d, "os_user", json_object_new_string(os_user()));
+	memset(&rec, 0, sizeof(rec));
+	rec.actor_role = "system";
+	rec.action = "appointment.availability_added";
+	rec.entity_type = "user";
+	rec.entity_id = ids;
+	rec.outcome = "success";
+	rec.client_addr = "local";
+	rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(d);
+	if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
+		db_rollback(db);
+		fprintf(stderr, "clinic: could not record the availability: %s\n", db_error(db));
+		return 1;
 	}
 	printf("created availability of %s (%zu weekly sessions)\n", email, n);
 	return 0;

@@ -918,6 +918,54 @@ START_TEST(test_availability_bad_query)
 }
 END_TEST
 
+/*
+ * clinic load-demo writes a clinician's hours in one transaction with an
+ * audit row, after checking every hh:mm: a bad entry leaves nothing.
+ */
+START_TEST(test_load_demo_hours)
+{
+	char		 file[256], email[96], out[4096];
+	const char	*argv[] = { "load-demo", file, NULL };
+	FILE		*f;
+	int64_t		 id;
+	int		 st;
+
+	(void)snprintf(email, sizeof(email), "demo-hours-%ld-%d@test.example", (long)time(NULL),
+	    (int)getpid());
+	(void)snprintf(file, sizeof(file), "%s.demo-hours-%d.json", E.conf, (int)getpid());
+	ck_assert((f = fopen(file, "w")) != NULL);
+	fprintf(f, "{\"accounts\":[{\"role\":\"clinician\",\"email\":\"%s\",\"password\":"
+	    "\"demo-hours-lantern-42-x\",\"given_name\":\"Hal\",\"family_name\":\"Ours\","
+	    "\"gmc\":\"%07d\",\"availability\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"12:00\"},"
+	    "{\"weekday\":2,\"start\":\"13:00\",\"end\":\"25:00\"}]}]}", email,
+	    (int)(4000000 + getpid() % 1000000));
+	fclose(f);
+	st = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(st != 0, "a bad end was accepted: %s", out);
+	id = sql_int("SELECT id FROM users WHERE email = '%s'", email);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM availability_template WHERE clinician_id"
+	    " = %lld", (long long)id), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'appointment.availability_added' AND entity_id = '%lld'", (long long)id), 0);
+	ck_assert((f = fopen(file, "w")) != NULL);
+	fprintf(f, "{\"accounts\":[{\"role\":\"clinician\",\"email\":\"%s\",\"password\":"
+	    "\"demo-hours-lantern-42-x\",\"given_name\":\"Hal\",\"family_name\":\"Ours\","
+	    "\"gmc\":\"%07d\",\"availability\":[{\"weekday\":1,\"start\":\"09:00\",\"end\":\"12:00\"},"
+	    "{\"weekday\":2,\"start\":\"13:00\",\"end\":\"24:00\"}]}]}", email,
+	    (int)(4000000 + getpid() % 1000000));
+	fclose(f);
+	st = run_clinic(out, sizeof(out), argv);
+	unlink(file);
+	ck_assert_msg(st == 0, "load-demo: %s", out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM availability_template WHERE clinician_id"
+	    " = %lld", (long long)id), 2);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'appointment.availability_added' AND entity_id = '%lld' AND actor_role = 'system'",
+	    (long long)id), 1);
+}
+END_TEST
+
 START_TEST(test_staff_booking)
 {
 	struct user	 p, q;
@@ -1306,6 +1354,7 @@ appointments_suite(void)
 	tcase_add_test(tc, test_other_patient);
 	tcase_add_test(tc, test_ics);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_load_demo_hours);
 	tcase_add_test(tc, test_availability_bad_query);
 	suite_add_tcase(s, tc);
 	return s;
