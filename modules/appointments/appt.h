@@ -63,11 +63,14 @@ bool		 appt_can_change(const struct appt *, int64_t now);
 int64_t		 appt_now(void);
 
 /*
- * Queues the email (and, with a phone number and SMS consent, the SMS) for
- * event "confirm" | "change" | "cancel" of a in r's open transaction; for
- * confirm and change also the reminder, due reminder_hours_before the start
- * (when that is still ahead). Keys: appt-<id>-<event>-<sequence>-<channel>.
- * No clinical detail in any text. CE_OK or a database error.
+ * Queues the email and the SMS (sent only if, at delivery, the patient has a
+ * phone number and SMS consent) for event "confirm" | "change" (a new time) |
+ * "clinician" (same time, another clinician) | "cancel" of a in r's open
+ * transaction; except for cancel also the reminder, due reminder_hours_before
+ * the start (when that is still ahead). Payloads: {patient_id, subject?, text,
+ * appointment_id, starts_at, sequence}. Keys:
+ * appt-<id>-<event>-<sequence>-<channel>. No clinical detail in any text.
+ * CE_OK or a database error.
  */
 enum cerr	 appt_notify(struct req *, const struct appt *, const char *event);
 

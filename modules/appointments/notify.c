@@ -1,9 +1,13 @@
 /*
- * Messages about an appointment (contract C): email to the account's
- * address, SMS when the patient gave a phone number and agreed to SMS
- * contact, queued in the outbox in the caller's transaction and delivered by
- * modules/dispatch. The texts say only "video consultation", the local date
- * and time and the portal link: no type, condition or clinician detail.
+ * Messages about an appointment (contract C): an email and an SMS, queued in
+ * the outbox in the caller's transaction and delivered by modules/dispatch.
+ * The payload names the patient, not an address: the dispatcher reads the
+ * account's email, the phone number and the SMS consent when it sends, so a
+ * number or a consent changed after booking is honoured (no phone or no
+ * consent then: the SMS is skipped). Each payload carries the appointment's
+ * sequence: a message queued before a later change is skipped at delivery.
+ * The texts say only "video consultation", the local date and time and the
+ * portal link: no type, condition or clinician detail.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,10 +23,6 @@
 #include "outbox.h"
 #include "pool.h"
 #include "req.h"
-
-static const char SQL_CONTACT[] =
-    "SELECT u.email, p.phone, COALESCE(p.contact_sms, 0) FROM users u"
-    " LEFT JOIN patient_profile p ON p.user_id = u.id WHERE u.id = ?";
 
 /* "Monday 7 December 2026 at 10:00 GMT" in the clinic's zone. */
 static const char *
@@ -40,7 +40,7 @@ when(struct req *r, int64_t t)
 
 static enum cerr
 put(struct req *r, const struct appt *a, const char *event, const char *channel,
-    const char *to, const char *subject, const char *text, int64_t due)
+    const char *subject, const char *text, int64_t due)
 {
 	struct json_object	*p = json_object_new_object();
 	char			 key[OUTBOX_KEY_MAX], st[AT_UTC_LEN];
@@ -50,45 +50,36 @@ put(struct req *r, const struct appt *a, const char *event, const char *channel,
 		return CE_NOMEM;
 	(void)snprintf(key, sizeof(key), "appt-%" PRId64 "-%s-%" PRId64 "-%s", a->id, event,
 	    a->sequence, channel);
-	json_object_object_add(p, "to", json_object_new_string(to));
+	json_object_object_add(p, "patient_id", json_object_new_int64(a->patient_id));
 	if (subject != NULL)
 		json_object_object_add(p, "subject", json_object_new_string(subject));
 	json_object_object_add(p, "text", json_object_new_string(text));
 	json_object_object_add(p, "appointment_id", json_object_new_int64(a->id));
 	json_object_object_add(p, "starts_at", json_object_new_string(at_fmt_utc(a->start, st)));
+	json_object_object_add(p, "sequence", json_object_new_int64(a->sequence));
 	rc = outbox_put_at(r, strcmp(channel, "email") == 0 ? "notify.email" : "notify.sms", key,
 	    p, due);
 	return rc == CE_DUPLICATE ? CE_OK : rc;	/* the same message is queued already */
 }
 
 static enum cerr
-both(struct req *r, const struct appt *a, const char *event, const char *email,
-    const char *phone, const char *subject, const char *text, int64_t due)
+both(struct req *r, const struct appt *a, const char *event, const char *subject,
+    const char *text, int64_t due)
 {
 	enum cerr	rc;
 
-	if ((rc = put(r, a, event, "email", email, subject, text, due)) != CE_OK)
+	if ((rc = put(r, a, event, "email", subject, text, due)) != CE_OK)
 		return rc;
-	if (phone != NULL)
-		rc = put(r, a, event, "sms", phone, NULL, text, due);
-	return rc;
+	return put(r, a, event, "sms", NULL, text, due);
 }
 
 enum cerr
 appt_notify(struct req *r, const struct appt *a, const char *event)
 {
-	struct db_res	*res;
-	const char	*email, *phone, *w, *link, *subject, *text;
+	const char	*w, *link, *subject, *text;
 	int64_t		 due;
 	enum cerr	 rc;
 
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_CONTACT, "i", a->patient_id)) != CE_OK)
-		return rc;
-	if (res->nrows != 1)
-		return CE_NOTFOUND;
-	email = res->rows[0][0];
-	phone = res->rows[0][1] != NULL && *res->rows[0][1] != '\0' &&
-	    db_int(res->rows[0][2]) != 0 ? res->rows[0][1] : NULL;
 	w = when(r, a->start);
 	link = pool_printf(r->pool, "%s/#/consult/%" PRId64, conf.portal_url, a->id);
 	if (strcmp(event, "cancel") == 0) {
@@ -99,6 +90,11 @@ appt_notify(struct req *r, const struct appt *a, const char *event)
 		subject = "Your video consultation has moved";
 		text = pool_printf(r->pool, "Your video consultation is now on %s."
 		    " Join it at that time from %s", w, link);
+	} else if (strcmp(event, "clinician") == 0) {
+		/* Moved to another clinician at the same time: the time stands. */
+		subject = "Your video consultation: a different clinician";
+		text = pool_printf(r->pool, "Your video consultation on %s is still at that time,"
+		    " with a different clinician. Join it at that time from %s", w, link);
 	} else {
 		subject = "Your video consultation is booked";
 		text = pool_printf(r->pool, "Your video consultation is booked for %s."
@@ -106,7 +102,7 @@ appt_notify(struct req *r, const struct appt *a, const char *event)
 	}
 	if (link == NULL || text == NULL)
 		return CE_NOMEM;
-	if ((rc = both(r, a, event, email, phone, subject, text, 0)) != CE_OK)
+	if ((rc = both(r, a, event, subject, text, 0)) != CE_OK)
 		return rc;
 	if (strcmp(event, "cancel") == 0)
 		return CE_OK;
@@ -117,5 +113,5 @@ appt_notify(struct req *r, const struct appt *a, const char *event)
 	if ((text = pool_printf(r->pool, "Reminder: your video consultation is on %s."
 	    " Join it at that time from %s", w, link)) == NULL)
 		return CE_NOMEM;
-	return both(r, a, "reminder", email, phone, "Reminder: your video consultation", text, due);
+	return both(r, a, "reminder", "Reminder: your video consultation", text, due);
 }

@@ -47,16 +47,22 @@ struct http_req {
 	const char	*path;		/* appended to base */
 	const char	*auth;		/* the Authorization header's value ("Bearer ...") */
 	const char	*key;		/* Idempotency-Key, or NULL for none */
+	const char	*key_header;	/* another header also carrying key (Twilio's
+					   I-Twilio-Idempotency-Token), or NULL */
 	const char	*type;		/* the body's Content-Type (NULL: no body) */
 	const char	*body;		/* request body, len bytes, or NULL */
 	size_t		 len;
 	bool		 empty_ok;	/* a 2xx with an empty body is a success (a->json NULL) */
 	const char	*answer_header;	/* a response header to keep in a->header, or NULL */
+	bool		 any_2xx_ok;	/* any 2xx is a success, even one that is not a
+					   JSON object (a->json NULL then): the partner
+					   accepted the request, so it must not be sent again */
 };
 
 /*
  * One HTTP exchange with a partner. Returns V_DONE when a 2xx JSON object
- * came back (a->json set; or an empty 2xx body when q->empty_ok), V_RETRY for
+ * came back (a->json set; or an empty 2xx body when q->empty_ok; or any 2xx
+ * when q->any_2xx_ok, a->json NULL unless a JSON object), V_RETRY for
  * a transport failure, timeout, 408/425/429 or 5xx, V_FAIL for other 4xx or an
  * answer that is not a JSON object, or a base that is not https (plain http
  * only to loopback). a->why says why: of an HTTP error only its status and

@@ -123,7 +123,7 @@ http_call(const struct http_req *q, struct answer *a)
 {
 	struct curl_slist	*h = NULL, *t;
 	struct hdr_want		 want = { q->answer_header, a };
-	char			 url[2300], auth[600], idem[200], ctype[120], wbuf[40];
+	char			 url[2300], auth[600], idem[200], idem2[240], ctype[120], wbuf[40];
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	const char		*why, *type;
 	bool			 plain;
@@ -149,6 +149,9 @@ http_call(const struct http_req *q, struct answer *a)
 	    (size_t)snprintf(auth, sizeof(auth), "Authorization: %s", q->auth) >= sizeof(auth) ||
 	    (size_t)snprintf(idem, sizeof(idem), "Idempotency-Key: %s",
 	    q->key != NULL ? q->key : "") >= sizeof(idem) ||
+	    (size_t)snprintf(idem2, sizeof(idem2), "%s: %s",
+	    q->key_header != NULL ? q->key_header : "", q->key != NULL ? q->key : "") >=
+	    sizeof(idem2) ||
 	    (size_t)snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 	    q->type != NULL ? q->type : "") >= sizeof(ctype)) {
 		(void)snprintf(a->why, sizeof(a->why), "URL, credentials or key too long");
@@ -159,6 +162,8 @@ http_call(const struct http_req *q, struct answer *a)
 	ADD(auth);
 	if (q->key != NULL)
 		ADD(idem);
+	if (q->key != NULL && q->key_header != NULL)
+		ADD(idem2);
 	ADD("Accept: application/json");
 	ADD("Expect:");
 	if (q->body != NULL && q->type != NULL)
@@ -204,6 +209,11 @@ http_call(const struct http_req *q, struct answer *a)
 	if (a->body == NULL ||
 	    (a->json = req_parse_json(a->body, a->len, &why)) == NULL ||
 	    !json_object_is_type(a->json, json_type_object)) {
+		if (q->any_2xx_ok) {
+			json_object_put(a->json);
+			a->json = NULL;
+			return V_DONE;
+		}
 		(void)snprintf(a->why, sizeof(a->why), "the provider's %ld answer is not a JSON object",
 		    a->status);
 		return V_FAIL;
@@ -236,8 +246,11 @@ provider_call(const char *method, const char *path, const char *key, struct json
 	q.key = key;
 	if (body != NULL) {
 		q.type = "application/json";
-		q.body = json_object_to_json_string_ext(body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if ((q.body = json_object_to_json_string_ext(body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL) {
+			(void)snprintf(a->why, sizeof(a->why), "out of memory");
+			return V_RETRY;
+		}
 		q.len = strlen(q.body);
 	}
 	return http_call(&q, a);

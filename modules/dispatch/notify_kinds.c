@@ -1,18 +1,25 @@
 /*
  * The email and SMS outbox kinds (issue 4, contract C):
- *   notify.email  {to, subject, text, appointment_id?, starts_at?}
+ *   notify.email  {to | patient_id, subject, text, appointment_id?, starts_at?, sequence?}
  *                 SendGrid v3: POST <notify_email_url>/v3/mail/send, Bearer token
- *   notify.sms    {to, text, appointment_id?, starts_at?}
+ *   notify.sms    {to | patient_id, text, appointment_id?, starts_at?, sequence?}
  *                 Twilio: POST <notify_sms_url>/2010-04-01/Accounts/<SID>/Messages.json,
  *                 HTTP Basic SID:token, form-encoded To, From, Body
- * Both carry the row's idempotency key as Idempotency-Key. A message about an
+ * Both carry the row's idempotency key as Idempotency-Key (the SMS also as
+ * Twilio's I-Twilio-Idempotency-Token). With patient_id the address is read
+ * at delivery: the account's email; the profile's phone, and only while the
+ * patient agrees to SMS contact (otherwise the row is done with
+ * {"skipped":"no consent"} or {"skipped":"no phone"}). A message about an
  * appointment (appointment_id and starts_at) is not sent, and the row is done
  * with the result {"skipped":"appointment changed"}, when at delivery that
- * appointment is no longer 'booked' at that start (cancelled, moved): a
- * reminder queued days ahead never announces a slot that is gone (a
- * cancellation notice, key appt-<id>-cancel-..., is always sent). The payload
- * (an address, a message) is dropped once delivered; the row keeps only the
- * provider's message id and status.
+ * appointment is no longer 'booked' at that start, or (with sequence) has
+ * changed since (cancelled, moved, another clinician): a reminder queued days
+ * ahead never announces a slot that is gone, nor comes twice (a
+ * cancellation notice, key appt-<id>-cancel-..., is always sent). A 2xx
+ * answer is a delivery even when it cannot be read (the provider accepted the
+ * message: sending it again would send it twice). The payload (an address, a
+ * message) is dropped once delivered; the row keeps only the provider's
+ * message id and status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +38,11 @@
 #define NATIONAL_COUNTRY	"44"
 
 static const char SQL_APPT[] =
-    "SELECT status, DATE_FORMAT(starts_at, '%Y-%m-%dT%H:%i:%s') FROM appointment WHERE id = ?";
+    "SELECT status, DATE_FORMAT(starts_at, '%Y-%m-%dT%H:%i:%s'), sequence FROM appointment"
+    " WHERE id = ?";
+static const char SQL_CONTACT[] =
+    "SELECT u.email, p.phone, COALESCE(p.contact_sms, 0) FROM users u"
+    " LEFT JOIN patient_profile p ON p.user_id = u.id WHERE u.id = ?";
 
 bool
 notify_urls_ok(void)
@@ -74,7 +85,7 @@ still_wanted(struct job *j, struct answer *a, bool *go)
 {
 	struct db_res	*res;
 	const char	*starts;
-	long long	 id;
+	long long	 id, seq;
 	enum cerr	 rc;
 
 	*go = true;
@@ -90,7 +101,56 @@ still_wanted(struct job *j, struct answer *a, bool *go)
 		return V_RETRY;
 	}
 	*go = res->nrows == 1 && res->rows[0][0] != NULL && strcmp(res->rows[0][0], "booked") == 0 &&
-	    notify_same_instant(res->rows[0][1], starts);
+	    notify_same_instant(res->rows[0][1], starts) &&
+	    (!notify_int(j->payload, "sequence", &seq) ||
+	    (res->rows[0][2] != NULL && db_int(res->rows[0][2]) == (int64_t)seq));
+	return V_DONE;
+}
+
+/*
+ * With a patient_id in the payload, sets its "to" from the patient's
+ * details now: the email address, or (sms) the phone number while the
+ * patient agrees to SMS contact. V_DONE with *skip NULL (go on) or the
+ * reason to skip the message; V_RETRY when they cannot be read now; V_FAIL
+ * when there is no such patient.
+ */
+static enum verdict
+address(struct job *j, struct answer *a, bool sms, const char **skip)
+{
+	struct db_res	*res;
+	const char	*to;
+	long long	 patient;
+	enum cerr	 rc;
+
+	*skip = NULL;
+	if (!notify_int(j->payload, "patient_id", &patient))
+		return V_DONE;	/* the payload has its own "to" */
+	if (j->r == NULL) {
+		(void)snprintf(a->why, sizeof(a->why), "no database connection");
+		return V_RETRY;
+	}
+	if ((rc = db_exec(j->r->db, j->r->pool, &res, SQL_CONTACT, "i", (int64_t)patient)) != CE_OK) {
+		(void)snprintf(a->why, sizeof(a->why), "reading patient %lld: %s", patient,
+		    cerr_str(rc));
+		return V_RETRY;
+	}
+	if (res->nrows != 1) {
+		(void)snprintf(a->why, sizeof(a->why), "no patient %lld", patient);
+		return V_FAIL;
+	}
+	if (!sms)
+		to = res->rows[0][0];
+	else if (res->rows[0][2] == NULL || db_int(res->rows[0][2]) == 0) {
+		*skip = "no consent";
+		return V_DONE;
+	} else if ((to = res->rows[0][1]) == NULL || *to == '\0') {
+		*skip = "no phone";
+		return V_DONE;
+	}
+	if (to == NULL || json_object_object_add(j->payload, "to", json_object_new_string(to)) != 0) {
+		(void)snprintf(a->why, sizeof(a->why), "out of memory");
+		return V_RETRY;
+	}
 	return V_DONE;
 }
 
@@ -100,6 +160,7 @@ email_deliver(struct job *j, struct answer *a)
 	struct json_object	*body;
 	struct http_req		 q;
 	char			 auth[600];
+	const char		*skip;
 	bool			 go;
 	enum verdict		 v;
 
@@ -107,6 +168,10 @@ email_deliver(struct job *j, struct answer *a)
 		return v;
 	if (!go)
 		return keep(a, NULL, NULL, "appointment changed");
+	if ((v = address(j, a, false, &skip)) != V_DONE)
+		return v;
+	if (skip != NULL)
+		return keep(a, NULL, NULL, skip);
 	if (*conf.notify_email_url == '\0' || *conf.notify_email_token == '\0') {
 		(void)snprintf(a->why, sizeof(a->why), "notify_email_url or notify_email_token is not set");
 		return V_FAIL;
@@ -168,7 +233,7 @@ sms_deliver(struct job *j, struct answer *a)
 {
 	struct http_req	 q;
 	char		 auth[600], path[160], ksid[65], kst[33], *form;
-	const char	*sid, *st;
+	const char	*sid, *st, *skip;
 	bool		 go;
 	enum verdict	 v;
 
@@ -176,6 +241,10 @@ sms_deliver(struct job *j, struct answer *a)
 		return v;
 	if (!go)
 		return keep(a, NULL, NULL, "appointment changed");
+	if ((v = address(j, a, true, &skip)) != V_DONE)
+		return v;
+	if (skip != NULL)
+		return keep(a, NULL, NULL, skip);
 	if (*conf.notify_sms_url == '\0' || *conf.notify_sms_token == '\0' ||
 	    !sid_ok(conf.notify_sms_account)) {
 		(void)snprintf(a->why, sizeof(a->why), "notify_sms_url, notify_sms_account or"
@@ -198,6 +267,8 @@ sms_deliver(struct job *j, struct answer *a)
 	q.path = path;
 	q.auth = auth;
 	q.key = j->key;
+	q.key_header = "I-Twilio-Idempotency-Token";
+	q.any_2xx_ok = true;
 	q.type = "application/x-www-form-urlencoded";
 	q.body = form;
 	q.len = strlen(form);
@@ -207,10 +278,9 @@ sms_deliver(struct job *j, struct answer *a)
 		return v;
 	sid = str_of(a->json, "sid");
 	st = str_of(a->json, "status");
-	if (sid == NULL || !sid_ok(sid)) {
-		(void)snprintf(a->why, sizeof(a->why), "the provider's answer has no usable sid");
-		return V_FAIL;
-	}
+	if (sid == NULL || !sid_ok(sid))
+		/* Accepted (2xx) but unreadable: done, not failed — never sent twice. */
+		return keep(a, NULL, "accepted-unread", NULL);
 	if (st != NULL && (strlen(st) > 32 || !sid_ok(st)))
 		st = NULL;
 	/* Keep only the id and status: the answer echoes the number and the text. */

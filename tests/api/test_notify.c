@@ -349,6 +349,137 @@ START_TEST(test_changed_skipped)
 }
 END_TEST
 
+/*
+ * A message queued at one sequence of an appointment is skipped once the
+ * appointment has changed (here another clinician at the same start: the
+ * same status and start, a higher sequence).
+ */
+START_TEST(test_sequence_skipped)
+{
+	struct user	 u;
+	char		 key[96], key2[96], payload[1024], starts[40], *st, *s;
+	int64_t		 appt;
+
+	user_register(&u, "notify-seq");
+	appt = appointment_row(u.id, starts, sizeof(starts));
+	new_key(key, sizeof(key), "email");
+	(void)snprintf(payload, sizeof(payload), "{\"to\":\"%s\",\"subject\":\"Reminder\","
+	    "\"text\":\"Tomorrow\",\"appointment_id\":%lld,\"starts_at\":\"%s\",\"sequence\":0}",
+	    u.email, (long long)appt, starts);
+	queue("notify.email", key, payload);
+	st = row_settled(key);
+	ck_assert_str_eq(st, "done");
+	free(st);
+	json_object_put(received(key));
+	ck_assert_int_eq(sql_exec("UPDATE appointment SET sequence = sequence + 1 WHERE id = %lld",
+	    (long long)appt), 0);
+	new_key(key2, sizeof(key2), "email");
+	(void)snprintf(payload, sizeof(payload), "{\"to\":\"%s\",\"subject\":\"Reminder\","
+	    "\"text\":\"Tomorrow\",\"appointment_id\":%lld,\"starts_at\":\"%s\",\"sequence\":0}",
+	    u.email, (long long)appt, starts);
+	queue("notify.email", key2, payload);
+	st = row_settled(key2);
+	ck_assert_str_eq(st, "done");
+	free(st);
+	ck_assert_ptr_null(received(key2));
+	s = sql_str("SELECT result FROM outbox WHERE idempotency_key = '%s'", key2);
+	ck_assert_msg(same(s, "{\"skipped\":\"appointment changed\"}"), "result %s", s ? s : "(null)");
+	free(s);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * With patient_id, the address is read at delivery: the current email; the
+ * current phone, and only while the patient agrees to SMS contact.
+ */
+START_TEST(test_contact_at_delivery)
+{
+	struct user	 u;
+	json_object	*m;
+	char		 key[96], payload[512], *st, *s;
+
+	user_register(&u, "notify-contact");
+	ck_assert_msg(sql_exec("INSERT INTO patient_profile (user_id, phone, contact_sms, updated_at)"
+	    " VALUES (%lld, '07700 900111', 1, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE"
+	    " phone = VALUES(phone), contact_sms = 1", (long long)u.id) == 0, "%s", sql_error());
+	/* consent withdrawn after queueing: no SMS */
+	new_key(key, sizeof(key), "sms");
+	(void)snprintf(payload, sizeof(payload), "{\"patient_id\":%lld,\"text\":\"Tomorrow\"}",
+	    (long long)u.id);
+	ck_assert_int_eq(sql_exec("UPDATE patient_profile SET contact_sms = 0 WHERE user_id = %lld",
+	    (long long)u.id), 0);
+	queue("notify.sms", key, payload);
+	st = row_settled(key);
+	ck_assert_str_eq(st, "done");
+	free(st);
+	ck_assert_ptr_null(received(key));
+	s = sql_str("SELECT result FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(same(s, "{\"skipped\":\"no consent\"}"), "result %s", s ? s : "(null)");
+	free(s);
+	/* consent again, with a new number: sent to that number */
+	ck_assert_int_eq(sql_exec("UPDATE patient_profile SET contact_sms = 1, phone = '07700 900222'"
+	    " WHERE user_id = %lld", (long long)u.id), 0);
+	new_key(key, sizeof(key), "sms");
+	queue("notify.sms", key, payload);
+	st = row_settled(key);
+	ck_assert_msg(strcmp(st, "done") == 0, "%s: %s", st,
+	    sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key));
+	free(st);
+	m = received(key);
+	ck_assert_msg(m != NULL, "no SMS with key %s", key);
+	ck_assert_str_eq(jstr(m, "to"), "+447700900222");
+	json_object_put(m);
+	/* the email goes to the account's address as it is now */
+	ck_assert_int_eq(sql_exec("UPDATE users SET email = CONCAT('new-', email) WHERE id = %lld",
+	    (long long)u.id), 0);
+	new_key(key, sizeof(key), "email");
+	(void)snprintf(payload, sizeof(payload), "{\"patient_id\":%lld,\"subject\":\"S\","
+	    "\"text\":\"T\"}", (long long)u.id);
+	queue("notify.email", key, payload);
+	st = row_settled(key);
+	ck_assert_msg(strcmp(st, "done") == 0, "%s: %s", st,
+	    sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key));
+	free(st);
+	m = received(key);
+	ck_assert_msg(m != NULL, "no email with key %s", key);
+	ck_assert_msg(strncmp(jstr(m, "to"), "new-", 4) == 0 && strcmp(jstr(m, "to") + 4, u.email) == 0,
+	    "sent to %s", jstr(m, "to"));
+	json_object_put(m);
+	ck_assert_int_eq(sql_exec("UPDATE users SET email = SUBSTRING(email, 5) WHERE id = %lld",
+	    (long long)u.id), 0);
+	user_free(&u);
+}
+END_TEST
+
+/*
+ * SMS carry Twilio's I-Twilio-Idempotency-Token (the row's key) as well as
+ * Idempotency-Key; a 2xx answer that cannot be read is a delivery (done),
+ * never a failure that would send the message again.
+ */
+START_TEST(test_sms_token_and_unreadable_answer)
+{
+	json_object	*m;
+	char		 key[96], *st, *s;
+
+	new_key(key, sizeof(key), "sms");
+	standin_mode("garbled");
+	queue("notify.sms", key, "{\"to\":\"+447700900123\",\"text\":\"T\"}");
+	st = row_settled(key);
+	standin_mode("ok");
+	ck_assert_msg(strcmp(st, "done") == 0, "%s: %s", st,
+	    sql_str("SELECT last_error FROM outbox WHERE idempotency_key = '%s'", key));
+	free(st);
+	m = received(key);
+	ck_assert_msg(m != NULL, "no SMS with key %s", key);
+	ck_assert_str_eq(jstr(m, "twilio_token"), key);
+	json_object_put(m);
+	s = sql_str("SELECT result FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(s != NULL && strstr(s, "accepted-unread") != NULL, "result %s", s ? s : "(null)");
+	free(s);
+}
+END_TEST
+
 START_TEST(test_refused_key_fails)
 {
 	char	 key[96], key2[96], *st, *why;
@@ -586,9 +717,15 @@ START_TEST(test_booking_sends)
 		    jstr(m, "text"));
 	}
 	json_object_put(m);
-	/* No phone, no SMS consent: no SMS queued. */
+	/* No phone, no SMS consent (read at delivery): the SMS is skipped. */
 	appt_key(key, sizeof(key), appt, "confirm", 0, "sms");
-	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s'", key), 0);
+	st = row_settled(key);
+	ck_assert_str_eq(st, "done");
+	free(st);
+	ck_assert_ptr_null(received(key));
+	st = sql_str("SELECT result FROM outbox WHERE idempotency_key = '%s'", key);
+	ck_assert_msg(same(st, "{\"skipped\":\"no consent\"}"), "%s", st ? st : "(null)");
+	free(st);
 	/* A reminder waits for its time. */
 	appt_key(key, sizeof(key), appt, "reminder", 0, "email");
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s'"
@@ -616,7 +753,10 @@ START_TEST(test_booking_sends)
 	ck_assert_str_eq(st, "done");
 	free(st);
 	appt_key(key, sizeof(key), appt, "change", seq + 1, "sms");
-	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key = '%s'", key), 0);
+	st = row_settled(key);
+	ck_assert_str_eq(st, "done");
+	free(st);
+	ck_assert_ptr_null(received(key));
 	/* The first reminder (for the old start) is skipped when it falls due. */
 	appt_key(key, sizeof(key), appt, "reminder", 0, "email");
 	ck_assert_int_eq(sql_exec("UPDATE outbox SET next_attempt_at = UTC_TIMESTAMP(6)"
@@ -677,6 +817,9 @@ notify_suite(void)
 	tcase_add_test(tc, test_refused_key_fails);
 	tcase_add_test(tc, test_bad_payload_fails);
 	tcase_add_test(tc, test_plain_http_refused);
+	tcase_add_test(tc, test_sequence_skipped);
+	tcase_add_test(tc, test_contact_at_delivery);
+	tcase_add_test(tc, test_sms_token_and_unreadable_answer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("booking");
 	tcase_set_timeout(tc, 120);

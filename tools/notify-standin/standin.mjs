@@ -14,15 +14,18 @@
 //        {sid:"SM...", status:"queued", to, from, body, account_sid, ...}.
 //        401 / 400 {code, message, more_info, status} (Twilio's error shape).
 //
-// A request with an Idempotency-Key seen before gets the first answer again
-// and is not recorded a second time.
+// A request with an Idempotency-Key (or, to the SMS API, Twilio's
+// I-Twilio-Idempotency-Token) seen before gets the first answer again and is
+// not recorded a second time.
 //
 // For tests and the demo (loopback only, no token):
 //   GET    /_messages   {messages:[{id, channel:"email"|"sms", to, from, subject?,
-//                        text, received_at, idempotency_key}]}, oldest first
+//                        text, received_at, idempotency_key, twilio_token?}]}, oldest first
 //   DELETE /_messages   forgets them
-//   POST   /_control/mode {mode: ok|error|down|revoked, times?}  error: 503 for the
+//   POST   /_control/mode {mode: ok|error|down|revoked|garbled, times?}  error: 503 for the
 //                        next `times` calls (or until ok); down: connections dropped;
+//                        garbled: the message is accepted and recorded but the 2xx
+//                        answer's body is not JSON (a provider's answer lost in transit);
 //                        revoked: the configured key and token are refused (401), as
 //                        after the account's credentials were rotated
 //
@@ -51,7 +54,7 @@ if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
 }
 
 const messages = [];
-const keys = new Map();		// Idempotency-Key -> {status, body, headers}
+const keys = new Map();		// Idempotency-Key (or 'twilio:' + token) -> {status, body, headers}
 let mode = 'ok';
 let modeTimes = 0;
 
@@ -198,6 +201,7 @@ async function smsSend(req, res, sid) {
 	record({
 		id: msid, channel: 'sms', to, from, text: body, received_at: now.toISOString(),
 		idempotency_key: req.headers['idempotency-key'] || null,
+		twilio_token: req.headers['i-twilio-idempotency-token'] || null,
 	});
 	const path = `/2010-04-01/Accounts/${sid}/Messages/${msid}.json`;
 	return {
@@ -214,7 +218,7 @@ async function smsSend(req, res, sid) {
 
 // An API call: the mode, then the idempotency replay, then the handler.
 async function api(req, res, handler) {
-	if (mode !== 'ok' && mode !== 'revoked') {
+	if (mode !== 'ok' && mode !== 'revoked' && mode !== 'garbled') {
 		const m = mode;
 		if (modeTimes > 0 && --modeTimes === 0)
 			mode = 'ok';
@@ -224,16 +228,23 @@ async function api(req, res, handler) {
 		}
 		return send(res, 503, { errors: [{ message: 'The stand-in is set to fail', field: null }] });
 	}
-	const key = req.headers['idempotency-key'];
-	if (key && keys.has(key) && mode !== 'revoked') {
-		const k = keys.get(key);
+	const tw = req.headers['i-twilio-idempotency-token'];
+	const seen = [req.headers['idempotency-key'], tw && `twilio:${tw}`].find((k) => k && keys.has(k));
+	if (seen && mode !== 'revoked') {
+		const k = keys.get(seen);
 		return send(res, k.status, k.body, { ...k.headers, 'Idempotent-Replayed': 'true' });
 	}
 	const out = await handler();
 	if (!out)
 		return;		// an error was answered
-	if (key)
-		keys.set(key, out);
+	for (const k of [req.headers['idempotency-key'], tw && `twilio:${tw}`])
+		if (k)
+			keys.set(k, out);
+	if (mode === 'garbled') {
+		const junk = '<html>accepted</html>';
+		res.writeHead(out.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(junk) });
+		return res.end(junk);
+	}
 	return send(res, out.status, out.body, out.headers);
 }
 
@@ -256,8 +267,8 @@ const server = createServer(async (req, res) => {
 			try {
 				b = JSON.parse((await readBody(req, 4096)).toString('utf8'));
 			} catch { /* answered below */ }
-			if (!b || !['ok', 'error', 'down', 'revoked'].includes(b.mode))
-				return send(res, 422, { errors: [{ message: 'mode: ok|error|down|revoked', field: 'mode' }] });
+			if (!b || !['ok', 'error', 'down', 'revoked', 'garbled'].includes(b.mode))
+				return send(res, 422, { errors: [{ message: 'mode: ok|error|down|revoked|garbled', field: 'mode' }] });
 			mode = b.mode;
 			modeTimes = Number.isInteger(b.times) && b.times > 0 ? b.times : 0;
 			log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}`);
