@@ -69,11 +69,16 @@ CREATE TABLE availability_exception (
 -- starts (a 15-minute and a 30-minute type) are refused by the booking code
 -- under the clinician's row lock (SELECT ... FROM users ... FOR UPDATE).
 -- sequence counts changes (reschedule, cancel): the .ics SEQUENCE.
+-- fee_pence and currency are the type's at booking (copied by the booking
+-- code), so a later change of the type's fee leaves booked and past
+-- appointments as they were; NULL only in rows written other than by booking.
 CREATE TABLE appointment (
 	id		BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
 	patient_id	BIGINT UNSIGNED NOT NULL,
 	clinician_id	BIGINT UNSIGNED NOT NULL,
 	type_id		BIGINT UNSIGNED NOT NULL,
+	fee_pence	INT UNSIGNED NULL,
+	currency	CHAR(3) NULL,
 	starts_at	DATETIME(0) NOT NULL,
 	ends_at		DATETIME(0) NOT NULL,
 	status		ENUM('booked','cancelled','completed','no_show') NOT NULL DEFAULT 'booked',

@@ -37,7 +37,7 @@ struct appt {
     " JOIN users c ON c.id = a.clinician_id JOIN appointment_type t ON t.id = a.type_id"
 #define APPT_SELECT \
     "SELECT a.id, a.patient_id, CONCAT(p.given_name, ' ', p.family_name), a.clinician_id," \
-    " CONCAT(c.given_name, ' ', c.family_name), t.code, t.name, t.fee_pence, t.currency," \
+    " CONCAT(c.given_name, ' ', c.family_name), t.code, t.name, a.fee_pence, a.currency," \
     " a.starts_at, a.ends_at, a.status, a.sequence, a.cancel_reason, a.created_at" APPT_FROM
 
 /* Fills a from a row of APPT_SELECT (strings stay the row's). */

@@ -26,7 +26,7 @@
 #include "req.h"
 
 static const char SQL_TYPE[] =
-    "SELECT id, minutes FROM appointment_type WHERE code = ? AND active = 1";
+    "SELECT id, minutes, fee_pence, currency FROM appointment_type WHERE code = ? AND active = 1";
 static const char SQL_TYPE_ANY[] =
     "SELECT id, minutes FROM appointment_type WHERE code = ?";
 static const char SQL_CLINICIAN[] =
@@ -50,8 +50,8 @@ static const char SQL_OPEN_INITIAL[] =
     " AND a.ends_at > UTC_TIMESTAMP() LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO appointment (patient_id, clinician_id, type_id, starts_at, ends_at, status,"
-    " booked_by, created_at, updated_at, sequence)"
-    " VALUES (?, ?, ?, ?, ?, 'booked', ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 0)";
+    " booked_by, created_at, updated_at, sequence, fee_pence, currency)"
+    " VALUES (?, ?, ?, ?, ?, 'booked', ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 0, ?, ?)";
 static const char SQL_CANCEL[] =
     "UPDATE appointment SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6),"
     " cancelled_by = ?, cancel_reason = ?, sequence = sequence + 1,"
@@ -215,8 +215,9 @@ book_create(struct req *r)
 	struct db_res		*res;
 	struct json_object	*d;
 	struct appt		 a;
-	int64_t			 start, end, clinician = v[1].i, patient, type_id, id;
+	int64_t			 start, end, clinician = v[1].i, patient, type_id, id, fee;
 	int			 minutes, ok;
+	const char		*currency;
 	char			 ss[AT_SQL_LEN], es[AT_SQL_LEN], ids[24], b[AT_UTC_LEN];
 	enum cerr		 rc;
 
@@ -241,6 +242,10 @@ book_create(struct req *r)
 		return reply_field(r, 422, "type", "is not an appointment type offered");
 	type_id = db_int(res->rows[0][0]);
 	minutes = (int)db_int(res->rows[0][1]);
+	/* The fee is the type's at booking: a later change of the type's fee does not alter it. */
+	fee = db_int(res->rows[0][2]);
+	if ((currency = pool_strdup(r->pool, res->rows[0][3])) == NULL)
+		return reply_internal(r, "out of memory");
 	if ((rc = db_exec(r->db, r->pool, &res, SQL_CLINICIAN, "i", clinician)) != CE_OK)
 		return reply_db(r, rc);
 	if (res->nrows != 1)
@@ -268,8 +273,8 @@ book_create(struct req *r)
 			    " one booked instead.");
 		}
 	}
-	rc = db_exec(r->db, r->pool, NULL, SQL_INSERT, "iiissi", patient, clinician, type_id,
-	    at_fmt_sql(start, ss), at_fmt_sql(end, es), r->who.user_id);
+	rc = db_exec(r->db, r->pool, NULL, SQL_INSERT, "iiissiis", patient, clinician, type_id,
+	    at_fmt_sql(start, ss), at_fmt_sql(end, es), r->who.user_id, fee, currency);
 	if (rc == CE_DUPLICATE) {
 		db_rollback(r->db);
 		return reply_problem(r, 409, "slot-taken", "This time has just been taken",

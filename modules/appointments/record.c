@@ -34,7 +34,7 @@ appt_row(struct appt *a, char **row)
 	a->clinician_name = row[4] != NULL ? row[4] : "";
 	a->type = row[5];
 	a->type_name = row[6];
-	a->fee_pence = db_int(row[7]);
+	a->fee_pence = row[7] != NULL ? db_int(row[7]) : 0;
 	a->currency = row[8];
 	(void)at_parse_sql(row[9], &a->start);
 	(void)at_parse_sql(row[10], &a->end);
@@ -108,8 +108,11 @@ appt_json(struct req *r, const struct appt *a)
 	json_object_object_add(o, "type", json_object_new_string(a->type));
 	json_object_object_add(o, "type_name", json_object_new_string(a->type_name));
 	json_object_object_add(o, "minutes", json_object_new_int64((a->end - a->start) / 60));
-	json_object_object_add(o, "fee_pence", json_object_new_int64(a->fee_pence));
-	json_object_object_add(o, "currency", json_object_new_string(a->currency));
+	/* The fee at booking (null only for a row written other than by booking). */
+	json_object_object_add(o, "fee_pence", a->currency != NULL ?
+	    json_object_new_int64(a->fee_pence) : NULL);
+	json_object_object_add(o, "currency", a->currency != NULL ?
+	    json_object_new_string(a->currency) : NULL);
 	add_time(o, "start", a->start, false);
 	add_time(o, "end", a->end, false);
 	add_time(o, "start_local", a->start, true);

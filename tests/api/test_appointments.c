@@ -974,6 +974,34 @@ START_TEST(test_load_demo_hours)
 }
 END_TEST
 
+/* The fee is the type's at booking: a later change of the type's fee leaves it. */
+START_TEST(test_fee_snapshot)
+{
+	struct user	 p;
+	struct resp	*r;
+	int64_t		 cid, id, fee;
+	time_t		 s = at_day(13, 10);
+
+	br_free(staff_new("clinician", &cid));
+	ready_patient(&p, "appt-fee");
+	extra(cid, s, s + HOUR);
+	fee = sql_int("SELECT fee_pence FROM appointment_type WHERE code = 'follow_up'");
+	id = book_ok(p.b, s, cid, "follow_up", 0);
+	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = fee_pence + 1234,"
+	    " currency = 'EUR' WHERE code = 'follow_up'"), 0);
+	r = api_get(p.b, APPTS "/%lld", (long long)id);
+	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = %lld, currency = 'GBP'"
+	    " WHERE code = 'follow_up'", (long long)fee), 0);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "fee_pence"), fee);
+	ck_assert_str_eq(jstr(r->json, "currency"), "GBP");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT fee_pence FROM appointment WHERE id = %lld",
+	    (long long)id), fee);
+	user_free(&p);
+}
+END_TEST
+
 START_TEST(test_staff_booking)
 {
 	struct user	 p, q;
@@ -1365,6 +1393,7 @@ appointments_suite(void)
 	tcase_add_test(tc, test_ics);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_load_demo_hours);
+	tcase_add_test(tc, test_fee_snapshot);
 	tcase_add_test(tc, test_availability_bad_query);
 	suite_add_tcase(s, tc);
 	return s;
