@@ -133,6 +133,21 @@ readiness(struct req *r, int64_t patient)
 		json_object_array_add(missing, json_object_new_string("eligibility"));
 	if (why_i != NULL)
 		json_object_array_add(missing, json_object_new_string("identity"));
+	/* The refusal tells staff about the patient's eligibility and identity: recorded. */
+	if (!self) {
+		struct json_object	*d = json_object_new_object();
+
+		if (d == NULL) {
+			json_object_put(missing);
+			return reply_internal(r, "out of memory");
+		}
+		json_object_object_add(d, "refused", json_object_new_string("not-ready-to-book"));
+		json_object_object_add(d, "missing", json_object_get(missing));
+		if ((rc = patient_read_audit(r, patient, "booking_readiness", d)) != CE_OK) {
+			json_object_put(missing);
+			return reply_db(r, rc);
+		}
+	}
 	return appt_problem(r, 409, "not-ready-to-book", self ? "You cannot book yet" :
 	    "This patient cannot be booked yet", pool_printf(r->pool, "%s%s%s",
 	    why_e != NULL ? why_e : "", why_e != NULL && why_i != NULL ? " " : "",

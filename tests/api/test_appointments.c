@@ -1002,6 +1002,34 @@ START_TEST(test_fee_snapshot)
 }
 END_TEST
 
+/* A staff booking refused as not ready shows the patient's status: recorded. */
+START_TEST(test_not_ready_staff_audited)
+{
+	struct user	 q;
+	struct browser	*cb;
+	struct resp	*r;
+	int64_t		 cid;
+	time_t		 s = at_day(12, 10);
+	char		*d;
+
+	cb = staff_new("clinician", &cid);
+	user_register(&q, "appt-notready-audit");
+	extra(cid, s, s + HOUR);
+	r = book(cb, s, cid, "initial", q.id);
+	expect_problem(r, 409, "not-ready-to-book");
+	expect_one_audit(r, "patient.record_viewed", "success");
+	d = sql_str("SELECT details FROM audit_event WHERE request_id = '%s'", r->rid);
+	ck_assert_msg(d != NULL && strstr(d, "booking_readiness") != NULL &&
+	    strstr(d, "eligibility") != NULL, "%s", d ? d : "(null)");
+	free(d);
+	ck_assert_int_eq(sql_int("SELECT entity_id FROM audit_event WHERE request_id = '%s'",
+	    r->rid), q.id);
+	resp_free(r);
+	br_free(cb);
+	user_free(&q);
+}
+END_TEST
+
 START_TEST(test_staff_booking)
 {
 	struct user	 p, q;
@@ -1394,6 +1422,7 @@ appointments_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_load_demo_hours);
 	tcase_add_test(tc, test_fee_snapshot);
+	tcase_add_test(tc, test_not_ready_staff_audited);
 	tcase_add_test(tc, test_availability_bad_query);
 	suite_add_tcase(s, tc);
 	return s;
