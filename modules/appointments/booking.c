@@ -59,6 +59,17 @@ static const char SQL_CANCEL[] =
 static const char SQL_MOVE[] =
     "UPDATE appointment SET clinician_id = ?, starts_at = ?, ends_at = ?,"
     " sequence = sequence + 1, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+/*
+ * A moved appointment's consultation room starts again: nobody has joined,
+ * been admitted or ended it (the consult module treats a row like this as a
+ * room nobody has entered yet, as it does a missing row).
+ */
+static const char SQL_ROOM_RESET[] =
+    "UPDATE consult_room SET patient_joined_at = NULL, patient_left_at = NULL,"
+    " patient_present = 0, clinician_joined_at = NULL, admitted_at = NULL, admitted_by = NULL,"
+    " ended_at = NULL, ended_by = NULL, updated_at = UTC_TIMESTAMP(6) WHERE appointment_id = ?";
+static const char SQL_HAS_NOTE[] =
+    "SELECT 1 FROM consult_note_version WHERE appointment_id = ? LIMIT 1";
 static const char SQL_LIST[] =
     APPT_SELECT " WHERE (? = 0 OR a.patient_id = ?) AND (? = 0 OR a.clinician_id = ?)"
     " AND (? = '' OR a.status = ?) AND a.starts_at >= ? AND a.starts_at < ?"
@@ -475,7 +486,7 @@ book_reschedule(struct req *r)
 	struct appt		 a;
 	struct json_object	*d;
 	const char		*why;
-	int64_t			 start, end, clinician, old_start;
+	int64_t			 start, end, clinician, old_start, old_clinician;
 	int			 minutes, ok;
 	char			 ids[24], ss[AT_SQL_LEN], es[AT_SQL_LEN], b[AT_UTC_LEN];
 	enum cerr		 rc;
@@ -501,14 +512,11 @@ book_reschedule(struct req *r)
 	if (res->nrows != 1)
 		return reply_internal(r, "appointment type vanished");
 	minutes = (int)db_int(res->rows[0][1]);
-	if (start == a.start && clinician == a.clinician_id)
-		return reply_field(r, 422, "slot_start", "is the appointment's current time");
 	if ((ok = is_slot(r, clinician, minutes, start)) < 0)
 		return r->status;
 	if (ok == 0)
 		return not_a_slot(r);
 	end = start + (int64_t)minutes * 60;
-	old_start = a.start;
 	if ((rc = db_begin(r->db)) != CE_OK || (rc = lock_user(r, clinician)) != CE_OK ||
 	    (rc = lock_user(r, a.patient_id)) != CE_OK ||
 	    (rc = appt_load(r, a.id, true, &a)) != CE_OK)
@@ -518,6 +526,25 @@ book_reschedule(struct req *r)
 		return not_booked(r, &a);
 	if (r->who.role == ROLE_PATIENT && !appt_can_change(&a, appt_now()))
 		return too_late(r);
+	/* From the locked row: what the appointment is now, not what it was before the lock. */
+	old_start = a.start;
+	old_clinician = a.clinician_id;
+	if (start == a.start && clinician == a.clinician_id) {
+		db_rollback(r->db);
+		return reply_field(r, 422, "slot_start", "is the appointment's current time");
+	}
+	/* A clinician's consultation note stays with that clinician: no handing it on. */
+	if (clinician != old_clinician) {
+		if ((rc = db_exec(r->db, r->pool, &res, SQL_HAS_NOTE, "i", a.id)) != CE_OK)
+			return reply_db(r, rc);
+		if (res->nrows > 0) {
+			db_rollback(r->db);
+			return reply_problem(r, 409, "has-notes", "This appointment has notes",
+			    "A consultation note has been written for this appointment, so it"
+			    " cannot move to another clinician. Move it to a time with the same"
+			    " clinician, or cancel it and book a new one.");
+		}
+	}
 	if ((ok = clashes(r, clinician, a.patient_id, start, end, a.id)) != 0)
 		return ok;
 	rc = db_exec(r->db, r->pool, NULL, SQL_MOVE, "issi", clinician, at_fmt_sql(start, ss),
@@ -527,8 +554,9 @@ book_reschedule(struct req *r)
 		return reply_problem(r, 409, "slot-taken", "This time has just been taken",
 		    "Someone else booked this time. Please choose another.");
 	}
-	if (rc != CE_OK || (rc = appt_load(r, a.id, false, &a)) != CE_OK ||
-	    (rc = appt_notify(r, &a, "change")) != CE_OK)
+	if (rc != CE_OK || (rc = db_exec(r->db, r->pool, NULL, SQL_ROOM_RESET, "i", a.id)) != CE_OK ||
+	    (rc = appt_load(r, a.id, false, &a)) != CE_OK ||
+	    (rc = appt_notify(r, &a, start != old_start ? "change" : "clinician")) != CE_OK)
 		return reply_db(r, rc);
 	(void)snprintf(ids, sizeof(ids), "%" PRId64, a.id);
 	d = json_object_new_object();
@@ -536,6 +564,8 @@ book_reschedule(struct req *r)
 	json_object_object_add(d, "from", json_object_new_string(at_fmt_utc(old_start, b)));
 	json_object_object_add(d, "to", json_object_new_string(at_fmt_utc(start, b)));
 	json_object_object_add(d, "clinician_id", json_object_new_int64(clinician));
+	if (clinician != old_clinician)
+		json_object_object_add(d, "from_clinician_id", json_object_new_int64(old_clinician));
 	json_object_object_add(d, "by_staff", json_object_new_boolean(r->who.role != ROLE_PATIENT));
 	json_object_object_add(d, "reason", v[2].present && v[2].len > 0 ?
 	    json_object_new_string(v[2].s) : NULL);

@@ -906,6 +906,164 @@ START_TEST(test_reschedule)
 }
 END_TEST
 
+/*
+ * A reschedule starts the consultation room again (the patient waits to be
+ * admitted at the new time) and, once a note exists, keeps the appointment
+ * with its clinician (409 has-notes, nothing changed).
+ */
+START_TEST(test_reschedule_room)
+{
+	struct user	 p;
+	struct browser	*cb;
+	struct resp	*r;
+	int64_t		 cid, cid2, id;
+	time_t		 s = at_day(10, 9);
+	char		 path[96], body[256], b2[32];
+
+	cb = staff_new("clinician", &cid);
+	br_free(staff_new("clinician", &cid2));
+	ready_patient(&p, "appt-room");
+	extra(cid, s, s + 2 * HOUR);
+	extra(cid2, s + 3 * HOUR, s + 4 * HOUR);
+	id = book_ok(p.b, s, cid, "initial", 0);
+	/* the patient joined and was admitted, then the appointment is moved */
+	ck_assert_msg(sql_exec("INSERT INTO consult_room (appointment_id, patient_joined_at,"
+	    " patient_present, clinician_joined_at, admitted_at, admitted_by, updated_at) VALUES"
+	    " (%lld, UTC_TIMESTAMP(6), 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), %lld,"
+	    " UTC_TIMESTAMP(6))", (long long)id, (long long)cid) == 0, "room: %s", sql_error());
+	(void)snprintf(path, sizeof(path), APPTS "/%lld/reschedule", (long long)id);
+	iso(s + HOUR, b2);
+	(void)snprintf(body, sizeof(body), "{\"slot_start\":\"%s\"}", b2);
+	r = api(p.b, "POST", path, body);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM consult_room WHERE appointment_id = %lld"
+	    " AND admitted_at IS NULL AND admitted_by IS NULL AND patient_present = 0 AND"
+	    " patient_joined_at IS NULL AND clinician_joined_at IS NULL AND ended_at IS NULL",
+	    (long long)id), 1);
+	/* a note written: another clinician is refused, the same one may move it */
+	ck_assert_msg(sql_exec("INSERT INTO consult_note_version (appointment_id, version, kind,"
+	    " subjective, objective, assessment, plan, author_id, saved_at) VALUES (%lld, 1,"
+	    " 'draft', 's', 'o', 'a', 'p', %lld, UTC_TIMESTAMP(6))", (long long)id,
+	    (long long)cid) == 0, "note: %s", sql_error());
+	iso(s + 3 * HOUR, b2);
+	(void)snprintf(body, sizeof(body), "{\"slot_start\":\"%s\",\"clinician_id\":%lld,"
+	    "\"reason\":\"Dr away\"}", b2, (long long)cid2);
+	r = api(cb, "POST", path, body);
+	expect_problem(r, 409, "has-notes");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT sequence FROM appointment WHERE id = %lld AND"
+	    " clinician_id = %lld", (long long)id, (long long)cid), 1);
+	iso(s + 1800, b2);
+	(void)snprintf(body, sizeof(body), "{\"slot_start\":\"%s\",\"reason\":\"earlier\"}", b2);
+	r = api(cb, "POST", path, body);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "sequence"), 2);
+	resp_free(r);
+	br_free(cb);
+	user_free(&p);
+}
+END_TEST
+
+/*
+ * Moved to another clinician at the same time: the notice says the time
+ * stands (not "has moved"), and the old reminder gives way to one new one.
+ */
+START_TEST(test_reschedule_clinician_only)
+{
+	struct user	 p;
+	struct browser	*admin = staff_new("admin", NULL);
+	struct resp	*r;
+	int64_t		 cid, cid2, id;
+	time_t		 s = at_day(11, 9);
+	char		 path[96], body[256], b2[32], *text;
+
+	br_free(staff_new("clinician", &cid));
+	br_free(staff_new("clinician", &cid2));
+	ready_patient(&p, "appt-other-dr");
+	extra(cid, s, s + HOUR);
+	extra(cid2, s, s + HOUR);
+	id = book_ok(p.b, s, cid, "follow_up", 0);
+	(void)snprintf(path, sizeof(path), APPTS "/%lld/reschedule", (long long)id);
+	iso(s, b2);
+	(void)snprintf(body, sizeof(body), "{\"slot_start\":\"%s\",\"clinician_id\":%lld,"
+	    "\"reason\":\"Dr away\"}", b2, (long long)cid2);
+	r = api(admin, "POST", path, body);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "sequence"), 1);
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
+	    " 'appt-%lld-change-1-email'", (long long)id), 0);
+	text = sql_str("SELECT payload FROM outbox WHERE idempotency_key ="
+	    " 'appt-%lld-clinician-1-email'", (long long)id);
+	ck_assert_msg(text != NULL, "no notice of the clinician change");
+	ck_assert_ptr_nonnull(strstr(text, "still at that time"));
+	ck_assert_ptr_null(strstr(text, "moved"));
+	ck_assert_ptr_nonnull(strstr(text, "\"sequence\":1"));
+	free(text);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
+	    " 'appt-%lld-reminder-1-email'", (long long)id), 1);
+	br_free(admin);
+	user_free(&p);
+}
+END_TEST
+
+/* A staff booking refused as not ready shows the patient's status: recorded. */
+START_TEST(test_not_ready_staff_audited)
+{
+	struct user	 q;
+	struct browser	*cb;
+	struct resp	*r;
+	int64_t		 cid;
+	time_t		 s = at_day(12, 10);
+	char		*d;
+
+	cb = staff_new("clinician", &cid);
+	user_register(&q, "appt-notready-audit");
+	extra(cid, s, s + HOUR);
+	r = book(cb, s, cid, "initial", q.id);
+	expect_problem(r, 409, "not-ready-to-book");
+	expect_one_audit(r, "patient.record_viewed", "success");
+	d = sql_str("SELECT details FROM audit_event WHERE request_id = '%s'", r->rid);
+	ck_assert_msg(d != NULL && strstr(d, "booking_readiness") != NULL &&
+	    strstr(d, "eligibility") != NULL, "%s", d ? d : "(null)");
+	free(d);
+	ck_assert_int_eq(sql_int("SELECT entity_id FROM audit_event WHERE request_id = '%s'",
+	    r->rid), q.id);
+	resp_free(r);
+	br_free(cb);
+	user_free(&q);
+}
+END_TEST
+
+/* The fee is the type's at booking: a later change of the type's fee leaves it. */
+START_TEST(test_fee_snapshot)
+{
+	struct user	 p;
+	struct resp	*r;
+	int64_t		 cid, id, fee;
+	time_t		 s = at_day(13, 10);
+
+	br_free(staff_new("clinician", &cid));
+	ready_patient(&p, "appt-fee");
+	extra(cid, s, s + HOUR);
+	fee = sql_int("SELECT fee_pence FROM appointment_type WHERE code = 'follow_up'");
+	id = book_ok(p.b, s, cid, "follow_up", 0);
+	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = fee_pence + 1234,"
+	    " currency = 'EUR' WHERE code = 'follow_up'"), 0);
+	r = api_get(p.b, APPTS "/%lld", (long long)id);
+	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = %lld, currency = 'GBP'"
+	    " WHERE code = 'follow_up'", (long long)fee), 0);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "fee_pence"), fee);
+	ck_assert_str_eq(jstr(r->json, "currency"), "GBP");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT fee_pence FROM appointment WHERE id = %lld",
+	    (long long)id), fee);
+	user_free(&p);
+}
+END_TEST
+
 /* A clinician_id query parameter that is not a clinician is a bad query: 400. */
 START_TEST(test_availability_bad_query)
 {
@@ -971,62 +1129,6 @@ START_TEST(test_load_demo_hours)
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
 	    " 'appointment.availability_added' AND entity_id = '%lld' AND actor_role = 'system'",
 	    (long long)id), 1);
-}
-END_TEST
-
-/* The fee is the type's at booking: a later change of the type's fee leaves it. */
-START_TEST(test_fee_snapshot)
-{
-	struct user	 p;
-	struct resp	*r;
-	int64_t		 cid, id, fee;
-	time_t		 s = at_day(13, 10);
-
-	br_free(staff_new("clinician", &cid));
-	ready_patient(&p, "appt-fee");
-	extra(cid, s, s + HOUR);
-	fee = sql_int("SELECT fee_pence FROM appointment_type WHERE code = 'follow_up'");
-	id = book_ok(p.b, s, cid, "follow_up", 0);
-	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = fee_pence + 1234,"
-	    " currency = 'EUR' WHERE code = 'follow_up'"), 0);
-	r = api_get(p.b, APPTS "/%lld", (long long)id);
-	ck_assert_int_eq(sql_exec("UPDATE appointment_type SET fee_pence = %lld, currency = 'GBP'"
-	    " WHERE code = 'follow_up'", (long long)fee), 0);
-	ck_assert_msg(r->status == 200, "%s", rdesc(r));
-	ck_assert_int_eq(jint(r->json, "fee_pence"), fee);
-	ck_assert_str_eq(jstr(r->json, "currency"), "GBP");
-	resp_free(r);
-	ck_assert_int_eq(sql_int("SELECT fee_pence FROM appointment WHERE id = %lld",
-	    (long long)id), fee);
-	user_free(&p);
-}
-END_TEST
-
-/* A staff booking refused as not ready shows the patient's status: recorded. */
-START_TEST(test_not_ready_staff_audited)
-{
-	struct user	 q;
-	struct browser	*cb;
-	struct resp	*r;
-	int64_t		 cid;
-	time_t		 s = at_day(12, 10);
-	char		*d;
-
-	cb = staff_new("clinician", &cid);
-	user_register(&q, "appt-notready-audit");
-	extra(cid, s, s + HOUR);
-	r = book(cb, s, cid, "initial", q.id);
-	expect_problem(r, 409, "not-ready-to-book");
-	expect_one_audit(r, "patient.record_viewed", "success");
-	d = sql_str("SELECT details FROM audit_event WHERE request_id = '%s'", r->rid);
-	ck_assert_msg(d != NULL && strstr(d, "booking_readiness") != NULL &&
-	    strstr(d, "eligibility") != NULL, "%s", d ? d : "(null)");
-	free(d);
-	ck_assert_int_eq(sql_int("SELECT entity_id FROM audit_event WHERE request_id = '%s'",
-	    r->rid), q.id);
-	resp_free(r);
-	br_free(cb);
-	user_free(&q);
 }
 END_TEST
 
@@ -1420,10 +1522,12 @@ appointments_suite(void)
 	tcase_add_test(tc, test_other_patient);
 	tcase_add_test(tc, test_ics);
 	tcase_add_test(tc, test_bad_input);
-	tcase_add_test(tc, test_load_demo_hours);
-	tcase_add_test(tc, test_fee_snapshot);
+	tcase_add_test(tc, test_reschedule_room);
+	tcase_add_test(tc, test_reschedule_clinician_only);
 	tcase_add_test(tc, test_not_ready_staff_audited);
+	tcase_add_test(tc, test_fee_snapshot);
 	tcase_add_test(tc, test_availability_bad_query);
+	tcase_add_test(tc, test_load_demo_hours);
 	suite_add_tcase(s, tc);
 	return s;
 }
