@@ -114,36 +114,14 @@ int
 appt_problem(struct req *r, int status, const char *slug, const char *title,
     const char *detail, const char *key, struct json_object *value)
 {
-	struct json_object	*o = json_object_new_object();
-	const char		*s;
-	size_t			 len = 0;
+	struct json_object	*extra = json_object_new_object();
 
-	if (o == NULL) {
+	if (extra == NULL || json_object_object_add(extra, key, value) != 0) {
 		json_object_put(value);
+		json_object_put(extra);
 		return reply_internal(r, "out of memory");
 	}
-	json_object_object_add(o, "type", json_object_new_string(
-	    pool_printf(r->pool, "/docs/API.md#problem-%s", slug)));
-	json_object_object_add(o, "title", json_object_new_string(title));
-	json_object_object_add(o, "status", json_object_new_int(status));
-	if (detail != NULL)
-		json_object_object_add(o, "detail", json_object_new_string(detail));
-	if (r->request_id != NULL)
-		json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
-	json_object_object_add(o, key, value);
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL || (r->out = pool_strndup(r->pool, s, len)) == NULL ||
-	    reply_header(r, "Content-Type", "application/problem+json") == -1) {
-		json_object_put(o);
-		r->out = NULL;
-		r->outlen = 0;
-		return reply_internal(r, "out of memory");
-	}
-	r->outlen = len;
-	r->status = status;
-	json_object_put(o);
-	return status;
+	return reply_problem_with(r, status, slug, title, detail, extra);
 }
 
 /* Field tables. */

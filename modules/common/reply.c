@@ -118,6 +118,26 @@ reply_problem(struct req *r, int status, const char *slug, const char *title,
 }
 
 int
+reply_problem_with(struct req *r, int status, const char *slug, const char *title,
+    const char *detail, struct json_object *extra)
+{
+	struct json_object	*o = problem(r, status, slug, title, detail);
+
+	if (o != NULL && extra != NULL) {
+		json_object_object_foreach(extra, key, val) {
+			if (json_object_object_add(o, key, json_object_get(val)) != 0) {
+				json_object_put(val);
+				json_object_put(o);
+				o = NULL;
+				break;
+			}
+		}
+	}
+	json_object_put(extra);
+	return send_problem(r, o == NULL ? 500 : status, o);
+}
+
+int
 reply_invalid(struct req *r, int status, const struct verr *errs, size_t n)
 {
 	struct json_object	*o, *arr, *e;

@@ -28,6 +28,13 @@ int	reply_empty(struct req *, int status);
  */
 int	reply_problem(struct req *, int status, const char *slug, const char *title,
 	    const char *detail);
+/*
+ * reply_problem() with more members: each member of extra (a JSON object, or
+ * NULL) is added to the problem (RFC 9457 extension members, e.g. "missing",
+ * "room_opens"). extra is taken: put in every case.
+ */
+int	reply_problem_with(struct req *, int status, const char *slug, const char *title,
+	    const char *detail, struct json_object *extra);
 /* A 422 (or given status) problem listing errs as "errors": [{field, detail}]. */
 int	reply_invalid(struct req *, int status, const struct verr *errs, size_t n);
 /* One-field convenience for reply_invalid. */

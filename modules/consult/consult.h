@@ -47,9 +47,6 @@ const char	*room_state(const struct room *);
 int		 cons_refuse(struct req *, int status);
 /* 409 room-closed naming room_opens and room_closes (rolls back first). */
 int		 room_closed(struct req *, const struct room *, const char *detail);
-/* A problem (as reply_problem) with the members of extra added (extra taken). */
-int		 cons_problem(struct req *, int status, const char *slug, const char *title,
-		    const char *detail, struct json_object *extra);
 /* The current time (Unix seconds). */
 int64_t		 cons_now(void);
 

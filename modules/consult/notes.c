@@ -160,7 +160,7 @@ notes_room(struct req *r, bool lock, bool writing, struct room *rm)
 	if (writing && strcmp(rm->a.status, "booked") != 0 &&
 	    strcmp(rm->a.status, "completed") != 0) {
 		db_rollback(r->db);
-		return cons_problem(r, 409, "room-closed", "This appointment was not held",
+		return reply_problem_with(r, 409, "room-closed", "This appointment was not held",
 		    "Notes are written for booked or completed appointments only.", NULL);
 	}
 	return 0;
@@ -197,7 +197,7 @@ changed(struct req *r, struct db_res *res, long signed_row, const char *detail)
 	db_rollback(r->db);
 	if (o == NULL)
 		return reply_internal(r, "out of memory");
-	return cons_problem(r, 409, "note-changed", "The notes have changed", detail, o);
+	return reply_problem_with(r, 409, "note-changed", "The notes have changed", detail, o);
 }
 
 static int

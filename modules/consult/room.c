@@ -103,46 +103,6 @@ add_time(struct json_object *o, const char *name, int64_t t)
 }
 
 int
-cons_problem(struct req *r, int status, const char *slug, const char *title,
-    const char *detail, struct json_object *extra)
-{
-	struct json_object	*o = json_object_new_object();
-	const char		*s;
-	size_t			 len = 0;
-
-	if (o == NULL) {
-		json_object_put(extra);
-		return reply_internal(r, "out of memory");
-	}
-	json_object_object_add(o, "type", json_object_new_string(
-	    pool_printf(r->pool, "/docs/API.md#problem-%s", slug)));
-	json_object_object_add(o, "title", json_object_new_string(title));
-	json_object_object_add(o, "status", json_object_new_int(status));
-	if (detail != NULL)
-		json_object_object_add(o, "detail", json_object_new_string(detail));
-	if (r->request_id != NULL)
-		json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
-	if (extra != NULL) {
-		json_object_object_foreach(extra, key, val)
-			json_object_object_add(o, key, json_object_get(val));
-		json_object_put(extra);
-	}
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL || (r->out = pool_strndup(r->pool, s, len)) == NULL ||
-	    reply_header(r, "Content-Type", "application/problem+json") == -1) {
-		json_object_put(o);
-		r->out = NULL;
-		r->outlen = 0;
-		return reply_internal(r, "out of memory");
-	}
-	r->outlen = len;
-	r->status = status;
-	json_object_put(o);
-	return status;
-}
-
-int
 cons_refuse(struct req *r, int status)
 {
 	db_rollback(r->db);
@@ -161,7 +121,7 @@ room_closed(struct req *r, const struct room *rm, const char *detail)
 		return reply_internal(r, "out of memory");
 	add_time(x, "room_opens", rm->opens);
 	add_time(x, "room_closes", rm->closes);
-	return cons_problem(r, 409, "room-closed", "The consultation room is not open",
+	return reply_problem_with(r, 409, "room-closed", "The consultation room is not open",
 	    detail != NULL ? detail : "The room opens shortly before the appointment and closes"
 	    " shortly after it.", x);
 }

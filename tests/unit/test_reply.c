@@ -82,6 +82,38 @@ START_TEST(problem_body)
 }
 END_TEST
 
+START_TEST(problem_with_extra_members)
+{
+	struct json_object	*o, *extra, *missing;
+
+	extra = json_object_new_object();
+	missing = json_object_new_array();
+	ck_assert(extra != NULL && missing != NULL);
+	json_object_array_add(missing, json_object_new_string("identity"));
+	json_object_object_add(extra, "missing", missing);
+	json_object_object_add(extra, "room_opens", json_object_new_string("2027-03-28T08:45:00Z"));
+	ck_assert_int_eq(reply_problem_with(&r, 409, "not-ready-to-book", "Not yet",
+	    "Confirm your identity first.", extra), 409);
+	ck_assert_int_eq(r.status, 409);
+	ck_assert_ptr_nonnull(strstr(r.headers, "Content-Type: application/problem+json\r\n"));
+	o = reply_body();
+	ck_assert_str_eq(member(o, "type"), "/docs/API.md#problem-not-ready-to-book");
+	ck_assert_str_eq(member(o, "status"), "409");
+	ck_assert_str_eq(member(o, "detail"), "Confirm your identity first.");
+	ck_assert_str_eq(member(o, "room_opens"), "2027-03-28T08:45:00Z");
+	ck_assert(json_object_object_get_ex(o, "missing", &missing));
+	ck_assert_int_eq(json_object_array_length(missing), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(missing, 0)), "identity");
+
+	/* NULL extra: just the problem */
+	reply_reset(&r);
+	ck_assert_int_eq(reply_problem_with(&r, 409, "slot-taken", "Taken", NULL, NULL), 409);
+	o = reply_body();
+	ck_assert_str_eq(member(o, "type"), "/docs/API.md#problem-slot-taken");
+	ck_assert(!json_object_object_get_ex(o, "detail", NULL));
+}
+END_TEST
+
 START_TEST(invalid_lists_every_field)
 {
 	static const struct verr	errs[] = {
@@ -227,6 +259,7 @@ unit_suite(void)
 	tc = tcase_create("reply");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, problem_body);
+	tcase_add_test(tc, problem_with_extra_members);
 	tcase_add_test(tc, invalid_lists_every_field);
 	tcase_add_test(tc, json_reply_takes_the_object);
 	tcase_add_test(tc, header_refuses_line_breaks);
