@@ -491,3 +491,14 @@ valid_query(struct pool *pool, const struct field *fields, size_t n,
 	}
 	return finish(pool, fields, n, out);
 }
+
+const char *
+valid_str_member(struct json_object *o, const char *name)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}

@@ -85,4 +85,10 @@ bool	valid_utf8(const char *s, size_t len, size_t *nchars);
 /* Percent-decodes s[0..len) into pool memory ('+' is a space). NULL on bad escapes. */
 char	*valid_urldecode(struct pool *, const char *s, size_t len, size_t *outlen);
 
+/*
+ * The string member name of o, or NULL when o is NULL or the member is
+ * missing or not a string. Borrowed: it lives as long as o.
+ */
+const char	*valid_str_member(struct json_object *o, const char *name);
+
 #endif

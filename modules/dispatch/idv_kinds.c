@@ -17,6 +17,7 @@
 #include "outbox.h"
 #include "pool.h"
 #include "req.h"
+#include "valid.h"
 #include "../idv/provider.h"
 
 static const char SQL_APPLICANT[] =
@@ -53,17 +54,6 @@ check_of(struct job *j, char id[24])
 	return c;
 }
 
-static const char *
-str_of(struct json_object *o, const char *name)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static enum verdict
 bad_answer(struct answer *a, const char *what)
 {
@@ -85,7 +75,7 @@ applicant_deliver(struct job *j, struct answer *a)
 	}
 	if ((v = provider_call("POST", "/applicants", j->key, app, a)) != V_DONE)
 		return v;
-	if (!idv_id_ok(str_of(a->json, "id")))
+	if (!idv_id_ok(valid_str_member(a->json, "id")))
 		return bad_answer(a, "no usable applicant id");
 	return V_DONE;
 }
@@ -94,7 +84,7 @@ static enum cerr
 applicant_done(struct req *r, struct job *j, struct answer *a)
 {
 	struct json_object	*p, *d;
-	const char		*applicant = str_of(a->json, "id");
+	const char		*applicant = valid_str_member(a->json, "id");
 	char			 id[24], key[64];
 	int64_t			 check = check_of(j, id);
 	enum cerr		 rc;
@@ -126,7 +116,8 @@ run_deliver(struct job *j, struct answer *a)
 	const char		*url = NULL, *sdk, *st;
 	enum verdict		 v;
 
-	if (str_of(j->payload, "applicant_id") == NULL || str_of(j->payload, "workflow_id") == NULL) {
+	if (valid_str_member(j->payload, "applicant_id") == NULL ||
+	    valid_str_member(j->payload, "workflow_id") == NULL) {
 		(void)snprintf(a->why, sizeof(a->why), "payload lacks applicant_id or workflow_id");
 		return V_FAIL;
 	}
@@ -135,19 +126,19 @@ run_deliver(struct job *j, struct answer *a)
 		return V_RETRY;
 	}
 	json_object_object_add(body, "workflow_id",
-	    json_object_new_string(str_of(j->payload, "workflow_id")));
+	    json_object_new_string(valid_str_member(j->payload, "workflow_id")));
 	json_object_object_add(body, "applicant_id",
-	    json_object_new_string(str_of(j->payload, "applicant_id")));
+	    json_object_new_string(valid_str_member(j->payload, "applicant_id")));
 	v = provider_call("POST", "/workflow_runs", j->key, body, a);
 	json_object_put(body);
 	if (v != V_DONE)
 		return v;
-	if (!idv_id_ok(str_of(a->json, "id")))
+	if (!idv_id_ok(valid_str_member(a->json, "id")))
 		return bad_answer(a, "no usable workflow run id");
 	if (json_object_object_get_ex(a->json, "link", &link))
-		url = str_of(link, "url");
-	sdk = str_of(a->json, "sdk_token");
-	st = str_of(a->json, "status");
+		url = valid_str_member(link, "url");
+	sdk = valid_str_member(a->json, "sdk_token");
+	st = valid_str_member(a->json, "status");
 	if (st != NULL && strlen(st) > IDV_STATUS_MAX)
 		return bad_answer(a, "a status over 31 bytes");
 	if (url != NULL && !idv_link_ok(url))
@@ -163,15 +154,16 @@ static enum cerr
 run_done(struct req *r, struct job *j, struct answer *a)
 {
 	struct json_object	*link, *d;
-	const char		*run = str_of(a->json, "id"), *url = NULL;
+	const char		*run = valid_str_member(a->json, "id"), *url = NULL;
 	char			 id[24];
 	int64_t			 check = check_of(j, id);
 	enum cerr		 rc;
 
 	if (json_object_object_get_ex(a->json, "link", &link))
-		url = str_of(link, "url");
+		url = valid_str_member(link, "url");
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_LINK, "ssssi", run,
-	    str_of(a->json, "sdk_token"), url, str_of(a->json, "status"), check)) != CE_OK)
+	    valid_str_member(a->json, "sdk_token"), url, valid_str_member(a->json, "status"),
+	    check)) != CE_OK)
 		return rc;
 	if (db_affected(r->db) == 0)
 		return CE_OK;
@@ -186,7 +178,7 @@ run_done(struct req *r, struct job *j, struct answer *a)
 static enum verdict
 result_deliver(struct job *j, struct answer *a)
 {
-	const char	*run = str_of(j->payload, "workflow_run_id"), *st;
+	const char	*run = valid_str_member(j->payload, "workflow_run_id"), *st;
 	char		 path[128];
 	enum verdict	 v;
 
@@ -197,7 +189,7 @@ result_deliver(struct job *j, struct answer *a)
 	(void)snprintf(path, sizeof(path), "/workflow_runs/%s", run);
 	if ((v = provider_call("GET", path, j->key, NULL, a)) != V_DONE)
 		return v;
-	st = str_of(a->json, "status");
+	st = valid_str_member(a->json, "status");
 	if (st == NULL || strlen(st) > IDV_STATUS_MAX)
 		return bad_answer(a, "no status (or one over 31 bytes)");
 	if (!idv_run_final(st)) {
@@ -213,7 +205,8 @@ result_done(struct req *r, struct job *j, struct answer *a)
 {
 	struct db_res		*res;
 	struct json_object	*d;
-	const char		*st = str_of(a->json, "status"), *outcome = idv_outcome_of(st);
+	const char		*st = valid_str_member(a->json, "status");
+	const char		*outcome = idv_outcome_of(st);
 	const char		*text, *err = NULL;
 	char			 id[24];
 	int64_t			 check = check_of(j, id);

@@ -32,6 +32,7 @@
 #include "dispatch.h"
 #include "notify_msg.h"
 #include "req.h"
+#include "valid.h"
 #include "../idv/provider.h"
 
 /* A national number (leading 0) is taken to be in this country (the clinic is in the UK). */
@@ -217,17 +218,6 @@ sid_ok(const char *s)
 	return i > 0;
 }
 
-static const char *
-str_of(struct json_object *o, const char *name)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static enum verdict
 sms_deliver(struct job *j, struct answer *a)
 {
@@ -276,8 +266,8 @@ sms_deliver(struct job *j, struct answer *a)
 	free(form);
 	if (v != V_DONE)
 		return v;
-	sid = str_of(a->json, "sid");
-	st = str_of(a->json, "status");
+	sid = valid_str_member(a->json, "sid");
+	st = valid_str_member(a->json, "status");
 	if (sid == NULL || !sid_ok(sid))
 		/* Accepted (2xx) but unreadable: done, not failed — never sent twice. */
 		return keep(a, NULL, "accepted-unread", NULL);

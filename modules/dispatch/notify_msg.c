@@ -6,17 +6,7 @@
 #include <json-c/json.h>
 
 #include "notify_msg.h"
-
-static const char *
-str_of(struct json_object *o, const char *name)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
+#include "valid.h"
 
 bool
 notify_email_ok(const char *s)
@@ -106,8 +96,9 @@ struct json_object *
 notify_email_request(struct json_object *payload, const char *from, char *why, size_t whysz)
 {
 	struct json_object	*b, *pers, *one, *to, *addr, *fr, *content, *c;
-	const char		*rcpt = str_of(payload, "to"), *subject = str_of(payload, "subject");
-	const char		*text = str_of(payload, "text");
+	const char		*rcpt = valid_str_member(payload, "to");
+	const char		*subject = valid_str_member(payload, "subject");
+	const char		*text = valid_str_member(payload, "text");
 	bool			 ok = false;
 
 	if (!notify_email_ok(rcpt))
@@ -216,11 +207,11 @@ char *
 notify_sms_form(struct json_object *payload, const char *from, const char *country, char *why,
     size_t whysz)
 {
-	const char	*text = str_of(payload, "text");
+	const char	*text = valid_str_member(payload, "text");
 	char		 to[24], *buf = NULL;
 	size_t		 len = 0;
 
-	if (!notify_phone_e164(str_of(payload, "to"), country, to, sizeof(to))) {
+	if (!notify_phone_e164(valid_str_member(payload, "to"), country, to, sizeof(to))) {
 		(void)fail(why, whysz, "the payload's to is not a phone number");
 		return NULL;
 	}
@@ -246,7 +237,7 @@ bool
 notify_about(struct json_object *payload, long long *id, const char **starts_at)
 {
 	struct json_object	*v;
-	const char		*s = str_of(payload, "starts_at"), *d;
+	const char		*s = valid_str_member(payload, "starts_at"), *d;
 	long long		 n = 0;
 
 	if (s == NULL || strlen(s) > 40 || !json_object_object_get_ex(payload, "appointment_id", &v))

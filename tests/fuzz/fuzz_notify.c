@@ -12,19 +12,9 @@
 #include <json-c/json.h>
 
 #include "notify_msg.h"
+#include "valid.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static const char *
-str_of(struct json_object *o, const char *name)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -51,14 +41,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p == NULL)
 		return 0;
 	if (json_object_is_type(p, json_type_object)) {
-		to = str_of(p, "to");
+		to = valid_str_member(p, "to");
 		if ((b = notify_email_request(p, "clinic@example.org", why, sizeof(why))) != NULL) {
 			if (!notify_email_ok(to) ||
 			    !json_object_object_get_ex(b, "personalizations", &v) ||
 			    (v = json_object_array_get_idx(v, 0)) == NULL ||
 			    !json_object_object_get_ex(v, "to", &v) ||
-			    (s = str_of(json_object_array_get_idx(v, 0), "email")) == NULL ||
-			    strcmp(s, to) != 0 || (s = str_of(b, "subject")) == NULL ||
+			    (s = valid_str_member(json_object_array_get_idx(v, 0),
+			    "email")) == NULL ||
+			    strcmp(s, to) != 0 || (s = valid_str_member(b, "subject")) == NULL ||
 			    strpbrk(s, "\r\n") != NULL)
 				abort();
 			json_object_put(b);
