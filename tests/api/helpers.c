@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "crypto.h"
@@ -500,4 +501,55 @@ staff_new(const char *role, int64_t *id)
 	ck_assert_msg(r->status == 200, "staff enrol confirm: %s", rdesc(r));
 	resp_free(r);
 	return b;
+}
+
+struct standin_buf {
+	char	*p;
+	size_t	 n;
+};
+
+static size_t
+standin_add(char *d, size_t s, size_t n, void *arg)
+{
+	struct standin_buf	*b = arg;
+	char			*q = realloc(b->p, b->n + s * n + 1);
+
+	if (q == NULL)
+		return 0;
+	memcpy(q + b->n, d, s * n);
+	b->p = q;
+	b->n += s * n;
+	b->p[b->n] = '\0';
+	return s * n;
+}
+
+json_object *
+standin_call(const char *base, const char *method, const char *path, const char *body)
+{
+	CURL			*c = curl_easy_init();
+	struct curl_slist	*h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct standin_buf	 b = { NULL, 0 };
+	char			 url[512];
+	json_object		*o;
+	long			 st = 0;
+
+	ck_assert(c != NULL && h != NULL);
+	ck_assert((size_t)snprintf(url, sizeof(url), "%s%s", base, path) < sizeof(url));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, standin_add);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	ck_assert_msg(curl_easy_perform(c) == CURLE_OK, "stand-in at %s does not answer", url);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	ck_assert_msg(st == 200, "stand-in %s %s: %ld %s", method, path, st, b.p ? b.p : "");
+	o = json_tokener_parse(b.p != NULL ? b.p : "");
+	free(b.p);
+	ck_assert_msg(o != NULL, "stand-in reply is not JSON");
+	return o;
 }

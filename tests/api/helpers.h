@@ -103,4 +103,12 @@ Suite		*consult_suite(void);
 Suite		*notify_suite(void);
 Suite		*isolation_suite(void);
 
+/*
+ * A call to a local stand-in's test API (the identity provider's or the
+ * email/SMS one): method, base URL + path, JSON body or NULL. Asserts a 200
+ * JSON answer and returns it parsed (caller puts).
+ */
+json_object	*standin_call(const char *base, const char *method, const char *path,
+		    const char *body);
+
 #endif

@@ -145,16 +145,22 @@ slot_starts(struct browser *b, const char *query)
 	struct resp	*r = api_get(b, APPTS "/slots?%s", query);
 	json_object	*a;
 	char		*out;
-	size_t		 i, n, len = 0;
+	size_t		 i, n, len = 0, cap;
 
 	ck_assert_msg(r->status == 200, "slots %s: %s", query, rdesc(r));
 	a = jget(r->json, "slots");
 	ck_assert(a != NULL && json_object_is_type(a, json_type_array));
 	n = json_object_array_length(a);
-	out = calloc(1, n * 24 + 1);
+	cap = n * 24 + 1;
+	out = calloc(1, cap);
+	ck_assert(out != NULL);
 	for (i = 0; i < n; i++) {
-		const char *s = jstr(json_object_array_get_idx(a, i), "start");
-		len += (size_t)sprintf(out + len, "%s%s", i ? "," : "", s ? s : "?");
+		const char	*s = jstr(json_object_array_get_idx(a, i), "start");
+		int		 w = snprintf(out + len, cap - len, "%s%s", i ? "," : "",
+				    s ? s : "?");
+
+		ck_assert_msg(w > 0 && (size_t)w < cap - len, "slot start too long: %s", s);
+		len += (size_t)w;
 	}
 	resp_free(r);
 	return out;

@@ -900,7 +900,8 @@ START_TEST(test_signal_rate)
 	struct resp	*r;
 	long		 limit = conf_long("signal_rate_per_10s", 100);
 	int		 i, got = 0;
-	char		*m, msg[64], *ra;
+	char		*m, msg[64], *ra, *end = NULL;
+	long		 secs = 0;
 
 	cast_new(&k, "consult-rate");
 	ws_open(&c, k.c, k.appt, NULL);
@@ -917,7 +918,8 @@ START_TEST(test_signal_rate)
 		else {
 			expect_problem(r, 429, "too-many-attempts");
 			ra = resp_header(r, "Retry-After");
-			ck_assert_msg(ra != NULL && atoi(ra) > 0, "Retry-After %s", ra);
+			ck_assert_msg(ra != NULL && (secs = strtol(ra, &end, 10)) > 0 &&
+			    *end == '\0', "Retry-After %s", ra);
 			free(ra);
 		}
 		resp_free(r);
@@ -1202,7 +1204,7 @@ START_TEST(test_notes)
 		ck_assert(big != NULL);
 		memcpy(big, head, hl);
 		memset(big + hl, 'p', n);
-		strcpy(big + hl + n, tail);
+		memcpy(big + hl + n, tail, strlen(tail) + 1);
 	}
 	r = api(k.c, "PUT", path, big);
 	expect_problem(r, 422, "validation");

@@ -105,31 +105,7 @@ sbuf_add(char *d, size_t s, size_t n, void *arg)
 static json_object *
 standin(const char *method, const char *path, const char *body)
 {
-	CURL			*c = curl_easy_init();
-	struct curl_slist	*h = curl_slist_append(NULL, "Content-Type: application/json");
-	struct sbuf		 b = { NULL, 0 };
-	char			 url[512];
-	json_object		*o;
-	long			 st = 0;
-
-	(void)snprintf(url, sizeof(url), "%s%s", standin_url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sbuf_add);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	ck_assert_msg(curl_easy_perform(c) == CURLE_OK, "stand-in at %s does not answer", url);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	ck_assert_msg(st == 200, "stand-in %s %s: %ld %s", method, path, st, b.p ? b.p : "");
-	o = json_tokener_parse(b.p != NULL ? b.p : "");
-	free(b.p);
-	ck_assert_msg(o != NULL, "stand-in reply is not JSON");
-	return o;
+	return standin_call(standin_url, method, path, body);
 }
 
 /* Sets the stand-in's failure mode (for times calls, 0: until changed; path NULL: every call). */

@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 
 #include <check.h>
-#include <curl/curl.h>
 
 #include "helpers.h"
 
@@ -65,55 +64,11 @@ notify_setup(void)
 	ck_assert_int_gt(clinician_id, 0);
 }
 
-struct sbuf {
-	char	*p;
-	size_t	 n;
-};
-
-static size_t
-sbuf_add(char *d, size_t s, size_t n, void *arg)
-{
-	struct sbuf	*b = arg;
-	char		*q = realloc(b->p, b->n + s * n + 1);
-
-	if (q == NULL)
-		return 0;
-	memcpy(q + b->n, d, s * n);
-	b->p = q;
-	b->n += s * n;
-	b->p[b->n] = '\0';
-	return s * n;
-}
-
 /* A call to the stand-in's test API; returns the parsed reply (caller puts). */
 static json_object *
 standin(const char *method, const char *path, const char *body)
 {
-	CURL			*c = curl_easy_init();
-	struct curl_slist	*h = curl_slist_append(NULL, "Content-Type: application/json");
-	struct sbuf		 b = { NULL, 0 };
-	char			 url[512];
-	json_object		*o;
-	long			 st = 0;
-
-	(void)snprintf(url, sizeof(url), "%s%s", standin_url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sbuf_add);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	ck_assert_msg(curl_easy_perform(c) == CURLE_OK, "stand-in at %s does not answer", url);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	ck_assert_msg(st == 200, "stand-in %s %s: %ld %s", method, path, st, b.p ? b.p : "");
-	o = json_tokener_parse(b.p != NULL ? b.p : "");
-	free(b.p);
-	ck_assert_msg(o != NULL, "stand-in reply is not JSON");
-	return o;
+	return standin_call(standin_url, method, path, body);
 }
 
 static void
