@@ -4,7 +4,7 @@
 # it stops exactly what was started.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULES="auth audit patients intake documents idv appointments consult"
+MODULES="auth audit patients intake documents idv appointments consult prescriptions"
 # FastCGI processes per module (libfcgi serves one connection per process).
 procs_for() {
 	case "$1" in

@@ -14,6 +14,11 @@ import { Book } from './views/book.js';
 import { Appointments } from './views/appointments.js';
 import { Availability } from './views/availability.js';
 import { Consult } from './views/consult.js';
+import { Prescribe } from './views/prescribe.js';
+import { Plans } from './views/plans.js';
+import { Prescriptions } from './views/prescriptions.js';
+import { Formulary } from './views/formulary.js';
+import { RxReports } from './views/rx-reports.js';
 
 export const ROUTES = {
 	profile: { view: Profile, roles: ['patient'] },
@@ -28,4 +33,9 @@ export const ROUTES = {
 	appointments: { view: Appointments, roles: ['patient', 'clinician', 'admin'] },
 	availability: { view: Availability, roles: ['clinician', 'admin'] },
 	consult: { view: Consult, roles: ['patient', 'clinician'] },
+	prescribe: { view: Prescribe, roles: ['clinician'] },
+	plans: { view: Plans, roles: ['patient', 'clinician', 'admin', 'auditor'] },
+	prescriptions: { view: Prescriptions, roles: ['patient', 'clinician', 'pharmacist', 'admin', 'auditor'] },
+	formulary: { view: Formulary, roles: ['clinician', 'pharmacist', 'admin', 'auditor'] },
+	'rx-reports': { view: RxReports, roles: ['admin', 'auditor'] },
 };

@@ -82,6 +82,12 @@ struct conf {
 	long	 signal_max_bytes;		/* largest signalling message */
 	long	 signal_rate_per_10s;		/* signalling messages per user per 10 s */
 	char	*signal_publish_socket;		/* nginx's internal nchan publisher (unix socket) */
+	/* prescribing (modules/prescriptions) */
+	char	*clinic_name;			/* on prescriptions: the prescriber's practice */
+	char	*clinic_address;		/* its address, one line, commas between parts */
+	long	 prescription_validity_days;	/* a signed prescription is valid this long (28) */
+	long	 prescription_max_days;		/* days' treatment without a justification (30) */
+	long	 prescription_paper_original;	/* 1: the pharmacy needs the paper original */
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;

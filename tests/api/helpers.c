@@ -469,13 +469,38 @@ setup_auditor(void)
 	return true;
 }
 
-struct browser *
-staff_new(const char *role, int64_t *id)
+/* Signs email in and enrols a fresh authenticator; its secret goes to secret_out (40 bytes, may be NULL). */
+static struct browser *
+staff_enrol(const char *email, char secret_out[40])
 {
 	struct browser	*b;
 	struct resp	*r;
 	const char	*secret;
-	char		 email[160], body[64], code[7];
+	char		 body[64], code[7];
+
+	b = br_new();
+	r = login(b, email, GOOD_PW);
+	ck_assert_msg(r->status == 200, "staff sign-in: %s", rdesc(r));
+	resp_free(r);
+	r = api(b, "POST", "/api/v1/auth/mfa/enrol", NULL);
+	ck_assert_msg(r->status == 200 && (secret = jstr(r->json, "secret")) != NULL,
+	    "staff enrol: %s", rdesc(r));
+	ck_assert(strlen(secret) < 40);
+	if (secret_out != NULL)
+		memcpy(secret_out, secret, strlen(secret) + 1);
+	ck_assert(totp_str(secret, totp_step_now(), code));
+	resp_free(r);
+	(void)snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	r = api(b, "POST", "/api/v1/auth/mfa/enrol/confirm", body);
+	ck_assert_msg(r->status == 200, "staff enrol confirm: %s", rdesc(r));
+	resp_free(r);
+	return b;
+}
+
+struct browser *
+staff_new(const char *role, int64_t *id)
+{
+	char		 email[160];
 	int64_t		 uid;
 
 	unique_email(email, sizeof(email), role);
@@ -487,20 +512,54 @@ staff_new(const char *role, int64_t *id)
 		uid = cli_create_user(role, email, GOOD_PW, NULL, NULL);
 	if (id != NULL)
 		*id = uid;
-	b = br_new();
-	r = login(b, email, GOOD_PW);
-	ck_assert_msg(r->status == 200, "staff sign-in: %s", rdesc(r));
-	resp_free(r);
-	r = api(b, "POST", "/api/v1/auth/mfa/enrol", NULL);
-	ck_assert_msg(r->status == 200 && (secret = jstr(r->json, "secret")) != NULL,
-	    "staff enrol: %s", rdesc(r));
-	ck_assert(totp_str(secret, totp_step_now(), code));
-	resp_free(r);
-	(void)snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-	r = api(b, "POST", "/api/v1/auth/mfa/enrol/confirm", body);
-	ck_assert_msg(r->status == 200, "staff enrol confirm: %s", rdesc(r));
-	resp_free(r);
-	return b;
+	return staff_enrol(email, NULL);
+}
+
+struct browser *
+clinician_new(bool specialist, int64_t *id, char secret[40])
+{
+	const char	*argv[16];
+	char		 email[160], out[2048], *p;
+	int		 n = 0, rc;
+	int64_t		 uid;
+
+	unique_email(email, sizeof(email), specialist ? "specialist" : "clinician");
+	argv[n++] = "create-user";
+	argv[n++] = "--role";
+	argv[n++] = "clinician";
+	argv[n++] = "--email";
+	argv[n++] = email;
+	argv[n++] = "--password";
+	argv[n++] = GOOD_PW;
+	argv[n++] = "--given-name";
+	argv[n++] = specialist ? "Sam" : "Gene";
+	argv[n++] = "--family-name";
+	argv[n++] = specialist ? "Specialist" : "Prescriber";
+	argv[n++] = "--gmc";
+	argv[n++] = specialist ? "7000002" : "7000001";
+	if (specialist)
+		argv[n++] = "--specialist";
+	argv[n] = NULL;
+	rc = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(rc == 0, "clinic create-user exited %d: %s", rc, out);
+	p = strstr(out, "(id ");
+	ck_assert_msg(p != NULL, "clinic create-user printed no id: %s", out);
+	uid = strtoll(p + 4, NULL, 10);
+	ck_assert(uid > 0);
+	if (id != NULL)
+		*id = uid;
+	return staff_enrol(email, secret);
+}
+
+void
+patient_verified(int64_t patient_id)
+{
+	ck_assert_msg(sql_exec("INSERT INTO idv_check (patient_id, attempt, status, created_at,"
+	    " updated_at) VALUES (%lld, 1, 'clear', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+	    (long long)patient_id) == 0, "idv_check: %s", sql_error());
+	ck_assert_msg(sql_exec("INSERT INTO idv_verified (patient_id, check_id, how, verified_at)"
+	    " VALUES (%lld, LAST_INSERT_ID(), 'clear', UTC_TIMESTAMP(6))",
+	    (long long)patient_id) == 0, "idv_verified: %s", sql_error());
 }
 
 struct standin_buf {

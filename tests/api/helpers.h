@@ -80,6 +80,17 @@ int64_t		 cli_create_user(const char *role, const char *email, const char *passw
  */
 struct browser	*staff_new(const char *role, int64_t *id);
 
+/*
+ * A new clinician (GMC number 7000001, or 7000002 with specialist: on the
+ * specialist register) signed in with a fresh authenticator whose base32
+ * secret is copied to secret (may be NULL; 40 bytes) for step-up codes
+ * (totp_at(secret, totp_step_now() + 1, code): the enrolment used the
+ * current step). *id (may be NULL) is its user id. Asserts every step.
+ */
+struct browser	*clinician_new(bool specialist, int64_t *id, char secret[40]);
+/* Records patient_id's identity as verified (a clear check), as root. */
+void		 patient_verified(int64_t patient_id);
+
 /* Common assertions on every error reply. */
 void		 expect_problem(const struct resp *, long status, const char *slug);
 /* Every API reply: Cache-Control no-store and an X-Request-Id. */
@@ -100,6 +111,8 @@ Suite		*documents_suite(void);
 Suite		*idv_suite(void);
 Suite		*appointments_suite(void);
 Suite		*consult_suite(void);
+Suite		*plans_suite(void);
+Suite		*prescriptions_suite(void);
 Suite		*notify_suite(void);
 Suite		*isolation_suite(void);
 

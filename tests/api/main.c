@@ -54,6 +54,8 @@ main(void)
 	srunner_add_suite(sr, appointments_suite());
 	srunner_add_suite(sr, consult_suite());
 	srunner_add_suite(sr, notify_suite());
+	srunner_add_suite(sr, plans_suite());
+	srunner_add_suite(sr, prescriptions_suite());
 	srunner_add_suite(sr, isolation_suite());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_ENV);

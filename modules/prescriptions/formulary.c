@@ -1,0 +1,10 @@
+/* The formulary (issue 5): being written. */
+#include "reply.h"
+#include "req.h"
+#include "rx.h"
+
+int
+formulary_list(struct req *r)
+{
+	return reply_problem(r, 501, "not-implemented", "Not built yet", NULL);
+}

@@ -1,0 +1,38 @@
+/*
+ * prescriptions.fcgi: the formulary, treatment plans, prescribing and its
+ * reports (issue 5). Routes are the contract; docs/API.md#prescriptions
+ * describes each. The route entries and their field tables live beside the
+ * code that serves them (plans_routes.h, rx_routes.h); literal paths come
+ * before "{id}" ones because the first route that matches wins.
+ */
+#include <stdio.h>
+
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+#include "req.h"
+#include "serve.h"
+#include "valid.h"
+#include "rx.h"
+
+#define BODY(f)		f, nitems(f)
+
+#include "plans_routes.h"
+#include "rx_routes.h"
+
+static const struct route routes[] = {
+	PLANS_ROUTES
+	RX_ROUTES
+};
+
+static int
+init(void)
+{
+	return 0;
+}
+
+int
+main(void)
+{
+	return serve("prescriptions", routes, nitems(routes), init);
+}

@@ -1,0 +1,132 @@
+#ifndef CLINIC_RX_H
+#define CLINIC_RX_H
+/*
+ * prescriptions.fcgi (issue 5): the formulary, treatment plans, reports
+ * (formulary.c, plans.c, plandiff.c, reports.c, units.c) and prescriptions
+ * with their rules, signing keys and states (drafts.c, rules.c, words.c,
+ * canon.c, sign.c, keys.c, states.c). docs/API.md#prescriptions describes
+ * every route. Handlers follow serve.h: one reply each; a state change ends
+ * with audit_commit(). Strings and arrays returned here belong to r->pool
+ * unless a comment says otherwise.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct req;
+struct pool;
+struct json_object;
+
+/* ---- products (formulary.c) ---- */
+
+/* One formulary_product row. */
+struct product {
+	int64_t		 id;
+	const char	*supplier;
+	const char	*brand;
+	const char	*name;
+	const char	*form;		/* flower, oil, capsule, vape_cartridge, pastille, spray */
+	const char	*supply_unit;	/* mg, ul, each */
+	int64_t		 pack_size;	/* in supply_unit */
+	int64_t		 thc_ug;	/* micrograms of THC per supply unit */
+	int64_t		 cbd_ug;
+	bool		 active;
+};
+
+/* Loads product id. CE_NOTFOUND when there is none; a database error otherwise. */
+enum cerr	 product_load(struct req *, int64_t id, struct product *);
+/*
+ * The product as the API shows it (docs/API.md#formulary), labels and
+ * availability included. A new object (caller puts), NULL on OOM.
+ */
+struct json_object *product_json(struct req *, const struct product *);
+/* The supply unit a form is measured in ("mg", "ul" or "each"); NULL if no such form. */
+const char	*form_unit(const char *form);
+
+/* ---- amounts (units.c, pure) ---- */
+
+/*
+ * An amount in a supply unit in figures as people read it: mg as grams
+ * ("10 g", "2.5 g", "0.25 g"), ul as millilitres ("50 ml"), each with the
+ * form's noun ("30 capsules", "1 capsule"; form may be NULL: "units").
+ * Exact: no floating point. pool string; NULL on OOM.
+ */
+char		*amount_figures(struct pool *, const char *unit, const char *form, int64_t amount);
+
+/* ---- plans (plans.c) ---- */
+
+struct plan_item {
+	int64_t		 product_id;
+	const char	*dose;		/* never just "as directed" */
+	int64_t		 daily_amount;	/* supply units a day */
+	int64_t		 max_per_30d;	/* supply units in any rolling 30 days */
+};
+
+struct plan_form_limit {
+	const char	*form;
+	int64_t		 max_per_30d;	/* in the form's supply unit, all its products together */
+};
+
+/* One treatment_plan row (the current version unless loaded from history). */
+struct plan {
+	int64_t		 id;
+	int64_t		 patient_id;
+	const char	*condition;
+	int64_t		 version;
+	bool		 active;
+	struct plan_item *items;
+	size_t		 nitems;
+	struct plan_form_limit *limits;
+	size_t		 nlimits;
+	int64_t		 max_thc_mg_per_day;	/* 0: no ceiling set */
+	const char	*review_date;		/* YYYY-MM-DD */
+	const char	*notes;			/* may be "" */
+	int64_t		 author_id;
+	const char	*reason;
+	const char	*changed_at;		/* "YYYY-MM-DD hh:mm:ss.ffffff" UTC */
+};
+
+/*
+ * Loads plan id (its current version); with lock, FOR UPDATE (a transaction
+ * must be open). CE_NOTFOUND when there is none; a database error otherwise.
+ */
+enum cerr	 plan_load(struct req *, int64_t plan_id, bool lock, struct plan *);
+/* The plan's item for product_id, or NULL. */
+const struct plan_item *plan_item_for(const struct plan *, int64_t product_id);
+/* The plan's limit for form, or NULL. */
+const struct plan_form_limit *plan_limit_for(const struct plan *, const char *form);
+
+/* ---- route handlers ---- */
+
+/* formulary.c */
+int	formulary_list(struct req *);
+int	formulary_get(struct req *);
+int	formulary_create(struct req *);
+int	formulary_update(struct req *);
+/* plans.c, plandiff.c */
+int	plans_list(struct req *);
+int	plans_create(struct req *);
+int	plans_update(struct req *);
+int	plans_history(struct req *);
+int	plans_diff(struct req *);
+/* reports.c */
+int	reports_totals(struct req *);
+int	reports_running(struct req *);
+/* drafts.c, rules.c */
+int	rx_check(struct req *);
+int	rx_create(struct req *);
+int	rx_list(struct req *);
+int	rx_get(struct req *);
+int	rx_update(struct req *);
+int	rx_quota(struct req *);
+/* canon.c, sign.c, keys.c */
+int	rx_sign(struct req *);
+int	rx_document(struct req *);
+int	rx_signature(struct req *);
+int	rx_key(struct req *);
+/* states.c */
+int	rx_cancel(struct req *);
+
+#endif
