@@ -129,4 +129,26 @@ int	rx_key(struct req *);
 /* states.c */
 int	rx_cancel(struct req *);
 
+/* ---- plans area (helper A): formulary.c, units.c, plans.c, planbody.c, plandiff.c, reports.c ---- */
+
+/* The columns plan_from_row() reads, in its order (treatment_plan, current or history row). */
+#define PLAN_COLS	"id, patient_id, condition_name, version, status, body, author_id," \
+	" reason, DATE_FORMAT(changed_at, '%Y-%m-%d %H:%i:%s.%f')"
+/* One row of PLAN_COLS into *pl (strings borrowed from the row, the rest in pool). */
+enum cerr	 plan_from_row(struct pool *, char **row, struct plan *);
+
+/* v / 10^scale in decimal, trailing zeros dropped ("2.5", "0.25", "10"). pool string; NULL on OOM. */
+char		*decimal_text(struct pool *, int64_t v, int scale);
+/* "capsule"/"capsules", "cartridge(s)", "pastille(s)"; "unit(s)" for other or NULL forms. Static. */
+const char	*form_noun(const char *form, bool plural);
+/* "Flower", "Oil", "Capsule", "Vape cartridge", "Pastille", "Spray"; NULL if no such form. Static. */
+const char	*form_label(const char *form);
+/* "g", "ml", or the form's plural noun for "each"; NULL for an unknown unit. Static. */
+const char	*unit_label(const char *unit, const char *form);
+/* The product's strength as people read it (product_json's strength_label). pool string. */
+char		*strength_label(struct pool *, const char *form, const char *unit, int64_t thc_ug,
+		    int64_t cbd_ug);
+/* "<brand> <name>", the product as sentences name it. pool string; NULL on OOM. */
+char		*product_title(struct pool *, const struct product *);
+
 #endif
