@@ -1,10 +1,11 @@
 // The patient's context beside the video (clinician only): details, the
 // latest intake (outcome, flags, PHQ-9/GAD-7 and the answers), documents,
-// identity status and the treatment plan (none until prescribing exists).
+// identity status and the active treatment plans (with links to change
+// them and to prescribe).
 // Every read goes through the existing endpoints (docs/API.md), which audit
 // staff reads themselves.
 //
-// Contract: <PatientContext patientId /> renders a <section>.
+// Contract: <PatientContext patientId appointmentId? /> renders a <section>.
 import { useEffect, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { flatten, optionValue, optionLabel } from '../intake-eval.js';
@@ -102,11 +103,27 @@ function Documents({ docs }) {
 	</li>`)}</ul>`;
 }
 
-export function PatientContext({ patientId }) {
+// The patient's active plans in a line each (docs/API.md#plans).
+function Plans({ plans, patientId, appointmentId }) {
+	if (plans === null)
+		return html`<p class="loading">Loading…</p>`;
+	const active = plans.filter((p) => p.status === 'active');
+	return html`${active.length === 0 ? html`<p>No treatment plan yet.</p>` :
+		html`<ul class="consult-docs">${active.map((p) => html`<li key=${p.id}>
+			<strong>${p.condition}</strong>
+			<span class="patient-meta">${(p.items || []).map((it) => `${it.product ? `${it.product.brand} ${it.product.name}` : 'Product'}: ${it.dose}`).join('; ')}</span>
+			<span class="patient-meta">Review by ${p.review_date}${p.review_due ? ' (due)' : ''} · version ${p.version}</span>
+		</li>`)}</ul>`}
+		<p><a href=${`#/plans/${patientId}`}>${active.length ? 'Change the plan' : 'New plan'}</a>${active.length > 0 &&
+			html` · <a href=${`#/prescribe/${patientId}${appointmentId ? `?appointment=${appointmentId}` : ''}`}>Prescribe</a>`}</p>`;
+}
+
+export function PatientContext({ patientId, appointmentId }) {
 	const [p, setP] = useState(null);
 	const [intake, setIntake] = useState(null);
 	const [docs, setDocs] = useState(null);
 	const [idv, setIdv] = useState(null);
+	const [plans, setPlans] = useState(null);
 	const [error, setError] = useState(null);
 
 	useEffect(() => {
@@ -138,6 +155,7 @@ export function PatientContext({ patientId }) {
 		})();
 		api('GET', `/api/v1/documents?patient_id=${q}`).then((r) => { if (!gone) setDocs(r.ok ? r.data.documents : []); });
 		api('GET', `/api/v1/idv/patients/${q}`).then((r) => { if (!gone) setIdv(r.ok ? r.data : {}); });
+		api('GET', `/api/v1/prescriptions/plans/${q}`).then((r) => { if (!gone) setPlans(r.ok ? r.data.plans || [] : []); });
 		return () => { gone = true; };
 	}, [patientId]);
 
@@ -154,6 +172,6 @@ export function PatientContext({ patientId }) {
 		<h3 class="h3">Documents</h3>
 		<${Documents} docs=${docs} />
 		<h3 class="h3">Treatment plan</h3>
-		<p>No treatment plan yet.</p>
+		<${Plans} plans=${plans} patientId=${patientId} appointmentId=${appointmentId} />
 	</section>`;
 }

@@ -192,8 +192,8 @@ function NextSteps({ appointment, focusNote }) {
 		<h2 id="next-h" tabindex="-1">Next steps</h2>
 		<ul class="work-links">
 			<li><a href=${`#/book/${appointment.patient_id}?type=follow_up`}>Book a follow-up</a></li>
-			<li><span class="next-na">Change the treatment plan</span> <span class="hint">Not available yet: treatment plans arrive with prescribing.</span></li>
-			<li><span class="next-na">Write a prescription</span> <span class="hint">Not available yet: prescriptions arrive with prescribing.</span></li>
+			<li><a href=${`#/plans/${appointment.patient_id}`}>Change the treatment plan</a></li>
+			<li><a href=${`#/prescribe/${appointment.patient_id}?appointment=${appointment.id}`}>Write a prescription</a></li>
 			<li><button type="button" class="link-button" onClick=${focusNote}>Finish the note</button></li>
 		</ul>
 	</section>`;
@@ -452,7 +452,7 @@ function RoomView({ info, session, onReload }) {
 			${ended && role === 'clinician' && html`<${NextSteps} appointment=${appt} focusNote=${focusNote} />`}
 		</div>
 		${role === 'clinician' && html`<div class="consult-side">
-			<${PatientContext} patientId=${appt.patient_id} />
+			<${PatientContext} patientId=${appt.patient_id} appointmentId=${appt.id} />
 			<${NoteEditor} apptId=${appt.id} userId=${userId} headingRef=${noteHeading} />
 		</div>`}
 	</div>`;

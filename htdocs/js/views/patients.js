@@ -104,7 +104,7 @@ function IdentitySummary({ patientId }) {
 
 const yesNo = (v) => v === null || v === undefined ? 'Not answered' : v ? 'Yes' : 'No';
 
-function Record({ id }) {
+function Record({ id, role }) {
 	const [p, setP] = useState(null);
 	const [error, setError] = useState(null);
 
@@ -128,7 +128,9 @@ function Record({ id }) {
 	const PatientDocuments = documents.PatientDocuments;
 	return html`<${Page} title=${`${p.given_name} ${p.family_name}`} wide>
 		<p><a href="#/patients">Back to the patient list</a></p>
-		<p><a class="button" href=${`#/book/${p.id}`}>Book an appointment</a></p>
+		<p class="actions"><a class="button" href=${`#/book/${p.id}`}>Book an appointment</a>
+			${role === 'clinician' && html`<a class="button" href=${`#/prescribe/${p.id}`}>Prescribe</a>`}
+			<a class="button button-secondary" href=${`#/plans/${p.id}`}>Treatment plans</a></p>
 		<section class="card" aria-labelledby="details-h">
 			<h2 id="details-h">Details</h2>
 			<dl class="facts">
@@ -151,8 +153,8 @@ function Record({ id }) {
 	<//>`;
 }
 
-export function Patients({ path }) {
+export function Patients({ session, path }) {
 	if (path)
-		return html`<${Record} id=${path} />`;
+		return html`<${Record} id=${path} role=${session && session.user.role} />`;
 	return html`<${Page} title="Patients" wide><${Search} /><//>`;
 }
