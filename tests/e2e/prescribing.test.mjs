@@ -1,0 +1,349 @@
+// Prescribing in the portal (views/prescribe.js, views/plans.js): a
+// specialist drafts a prescription for a verified patient with a plan, sees
+// the over-quota refusal with its figures, corrects the quantity until every
+// check passes, creates the draft, is refused a wrong and a reused code,
+// signs with a fresh one, and the patient then sees the prescription on a
+// phone; a plan is created and changed in the editor and the history
+// compares the two versions in a sentence; a clinician off the specialist
+// register is shown the refusal to start a plan; both pages pass axe-core
+// and fit a 390 px phone.
+import { execFileSync } from 'node:child_process';
+
+export default function (h) {
+	const { test, withPage, heading, signIn, enrol, createUser, describedBy, noSideScroll, noAxeViolations,
+		screenshot, totp, nextCode, assert, PHONE, URL_, RUN } = h;
+	const LAPTOP = { viewport: { width: 1366, height: 800 } };
+
+	function sql(query) {
+		const socket = process.env.CLINIC_TEST_DB_SOCKET;
+		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
+		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
+			{ encoding: 'utf8' }).trim();
+	}
+
+	// A verified identity, as the identity flow leaves it (tests/api/helpers.c patient_verified).
+	function verified(patientId) {
+		sql(`INSERT INTO idv_check (patient_id, attempt, status, created_at, updated_at, completed_at)
+			VALUES (${patientId}, 1, 'clear', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+			INSERT INTO idv_verified (patient_id, check_id, how, verified_at)
+			VALUES (${patientId}, LAST_INSERT_ID(), 'clear', UTC_TIMESTAMP(6));`);
+	}
+
+	// A flower of this run in the formulary (18% THC, 1% CBD, 10 g packs), as the admin would add it.
+	function product(tag) {
+		const name = `E2E ${tag} ${RUN}`;
+		return Number(sql(`INSERT INTO formulary_product (supplier, brand, name, form, supply_unit, pack_size,
+				thc_ug_per_unit, cbd_ug_per_unit, active, created_at, updated_at)
+			VALUES ('Northwind Botanicals', 'Harbour', '${name}', 'flower', 'mg', 10000, 180, 10, 1,
+				UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+			SELECT LAST_INSERT_ID();`));
+	}
+
+	const step = () => Math.floor(Date.now() / 30000);
+	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+	// The next code the server will take for account (waits for the clock if needed).
+	async function freshCode(account) {
+		while ((account.lastStep ?? -1) + 1 > step() + 1)
+			await sleep(1000);
+		return nextCode(account);
+	}
+
+	// A code that is not the account's near any time step now (a wrong code).
+	function wrongCode(account) {
+		const near = [-2, -1, 0, 1, 2].map((d) => totp(account.secret, step() + d));
+		return ['000000', '111111', '222222', '333333', '444444', '555555'].find((x) => !near.includes(x));
+	}
+
+	// The API from inside the page, with the session's CSRF token.
+	const call = (page, method, path, body) => page.evaluate(async ([m, p, b]) => {
+		const me = await (await fetch('/api/v1/auth/me', { headers: { Accept: 'application/json' } })).json();
+		const r = await fetch(p, {
+			method: m,
+			headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+			body: b === null ? undefined : JSON.stringify(b),
+		});
+		let data = null;
+		try {
+			data = await r.json();
+		} catch {
+			data = null;
+		}
+		return { status: r.status, data };
+	}, [method, path, body === undefined ? null : body]);
+
+	function inDays(n) {
+		return new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+	}
+
+	// Once per run: a specialist, a verified patient and a product of the run.
+	let world = null;
+	function setUp() {
+		if (world)
+			return world;
+		const clinician = createUser('clinician', ['--gmc', '7000002', '--specialist']);
+		const patient = createUser('patient');
+		verified(patient.id);
+		world = { clinician, patient, productId: product('Flower 18%'), enrolled: false };
+		return world;
+	}
+
+	async function clinicianIn(page) {
+		const w = setUp();
+		const c = w.clinician;
+		await signIn(page, c.email, c.password);
+		if (!w.enrolled) {
+			await enrol(page, c);
+			w.enrolled = true;
+		} else {
+			await heading(page, 'Enter your code');
+			await h.enterCode(page, await freshCode(c));
+		}
+		await heading(page, 'Clinician console');
+		return w;
+	}
+
+	test('a specialist drafts a prescription, is refused over the quota, corrects it, signs with a code; the patient sees it', () =>
+		withPage(LAPTOP, async (page) => {
+			const w = await clinicianIn(page);
+			const c = w.clinician;
+			const pid = w.patient.id;
+			// The plan: 1 g a day, at most 15 g in any 30 days, 300 mg THC a day.
+			const made = await call(page, 'POST', `/api/v1/prescriptions/plans/${pid}`, {
+				condition: `Chronic neuropathic pain ${RUN}`,
+				items: [{ product_id: w.productId, dose: '0.1 g vaporised up to 10 times a day', daily_amount: 1000, max_per_30d: 15000 }],
+				max_thc_mg_per_day: 300, review_date: inDays(90), reason: 'Started after the initial consultation',
+			});
+			assert(made.status === 201, `plan: ${made.status} ${JSON.stringify(made.data)}`);
+			w.planId = made.data.id;
+
+			await page.goto(`${URL_}/#/patients/${pid}`);
+			await heading(page, `${w.patient.given} ${w.patient.family}`);
+			await page.getByRole('link', { name: 'Prescribe' }).click();
+			await heading(page, 'Prescribe');
+			await page.locator('.rxp-patient').getByText('Verified').waitFor();
+			// The quota meter: nothing used yet, in figures and words.
+			const meter = page.locator('.rxp-meter-row').filter({ hasText: `Harbour E2E Flower 18% ${RUN}` });
+			await meter.getByText('0 g of 15 g used in the last 30 days; 15 g left.').waitFor();
+			await page.locator('.rxp-product').filter({ hasText: `E2E Flower 18% ${RUN}` }).click();
+			assert(/0\.1 g vaporised/.test(await page.inputValue('#f-dose')), 'the dose is not prefilled from the plan');
+
+			// 20 g: over the 15 g quota. The checks say so with the figures; "Create draft" is refused.
+			await page.fill('#f-quantity', '20');
+			const quota = page.locator('.rxp-check[data-rule="quota-product"]');
+			await quota.locator('.badge').filter({ hasText: 'Failed' }).waitFor();
+			const said = await quota.textContent();
+			assert(/15 g/.test(said) && /20 g/.test(said), `the quota refusal lacks its figures: ${said}`);
+			await meter.getByText(/This prescription: 20 g – 5 g over the limit/).waitFor();
+			await screenshot(page, 'prescribe-over-quota.png');
+			const [refused] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/prescriptions') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Create draft' }).click(),
+			]);
+			assert(refused.status() === 422, `over-quota draft answered ${refused.status()}`);
+			assert((await refused.json()).type.endsWith('#problem-prescription-refused'), 'not prescription-refused');
+			await page.locator('[role=alert]').filter({ hasText: 'Refused' }).waitFor();
+
+			// 10 g: every check passes, in words and figures.
+			await page.fill('#f-quantity', '10');
+			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
+			assert(await page.locator('.rxp-check-fail').count() === 0, 'a check still fails at 10 g');
+			await page.locator('.rxp-words').filter({ hasText: '10 g' }).waitFor();
+			const [created] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/prescriptions') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Create draft' }).click(),
+			]);
+			assert(created.status() === 201, `draft: ${created.status()} ${await created.text()}`);
+			const rxId = (await created.json()).id;
+			await page.getByRole('heading', { name: `Sign prescription ${rxId}` }).waitFor();
+
+			// Signing: the code box, a wrong code refused next to it, then a fresh code signs.
+			const code = page.locator('#f-code');
+			assert(await code.getAttribute('autocomplete') === 'one-time-code', 'no one-time-code autocomplete');
+			assert(await code.getAttribute('inputmode') === 'numeric', 'the code box is not numeric');
+			await code.fill(wrongCode(c));
+			await page.getByRole('button', { name: 'Sign prescription' }).click();
+			await page.locator('#f-code[aria-invalid=true]').waitFor();
+			const wrong = await describedBy(page, '#f-code');
+			assert(/code/i.test(wrong) && wrong.length > 20, `wrong-code refusal: ${wrong}`);
+			const good = await freshCode(c);
+			await code.fill(good);
+			const [signedRes] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith(`/api/v1/prescriptions/${rxId}/sign`)),
+				page.getByRole('button', { name: 'Sign prescription' }).click(),
+			]);
+			assert(signedRes.status() === 200, `sign: ${signedRes.status()} ${await signedRes.text()}`);
+			await page.getByRole('heading', { name: 'Prescription signed' }).waitFor();
+			const signedCard = await page.locator('.rxp-signed').textContent();
+			assert(/Valid until \d{1,2} [A-Z][a-z]+ \d{4}/.test(signedCard), `no validity date: ${signedCard}`);
+			assert(/10 g/.test(signedCard) && /ten grams/i.test(signedCard), `no quantity in words and figures: ${signedCard}`);
+			assert(sql(`SELECT status FROM prescription WHERE id = ${rxId}`) === 'signed', 'not signed in the database');
+			// The meter now counts it.
+			await meter.getByText('10 g of 15 g used in the last 30 days; 5 g left.').waitFor();
+			await screenshot(page, 'prescribe-signed.png');
+
+			// A second draft (5 g fits what is left); the code just used is refused as reused.
+			await page.getByRole('button', { name: 'Write another prescription' }).click();
+			await page.locator('.rxp-product').filter({ hasText: `E2E Flower 18% ${RUN}` }).click();
+			await page.fill('#f-quantity', '5');
+			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
+			await page.getByRole('button', { name: 'Create draft' }).click();
+			const second = page.getByRole('heading', { name: /^Sign prescription \d+$/ });
+			await second.waitFor();
+			await code.fill(good);
+			await page.getByRole('button', { name: 'Sign prescription' }).click();
+			await page.locator('#f-code[aria-invalid=true]').waitFor();
+			const reused = await describedBy(page, '#f-code');
+			assert(reused.length > 20, `reused-code refusal: ${reused}`);
+			const draftId = Number((await second.textContent()).replace(/\D/g, ''));
+			assert(sql(`SELECT status FROM prescription WHERE id = ${draftId}`) === 'draft', 'the reused code signed');
+
+			// The draft is cancelled from the list, with a reason.
+			const item = page.locator('.rxp-list-item').filter({ has: page.locator(`a[href="#/prescriptions/${draftId}"]`) });
+			await item.getByRole('button', { name: /^Cancel prescription/ }).click();
+			await item.locator('textarea').fill('Written twice by mistake');
+			await item.getByRole('button', { name: 'Cancel this prescription' }).click();
+			await page.getByText(`Prescription ${draftId} cancelled.`).waitFor();
+			assert(sql(`SELECT status FROM prescription WHERE id = ${draftId}`) === 'cancelled', 'not cancelled');
+			h.shared.prescribing = { rxId };
+		}).then(() => withPage(PHONE, async (page) => {
+			// The patient, on a phone, sees the signed prescription in plain words.
+			const w = setUp();
+			const rxId = h.shared.prescribing.rxId;
+			await signIn(page, w.patient.email, w.patient.password);
+			await heading(page, `Welcome, ${w.patient.given}`);
+			const mine = await call(page, 'GET', '/api/v1/prescriptions');
+			assert(mine.status === 200 && mine.data.prescriptions.some((x) => x.id === rxId),
+				`the patient's list lacks ${rxId}: ${JSON.stringify(mine.data)}`);
+			await page.goto(`${URL_}/#/prescriptions`);
+			await heading(page, 'Your treatment');
+			await page.getByText(`E2E Flower 18% ${RUN}`).first().waitFor();
+			const one = await call(page, 'GET', `/api/v1/prescriptions/${rxId}`);
+			assert(one.status === 200, `the patient's prescription: ${one.status}`);
+			await page.getByText(one.data.status_label).first().waitFor();
+			await noSideScroll(page, 'patient prescriptions');
+		})));
+
+	test('a clinician creates and changes a plan in the editor, and the history compares the versions', () =>
+		withPage(LAPTOP, async (page) => {
+			const w = await clinicianIn(page);
+			const patient = createUser('patient');
+			const oil = Number(sql(`INSERT INTO formulary_product (supplier, brand, name, form, supply_unit, pack_size,
+					thc_ug_per_unit, cbd_ug_per_unit, active, created_at, updated_at)
+				VALUES ('Northwind Botanicals', 'Meadow', 'E2E Oil ${RUN}', 'oil', 'ul', 50000, 10, 5, 1,
+					UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+				SELECT LAST_INSERT_ID();`));
+			await page.goto(`${URL_}/#/plans/${patient.id}`);
+			await heading(page, 'Treatment plans');
+			await page.getByText('This patient has no treatment plan yet.').waitFor();
+			await page.getByRole('button', { name: 'New plan' }).click();
+			await page.getByRole('heading', { name: 'New treatment plan' }).waitFor();
+			await page.fill('#f-condition', `Chronic pain ${RUN}`);
+			await page.selectOption('#f-items-0-product_id', String(w.productId));
+			await page.fill('#f-items-0-dose', 'as directed');
+			await page.fill('#f-items-0-daily_amount', '0.5');
+			await page.fill('#f-items-0-max_per_30d', '15');
+			await page.fill('#f-max_thc_mg_per_day', '100');
+			await page.fill('#f-reason', 'Initial plan agreed with the patient');
+			// "As directed" is refused by the API, next to the dose.
+			await page.getByRole('button', { name: 'Create plan' }).click();
+			await page.locator('#f-items-0-dose[aria-invalid=true]').waitFor();
+			const doseMsg = await describedBy(page, '#f-items-0-dose');
+			assert(/as directed/i.test(doseMsg) && /Dose/.test(doseMsg), `dose refusal: ${doseMsg}`);
+			await page.fill('#f-items-0-dose', '0.05 g vaporised up to 10 times a day');
+			await page.getByRole('button', { name: 'Add another product' }).click();
+			await page.selectOption('#f-items-1-product_id', String(oil));
+			await page.fill('#f-items-1-dose', '0.5 ml under the tongue twice a day');
+			await page.fill('#f-items-1-daily_amount', '1');
+			await page.fill('#f-items-1-max_per_30d', '30');
+			const [res] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith(`/api/v1/prescriptions/plans/${patient.id}`) && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Create plan' }).click(),
+			]);
+			assert(res.status() === 201, `create: ${res.status()} ${await res.text()}`);
+			const sent = JSON.parse(res.request().postData());
+			assert(sent.items[0].daily_amount === 500 && sent.items[0].max_per_30d === 15000 &&
+				sent.items[1].daily_amount === 1000 && sent.items[1].max_per_30d === 30000, `amounts not in mg/ul: ${JSON.stringify(sent.items)}`);
+			await page.getByText('Plan created.').waitFor();
+			const card = page.locator('.plan-card').filter({ hasText: `Chronic pain ${RUN}` });
+			await card.getByText('0.5 g a day').waitFor();
+
+			// A change: a new version with its reason.
+			await card.getByRole('button', { name: 'Change this plan' }).click();
+			await page.getByRole('heading', { name: `Change the plan for Chronic pain ${RUN}` }).waitFor();
+			await page.fill('#f-items-0-daily_amount', '1');
+			await page.fill('#f-reason', 'Pain not controlled at 0.5 g');
+			await page.getByRole('button', { name: 'Save as a new version' }).click();
+			await page.getByText('Saved as version 2.').waitFor();
+			await page.locator('.plan-card').getByText('1 g a day').waitFor();
+
+			// The history: both versions with their reasons; compare says what changed.
+			const hist = page.locator('.plan-history').filter({ hasText: `Chronic pain ${RUN}` });
+			await hist.getByText('Pain not controlled at 0.5 g').waitFor();
+			await hist.getByText('Initial plan agreed with the patient').waitFor();
+			await hist.getByRole('button', { name: 'Compare' }).click();
+			const change = hist.locator('.plan-changes li').first();
+			await change.waitFor();
+			const text = (await hist.locator('.plan-changes').textContent()).replace(/\s+/g, ' ');
+			assert(/Daily amount/i.test(text) && /0\.5 g/.test(text) && /1 g/.test(text), `diff: ${text}`);
+			await screenshot(page, 'plans-compare.png');
+			h.shared.plansPatient = patient.id;
+		}));
+
+	test('a clinician not on the specialist register is shown the refusal to start a plan', () =>
+		withPage(PHONE, async (page) => {
+			const w = setUp();
+			const c = createUser('clinician', ['--gmc', '7000001']);
+			const patient = createUser('patient');
+			await signIn(page, c.email, c.password);
+			await enrol(page, c);
+			await heading(page, 'Clinician console');
+			await page.goto(`${URL_}/#/plans/${patient.id}?new=1`);
+			await page.getByRole('heading', { name: 'New treatment plan' }).waitFor();
+			await page.fill('#f-condition', 'Chronic pain');
+			await page.selectOption('#f-items-0-product_id', String(w.productId));
+			await page.fill('#f-items-0-dose', '0.05 g vaporised up to 10 times a day');
+			await page.fill('#f-items-0-daily_amount', '0.5');
+			await page.fill('#f-items-0-max_per_30d', '15');
+			await page.fill('#f-max_thc_mg_per_day', '100');
+			await page.fill('#f-reason', 'Trying to start a plan');
+			await page.getByRole('button', { name: 'Create plan' }).click();
+			await page.locator('.plan-editor [role=alert]').filter({ hasText: /specialist register/ }).waitFor();
+			assert(Number(sql(`SELECT COUNT(*) FROM treatment_plan WHERE patient_id = ${patient.id}`)) === 0, 'a plan was created');
+		}));
+
+	test('prescribing and plans pages: axe-core and no side scroll at 390 px', () =>
+		withPage(PHONE, async (page) => {
+			const w = await clinicianIn(page);
+			const pid = w.patient.id;
+			assert(w.planId, 'the prescribing test did not run');
+			await page.goto(`${URL_}/#/prescribe/${pid}`);
+			await heading(page, 'Prescribe');
+			await page.locator('.rxp-meter-row').first().waitFor();
+			await page.locator('.rxp-product').first().click();
+			await page.fill('#f-quantity', '20');
+			await page.locator('.rxp-check-fail').first().waitFor();
+			await noSideScroll(page, 'prescribe with a refusal');
+			await noAxeViolations(page, 'prescribe with a refusal');
+			await screenshot(page, 'prescribe-phone.png');
+			await page.fill('#f-quantity', '2.5');
+			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
+			await page.getByRole('button', { name: 'Create draft' }).click();
+			await page.locator('#f-code').waitFor();
+			await noSideScroll(page, 'prescribe: signing');
+			await noAxeViolations(page, 'prescribe: signing');
+
+			await page.goto(`${URL_}/#/plans/${pid}`);
+			await heading(page, 'Treatment plans');
+			await page.locator('.plan-history').first().waitFor();
+			await noSideScroll(page, 'plans');
+			await noAxeViolations(page, 'plans');
+			await page.getByRole('button', { name: 'Change this plan' }).first().click();
+			await page.locator('#f-reason').waitFor();
+			await page.getByRole('button', { name: 'Save as a new version' }).click();
+			await page.locator('#f-reason[aria-invalid=true]').waitFor();
+			await noSideScroll(page, 'plan editor with errors');
+			await noAxeViolations(page, 'plan editor with errors');
+			await screenshot(page, 'plans-phone.png');
+		}));
+}
