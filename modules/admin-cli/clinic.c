@@ -554,6 +554,127 @@ load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const c
 	return 0;
 }
 
+static const char SQL_DEMO_PRODUCT_EXISTS[] =
+    "SELECT id FROM formulary_product WHERE supplier = ? AND brand = ? AND name = ?"
+    " AND form = ? AND pack_size = ?";
+static const char SQL_DEMO_PRODUCT[] =
+    "INSERT INTO formulary_product (supplier, brand, name, form, supply_unit, pack_size,"
+    " thc_ug_per_unit, cbd_ug_per_unit, active, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, CASE ? WHEN 'flower' THEN 'mg' WHEN 'oil' THEN 'ul'"
+    " WHEN 'spray' THEN 'ul' ELSE 'each' END, ?, ?, ?, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
+
+/* An integer member >= min, or -1. */
+static int64_t
+jint(struct json_object *o, const char *k, int64_t min)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < min)
+		return -1;
+	return json_object_get_int64(v);
+}
+
+/*
+ * The demo formulary ("formulary": [{supplier, brand, name, form, pack_size,
+ * thc_ug_per_unit, cbd_ug_per_unit}], amounts in the form's supply unit as
+ * docs/API.md#formulary says). A product already there (same supplier,
+ * brand, name, form and pack size) is left alone; each one added is its own
+ * transaction with its audit row (formulary.create). 0, or 1 on error.
+ */
+static int
+load_demo_formulary(struct db *db, struct pool *pool, struct json_object *root)
+{
+	static const char *const forms[] = { "flower", "oil", "capsule", "vape_cartridge",
+	    "pastille", "spray" };
+	struct json_object	*fa, *p, *d;
+	struct db_res		*res;
+	struct audit_rec	 rec;
+	const char		*sup, *brand, *name, *form;
+	int64_t			 pack, thc, cbd;
+	size_t			 i, j, n;
+	char			 ids[24];
+	enum cerr		 rc;
+
+	if (!json_object_object_get_ex(root, "formulary", &fa))
+		return 0;
+	if (!json_object_is_type(fa, json_type_array)) {
+		fprintf(stderr, "clinic: formulary must be an array\n");
+		return 1;
+	}
+	n = json_object_array_length(fa);
+	for (i = 0; i < n; i++) {
+		pool_reset(pool);
+		p = json_object_array_get_idx(fa, i);
+		sup = jstr(p, "supplier");
+		brand = jstr(p, "brand");
+		name = jstr(p, "name");
+		form = jstr(p, "form");
+		pack = jint(p, "pack_size", 1);
+		thc = jint(p, "thc_ug_per_unit", 0);
+		cbd = jint(p, "cbd_ug_per_unit", 0);
+		for (j = 0; form != NULL && j < sizeof(forms) / sizeof(forms[0]); j++)
+			if (strcmp(form, forms[j]) == 0)
+				break;
+		if (sup == NULL || brand == NULL || name == NULL || form == NULL ||
+		    j == sizeof(forms) / sizeof(forms[0]) || pack < 1 || thc < 0 || cbd < 0) {
+			fprintf(stderr, "clinic: formulary %zu needs supplier, brand, name, a known"
+			    " form, pack_size >= 1, thc_ug_per_unit and cbd_ug_per_unit >= 0\n", i);
+			return 1;
+		}
+		if ((rc = db_begin(db)) != CE_OK ||
+		    (rc = db_exec(db, pool, &res, SQL_DEMO_PRODUCT_EXISTS, "ssssi", sup, brand, name,
+		    form, pack)) != CE_OK) {
+			db_rollback(db);
+			fprintf(stderr, "clinic: formulary: %s\n", cerr_str(rc));
+			return 1;
+		}
+		if (res->nrows > 0) {
+			db_rollback(db);
+			printf("exists  product %s %s\n", brand, name);
+			continue;
+		}
+		if ((rc = db_exec(db, pool, NULL, SQL_DEMO_PRODUCT, "sssssiii", sup, brand, name, form,
+		    form, pack, thc, cbd)) != CE_OK) {
+			db_rollback(db);
+			fprintf(stderr, "clinic: formulary %zu: %s\n", i, cerr_str(rc));
+			return 1;
+		}
+		(void)snprintf(ids, sizeof(ids), "%" PRIu64, db_insert_id(db));
+		if ((d = json_object_new_object()) == NULL) {
+			db_rollback(db);
+			fprintf(stderr, "clinic: out of memory\n");
+			return 1;
+		}
+		json_object_object_add(d, "supplier", json_object_new_string(sup));
+		json_object_object_add(d, "brand", json_object_new_string(brand));
+		json_object_object_add(d, "name", json_object_new_string(name));
+		json_object_object_add(d, "form", json_object_new_string(form));
+		json_object_object_add(d, "pack_size", json_object_new_int64(pack));
+		json_object_object_add(d, "thc_ug_per_unit", json_object_new_int64(thc));
+		json_object_object_add(d, "cbd_ug_per_unit", json_object_new_int64(cbd));
+		json_object_object_add(d, "via", json_object_new_string("clinic load-demo"));
+		json_object_object_add(d, "os_user", json_object_new_string(os_user()));
+		memset(&rec, 0, sizeof(rec));
+		rec.actor_role = "system";
+		rec.action = "formulary.create";
+		rec.entity_type = "formulary_product";
+		rec.entity_id = ids;
+		rec.outcome = "success";
+		rec.client_addr = "local";
+		rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(d);
+		if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
+			db_rollback(db);
+			fprintf(stderr, "clinic: could not record the product: %s\n", db_error(db));
+			return 1;
+		}
+		printf("created product %s %s\n", brand, name);
+	}
+	return 0;
+}
+
 static int
 cmd_load_demo(int argc, char **argv)
 {
@@ -614,6 +735,8 @@ cmd_load_demo(int argc, char **argv)
 		if (rc == 0 && u.email != NULL)
 			rc = load_demo_hours(db, pool, a, u.email);
 	}
+	if (rc == 0)
+		rc = load_demo_formulary(db, pool, root);
 	db_close(db);
 	pool_free(pool);
 	json_object_put(root);

@@ -22,6 +22,34 @@ static const struct field product_fields[] = {
 	{ "active", V_BOOL, false, 0, 0, NULL, NULL },
 };
 
+static const struct field history_query[] = {
+	{ "plan", V_INT, false, 1, INT64_MAX, NULL, NULL },
+};
+
+/* plandiff.c plans_diff() reads these by position. */
+static const struct field diff_query[] = {
+	{ "plan", V_INT, true, 1, INT64_MAX, NULL, NULL },
+	{ "from", V_INT, true, 1, INT32_MAX, NULL, NULL },
+	{ "to", V_INT, true, 1, INT32_MAX, NULL, NULL },
+};
+
+/* reports.c reads these by position. */
+static const struct field totals_query[] = {
+	{ "by", V_ENUM, false, 0, 0, "product|prescriber|patient", NULL },
+	{ "from", V_DATE, false, 0, 0, NULL, NULL },
+	{ "to", V_DATE, false, 0, 0, NULL, NULL },
+	{ "format", V_ENUM, false, 0, 0, "json|csv", NULL },
+};
+
+static const struct field running_query[] = {
+	{ "patient", V_INT, false, 1, INT64_MAX, NULL, NULL },
+	{ "format", V_ENUM, false, 0, 0, "json|csv", NULL },
+};
+
+/*
+ * Plan bodies hold lists (items, form_limits), which field tables do not
+ * describe: their routes take the raw body and planbody.c checks it.
+ */
 #define PLANS_ROUTES \
 	{ "GET", "/api/v1/prescriptions/formulary", formulary_list, ROLE_STAFF, NULL, 0, \
 	    formulary_query, nitems(formulary_query) }, \
@@ -30,4 +58,20 @@ static const struct field product_fields[] = {
 	{ "POST", "/api/v1/prescriptions/formulary", formulary_create, ROLE_ADMIN, \
 	    product_fields, nitems(product_fields) - 1, NULL, 0 }, \
 	{ "PUT", "/api/v1/prescriptions/formulary/{id}", formulary_update, ROLE_ADMIN, \
-	    BODY(product_fields), NULL, 0 },
+	    BODY(product_fields), NULL, 0 }, \
+	{ "GET", "/api/v1/prescriptions/plans/{patient_id}", plans_list, \
+	    ROLE_PATIENT | ROLE_CLINICIAN | ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, NULL, 0 }, \
+	{ "POST", "/api/v1/prescriptions/plans/{patient_id}", plans_create, ROLE_CLINICIAN | R_RAW, \
+	    NULL, 0, NULL, 0 }, \
+	{ "GET", "/api/v1/prescriptions/plans/{patient_id}/history", plans_history, \
+	    ROLE_PATIENT | ROLE_CLINICIAN | ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, \
+	    history_query, nitems(history_query) }, \
+	{ "GET", "/api/v1/prescriptions/plans/{patient_id}/diff", plans_diff, \
+	    ROLE_PATIENT | ROLE_CLINICIAN | ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, \
+	    diff_query, nitems(diff_query) }, \
+	{ "PUT", "/api/v1/prescriptions/plans/{patient_id}/{plan_id}", plans_update, \
+	    ROLE_CLINICIAN | R_RAW, NULL, 0, NULL, 0 }, \
+	{ "GET", "/api/v1/prescriptions/reports/totals", reports_totals, ROLE_ADMIN | ROLE_AUDITOR, \
+	    NULL, 0, totals_query, nitems(totals_query) }, \
+	{ "GET", "/api/v1/prescriptions/reports/running", reports_running, \
+	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, running_query, nitems(running_query) },

@@ -14,10 +14,12 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "valid.h"
 
 struct req;
 struct pool;
 struct json_object;
+struct verr;
 
 /* ---- products (formulary.c) ---- */
 
@@ -150,5 +152,50 @@ char		*strength_label(struct pool *, const char *form, const char *unit, int64_t
 		    int64_t cbd_ug);
 /* "<brand> <name>", the product as sentences name it. pool string; NULL on OOM. */
 char		*product_title(struct pool *, const struct product *);
+
+/* A plan body as sent (planbody.c). */
+struct plan_input {
+	struct plan	 plan;		/* id, patient_id, version, author unset; condition NULL if not given */
+	int64_t		 base_version;	/* PUT only */
+	bool		 has_status;	/* PUT gave "status" */
+};
+/*
+ * Checks a create (update false) or update body against docs/API.md#plans
+ * with today's clinic date (YYYY-MM-DD). Pure. Returns 0 with *in filled,
+ * -1 with (*errs, *nerrs) naming each bad field ("items[0].dose"), or -2 on
+ * OOM. Everything in pool (strings borrowed from body, which must outlive in).
+ * Does not check that products exist (plans.c does).
+ */
+int		 plan_parse(struct pool *, struct json_object *body, bool update, const char *today,
+		    struct plan_input *in, struct verr **errs, size_t *nerrs);
+/* True when the dose says no more than "as directed" ("use as directed", "m.d.u.", "as dir"). */
+bool		 dose_as_directed(const char *dose);
+/* True for a real date "YYYY-MM-DD" (years from 1900). */
+bool		 plan_date_ok(const char *);
+/* Today's date in the clinic's zone (conf clinic_timezone) into out. */
+void		 plan_today(char out[11]);
+/* {"id","name"[,"registration_number"]} of a user; NULL when none or on failure. */
+struct json_object *person_json(struct req *, int64_t user_id, bool reg);
+/* The plan as docs/API.md#plans shows it (products loaded). NULL on failure. */
+struct json_object *plan_json(struct req *, const struct plan *);
+
+/* One change between two versions of a plan, in words (plantext.c, pure). */
+struct plan_change {
+	const char	*field;		/* "condition", "items", "items.dose", "review_date", ... */
+	int64_t		 product_id;	/* for item changes, else 0 */
+	const char	*before;	/* figures as people read them; NULL: none */
+	const char	*after;
+	const char	*text;		/* "Daily amount of Harbour Flower 18% changed from 0.5 g to 1 g" */
+};
+/*
+ * The changes from a to b, in a fixed order: condition, status, items
+ * (removed, added, changed: dose, daily amount, 30-day maximum), form limits,
+ * THC ceiling, review date, notes. products[0..nproducts) must hold every
+ * product either version names (one missing is named "product <id>").
+ * *out in pool. Returns 0, or -1 on OOM.
+ */
+int		 plan_diff(struct pool *, const struct plan *a, const struct plan *b,
+		    const struct product *products, size_t nproducts,
+		    struct plan_change **out, size_t *n);
 
 #endif
