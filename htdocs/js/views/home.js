@@ -22,11 +22,30 @@ const IDV_WORDS = {
 	rejected: 'Please contact us', failed: 'Try again',
 };
 
-async function journeyState() {
-	const [profile, intake, docs, reqs, idv, appts] = await Promise.all([
+// The treatment step: the latest prescription's status in the API's plain
+// words, else whether a plan is in place.
+const RX_DONE = ['dispensed', 'shipped', 'delivered'];
+const RX_ACTION = ['rejected', 'out_of_stock', 'cancelled', 'expired'];
+
+function treatmentState(plans, rxs) {
+	const latest = rxs.ok ? (rxs.data.prescriptions || []).slice().sort((a, b) => b.id - a.id)[0] : null;
+	if (latest) {
+		const words = latest.status_label || 'Prescription written';
+		return [RX_DONE.includes(latest.status) ? 'done' : RX_ACTION.includes(latest.status) ? 'action' : 'started',
+			`Prescription: ${words}`];
+	}
+	const active = plans.ok ? (plans.data.plans || []).filter((p) => p.status !== 'ended') : [];
+	if (active.length)
+		return active.some((p) => p.review_due) ? ['action', 'Plan review due'] : ['started', 'Plan in place'];
+	return null;
+}
+
+async function journeyState(userId) {
+	const [profile, intake, docs, reqs, idv, appts, plans, rxs] = await Promise.all([
 		api('GET', '/api/v1/patients/me'), api('GET', '/api/v1/intake/responses'),
 		api('GET', '/api/v1/documents'), api('GET', '/api/v1/documents/requests'),
 		api('GET', '/api/v1/idv/checks/current'), api('GET', '/api/v1/appointments'),
+		api('GET', `/api/v1/prescriptions/plans/${userId}`), api('GET', '/api/v1/prescriptions'),
 	]);
 	const st = {};
 	if (profile.ok) {
@@ -58,12 +77,13 @@ async function journeyState() {
 		else if ((appts.data.appointments || []).some((a) => a.status === 'completed'))
 			st.book = ['done', 'Done'];
 	}
+	st.treatment = treatmentState(plans, rxs);
 	return st;
 }
 
-function Journey() {
+function Journey({ userId }) {
 	const [st, setSt] = useState({});
-	useEffect(() => { journeyState().then(setSt); }, []);
+	useEffect(() => { journeyState(userId).then(setSt); }, []);
 	const step = (key, href, label, hint) => html`<li>
 		<a class="journey-step" href=${href}>${label}</a>
 		${st[key] ? html`<span class=${`badge badge-${st[key][0]}`}>${st[key][1]}</span>` :
@@ -79,6 +99,7 @@ function Journey() {
 			${step('documents', '#/documents', 'Upload your documents', 'Your medical records summary; photos are fine')}
 			${step('identity', '#/identity', 'Confirm your identity', 'A photo ID and a selfie')}
 			${step('book', '#/book', 'Book a video consultation', 'When your questionnaire and identity check are done')}
+			${step('treatment', '#/prescriptions', 'Your treatment', 'Your plan and prescriptions, after your consultation')}
 		</ol>
 		<p><a href="#/appointments">Your appointments</a></p>
 	</section>`;
@@ -88,7 +109,7 @@ function PatientHome({ session, onPreferences }) {
 	const u = session.user;
 	return html`<${Page} title=${`Welcome, ${u.given_name}`}>
 		<p>You are signed in as ${fullName(u)} (${u.email}).</p>
-		<${Journey} />
+		<${Journey} userId=${u.id} />
 		<section class="card" aria-labelledby="mfa-h">
 			<h2 id="mfa-h">Protect your account</h2>
 			${session.mfa_enrolled ?
@@ -118,11 +139,10 @@ function ClinicianHome({ session }) {
 		<${StaffLinks} links=${[['#/appointments', 'Appointments', 'Today\'s and upcoming video consultations'],
 			['#/availability', 'Availability', 'Your weekly hours, leave and extra sessions'],
 			['#/patients', 'Patients', 'Find a patient and open their record'],
-			['#/review', 'Intake reviews', 'Intakes flagged for a clinician to review']]} />
-		<section class="card" aria-labelledby="soon-h">
-			<h2 id="soon-h">Coming here</h2>
-			<p>Treatment plans and prescriptions will live here. Signing a prescription will ask for a fresh code from your authenticator app.</p>
-		</section>
+			['#/review', 'Intake reviews', 'Intakes flagged for a clinician to review'],
+			['#/prescriptions', 'Prescriptions', 'The prescriptions you wrote: status, signature, print'],
+			['#/formulary', 'Formulary', 'Search the products you can put in a plan']]} />
+		<p class="muted">To write a treatment plan or a prescription, open the patient's record. Signing asks for a fresh code from your authenticator app.</p>
 	<//>`;
 }
 
@@ -138,9 +158,11 @@ function StaffLinks({ links }) {
 function PharmacistHome({ session }) {
 	return html`<${Page} title="Pharmacy console">
 		<${StaffCard} u=${session.user} regLabel="GPhC number" />
+		<${StaffLinks} links=${[['#/prescriptions', 'Prescriptions', 'Signed prescriptions and their signatures'],
+			['#/formulary', 'Formulary', 'The products the clinic prescribes']]} />
 		<section class="card" aria-labelledby="soon-h">
 			<h2 id="soon-h">Coming here</h2>
-			<p>Prescriptions to check and dispense, stock, and the controlled drugs register will live here.</p>
+			<p>Checking and dispensing prescriptions, stock, and the controlled drugs register will live here.</p>
 		</section>
 	<//>`;
 }
@@ -155,7 +177,10 @@ function AdminHome({ session }) {
 			['#/patients', 'Patients', 'Find a patient and open their record'],
 			['#/review', 'Intake reviews', 'Intakes flagged for clinical review'],
 			['#/identity-review', 'Identity checks to review', 'Checks the provider could not clear'],
-			['#/questionnaires', 'Questionnaires', 'The intake and its eligibility rules, as versioned data']]} />
+			['#/questionnaires', 'Questionnaires', 'The intake and its eligibility rules, as versioned data'],
+			['#/formulary', 'Formulary', 'Add, correct and withdraw products'],
+			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
+			['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV']]} />
 		<${AuditTrail} />
 	<//>`;
 }
@@ -163,6 +188,9 @@ function AdminHome({ session }) {
 function AuditorHome({ session }) {
 	return html`<${Page} title="Audit trail" wide>
 		<${StaffCard} u=${session.user} />
+		<${StaffLinks} links=${[['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV'],
+			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
+			['#/formulary', 'Formulary', 'The products the clinic prescribes']]} />
 		<${AuditTrail} />
 	<//>`;
 }

@@ -1,0 +1,357 @@
+// Prescriptions on the portal (views/prescriptions.js, formulary.js,
+// rx-reports.js and the home pages): a patient on a phone sees their
+// treatment plan and their prescription in plain words with its timeline;
+// an admin adds a product to the formulary typing % and g; an auditor reads
+// the prescribing reports and downloads the CSV; the prescriber opens the
+// signature block (the openssl check really verifies) and the print-ready
+// page with every Schedule 2 field. Each page: axe-core and no side scroll
+// at 390 px. The plan and the prescription are made through the API by a
+// specialist created for this test (with a known authenticator secret).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
+
+export default function (h) {
+	const { test, withPage, heading, signIn, enterCode, createUser, noSideScroll, noAxeViolations, screenshot,
+		nextCode, assert, shared, PHONE, URL_, RUN } = h;
+
+	function sql(query) {
+		const socket = process.env.CLINIC_TEST_DB_SOCKET;
+		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
+		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
+			{ encoding: 'utf8' }).trim();
+	}
+
+	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+	// A fresh code for account, waiting for the next 30 s step when the
+	// server has already seen this one (each step is accepted once).
+	async function code(account) {
+		while ((account.lastStep ?? -1) + 1 > Math.floor(Date.now() / 30000) + 1)
+			await sleep(500);
+		return nextCode(account);
+	}
+
+	// Staff with a known authenticator secret (already enrolled).
+	function staff(role, extra = []) {
+		const a = createUser(role, [...extra, '--totp-secret', SECRET]);
+		a.secret = SECRET;
+		return a;
+	}
+
+	async function call(s, method, path, body) {
+		const headers = { Cookie: s.cookie, Accept: 'application/json, application/problem+json' };
+		if (body !== undefined)
+			headers['Content-Type'] = 'application/json';
+		if (method !== 'GET')
+			headers['X-CSRF-Token'] = s.csrf;
+		const r = await fetch(`${URL_}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const text = await r.text();
+		let json = null;
+		try {
+			json = text ? JSON.parse(text) : null;
+		} catch {
+			json = null;
+		}
+		const cookie = r.headers.get('set-cookie');
+		if (cookie && !/=;/.test(cookie.split(';')[0] + ';'))
+			s.cookie = cookie.split(';')[0];
+		if (json && json.csrf_token)
+			s.csrf = json.csrf_token;
+		return { status: r.status, json, text };
+	}
+
+	async function apiSignIn(account) {
+		const s = { cookie: '', csrf: '' };
+		let r = await call(s, 'POST', '/api/v1/auth/login', { email: account.email, password: account.password });
+		assert(r.status === 200, `login ${account.email}: ${r.status} ${r.text}`);
+		if (r.json.mfa_required) {
+			r = await call(s, 'POST', '/api/v1/auth/mfa', { code: await code(account) });
+			assert(r.status === 200, `mfa ${account.email}: ${r.status} ${r.text}`);
+		}
+		return s;
+	}
+
+	async function signInStaff(page, account, home) {
+		await signIn(page, account.email, account.password);
+		await heading(page, 'Enter your code');
+		await enterCode(page, await code(account));
+		await heading(page, home);
+	}
+
+	function ymd(days) {
+		return new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+	}
+
+	function longDate(iso) {
+		const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+		return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+			.format(new Date(Date.UTC(y, m - 1, d, 12)));
+	}
+
+	// A verified patient with an address, a specialist, a flower product, a
+	// plan and a signed prescription (a draft if signing is refused), once.
+	async function treatment() {
+		if (shared.rx)
+			return shared.rx;
+		const t = {};
+		t.patient = { email: `e2e-rx-${RUN}@example.org`, password: `e2e rx harbour lantern ${RUN}`,
+			given: 'Rosa', family: `Mendes${RUN % 100000}` };
+		const ps = { cookie: '', csrf: '' };
+		let r = await call(ps, 'POST', '/api/v1/auth/register', { email: t.patient.email, password: t.patient.password,
+			given_name: t.patient.given, family_name: t.patient.family, date_of_birth: '1979-06-14' });
+		assert(r.status === 201, `register: ${r.status} ${r.text}`);
+		t.pid = r.json.user.id;
+		r = await call(ps, 'PATCH', '/api/v1/patients/me', { address_line1: '12 Harbour Street', town: 'Bristol', postcode: 'BS1 4DJ' });
+		assert(r.status === 200, `address: ${r.status} ${r.text}`);
+		sql(`INSERT INTO idv_check (patient_id, attempt, status, created_at, updated_at, completed_at)
+			VALUES (${t.pid}, 1, 'clear', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+			INSERT INTO idv_verified (patient_id, check_id, how, verified_at)
+			SELECT ${t.pid}, id, 'clear', UTC_TIMESTAMP(6) FROM idv_check WHERE patient_id = ${t.pid};`);
+
+		t.admin = staff('admin');
+		const as = await apiSignIn(t.admin);
+		r = await call(as, 'POST', '/api/v1/prescriptions/formulary', { supplier: 'Westcountry Botanicals Ltd',
+			brand: `Tidewater${RUN % 100000}`, name: 'Harbour Flower 18%', form: 'flower', pack_size: 10000,
+			thc_ug_per_unit: 180, cbd_ug_per_unit: 5 });
+		assert(r.status === 201, `product: ${r.status} ${r.text}`);
+		t.product = r.json;
+
+		t.clinician = staff('clinician', ['--gmc', '7000003', '--specialist']);
+		t.cs = await apiSignIn(t.clinician);
+		r = await call(t.cs, 'POST', `/api/v1/prescriptions/plans/${t.pid}`, {
+			condition: 'Chronic back pain', items: [{ product_id: t.product.id,
+				dose: 'Vaporise 0.5 g up to twice a day', daily_amount: 1000, max_per_30d: 30000 }],
+			max_thc_mg_per_day: 200, review_date: ymd(90), reason: 'Initial plan after the specialist consultation' });
+		assert(r.status === 201, `plan: ${r.status} ${r.text}`);
+		t.plan = r.json;
+		r = await call(t.cs, 'POST', '/api/v1/prescriptions', { patient_id: t.pid, plan_id: t.plan.id,
+			product_id: t.product.id, quantity: 20000 });
+		assert(r.status === 201, `draft: ${r.status} ${r.text}`);
+		t.rx = r.json;
+		r = await call(t.cs, 'POST', `/api/v1/prescriptions/${t.rx.id}/sign`, { code: await code(t.clinician) });
+		t.signed = r.status === 200;
+		if (t.signed)
+			t.rx = r.json;
+		else
+			console.log(`# signing answered ${r.status} ${r.text.slice(0, 200)}: the tests use the draft`);
+		shared.rx = t;
+		return t;
+	}
+
+	test('prescriptions: a patient on a phone sees their plan and prescription in plain words with its timeline', async () => {
+		const t = await treatment();
+		await withPage(PHONE, async (page) => {
+			await signIn(page, t.patient.email, t.patient.password);
+			await heading(page, `Welcome, ${t.patient.given}`);
+			// Home: the journey's treatment step says where the prescription is.
+			const step = page.locator('.journey li').filter({ hasText: 'Your treatment' });
+			await step.locator('.badge').filter({ hasText: 'Prescription:' }).waitFor();
+			const badge = await step.locator('.badge').textContent();
+			assert(badge.includes(t.rx.status_label), `home step "${badge}", not the status "${t.rx.status_label}"`);
+			await noSideScroll(page, 'patient home with treatment');
+			await step.getByRole('link', { name: 'Your treatment' }).click();
+			await heading(page, 'Your treatment');
+
+			// The plan: product, dose, review date.
+			const plan = page.locator('.rx-plan');
+			await plan.waitFor();
+			const planText = await plan.textContent();
+			for (const want of ['Chronic back pain', t.product.name, 'Vaporise 0.5 g up to twice a day', longDate(t.plan.review_date)])
+				assert(planText.includes(want), `the plan card has no "${want}": ${planText}`);
+
+			// The prescription: status in the API's plain words, and the timeline.
+			const latest = page.locator('.rx-latest');
+			await latest.waitFor();
+			const text = await latest.textContent();
+			assert(text.includes(t.rx.status_label), `no status "${t.rx.status_label}" in: ${text}`);
+			assert(t.rx.status_label && t.rx.status_label !== t.rx.status &&
+				(await latest.locator('.badge').textContent()).trim() === t.rx.status_label, 'the status is not in words');
+			const steps = await page.locator('.rx-timeline li').allTextContents();
+			assert(steps.length >= 1 && steps.some((s) => (t.signed ? /Signed by the prescriber/ : /Prepared/).test(s)),
+				`timeline: ${JSON.stringify(steps)}`);
+			assert(!await page.getByText('openssl').count(), 'a patient sees the signature tools');
+			await noSideScroll(page, 'patient prescriptions');
+			await noAxeViolations(page, 'patient prescriptions');
+			await screenshot(page, 'rx-patient-list.png');
+
+			// The detail: quantity in figures and words, no staff-only parts.
+			await latest.getByRole('link', { name: new RegExp(t.product.name) }).click();
+			await heading(page, 'Your prescription');
+			const qty = await page.locator('.rx-quantity').textContent();
+			assert(qty.includes(t.rx.quantity_figures) && qty.includes(t.rx.quantity_words), `quantity: ${qty}`);
+			assert(await page.getByRole('heading', { name: 'Electronic signature' }).count() === 0, 'signature block shown to a patient');
+			assert(await page.getByRole('link', { name: 'Print' }).count() === 0, 'print offered to a patient');
+			await noSideScroll(page, 'patient prescription');
+			await noAxeViolations(page, 'patient prescription');
+			await screenshot(page, 'rx-patient-detail.png');
+
+			// Another patient's prescription is not there.
+			await page.goto(`${URL_}/#/prescriptions/${t.rx.id + 100000}`);
+			await page.getByText('There is no such prescription').waitFor();
+		});
+	});
+
+	test('prescriptions: an admin adds a flower typed as 22 % THC and a 10 g pack, and withdraws it', () =>
+		withPage(PHONE, async (page) => {
+			const admin = staff('admin');
+			await signInStaff(page, admin, 'Administration');
+			await page.getByRole('link', { name: 'Formulary' }).click();
+			await heading(page, 'Formulary');
+			await page.getByRole('button', { name: 'Add a product' }).click();
+			const brand = `Quayside${RUN % 100000}`;
+			await page.fill('#f-supplier', 'Estuary Pharma Ltd');
+			await page.fill('#f-brand', brand);
+			await page.fill('#f-name', 'Lantern Kush');
+			await page.selectOption('#f-form', 'flower');
+			await page.fill('#f-pack_size', '10');
+			await page.fill('#f-thc_ug_per_unit', '22.55');
+			await page.fill('#f-cbd_ug_per_unit', '0.5');
+			await page.getByRole('button', { name: 'Add the product' }).click();
+			// Typed figures are checked before anything is sent: % to one decimal place.
+			await page.locator('#f-thc_ug_per_unit[aria-invalid=true]').waitFor();
+			await noAxeViolations(page, 'formulary: add with an error');
+			await noSideScroll(page, 'formulary: add with an error');
+			await page.fill('#f-thc_ug_per_unit', '22');
+			const [res] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/prescriptions/formulary') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Add the product' }).click(),
+			]);
+			assert(res.status() === 201, `add answered ${res.status()}: ${await res.text()}`);
+			const sent = JSON.parse(res.request().postData());
+			assert(sent.pack_size === 10000 && sent.thc_ug_per_unit === 220 && sent.cbd_ug_per_unit === 5,
+				`converted wrongly: ${JSON.stringify(sent)}`);
+			await page.locator('[role=status]').filter({ hasText: `${brand} Lantern Kush added` }).waitFor();
+			const item = page.locator('.rx-product').filter({ hasText: brand });
+			await item.waitFor();
+			const text = await item.textContent();
+			assert(text.includes('THC 22%') && text.includes('10 g') && /Availability: unknown/.test(text), `listed as: ${text}`);
+			await noSideScroll(page, 'formulary');
+			await noAxeViolations(page, 'formulary');
+			await screenshot(page, 'rx-formulary.png');
+
+			// Search finds it; withdrawing keeps it listed as withdrawn.
+			await page.fill('#f-q', brand);
+			await page.getByRole('button', { name: 'Search' }).click();
+			await page.waitForFunction((b) => [...document.querySelectorAll('.rx-product')].length === 1 &&
+				document.querySelector('.rx-product').textContent.includes(b), brand);
+			await page.getByRole('button', { name: `Withdraw ${brand} Lantern Kush` }).click();
+			await item.locator('.badge').filter({ hasText: 'Withdrawn' }).waitFor();
+			assert(await page.locator('#f-inactive').isChecked(), 'withdrawn products are not shown');
+		}));
+
+	test('prescriptions: an auditor reads the prescribing totals and downloads the CSV', async () => {
+		const t = await treatment();
+		await withPage(PHONE, async (page) => {
+			const auditor = staff('auditor');
+			await signInStaff(page, auditor, 'Audit trail');
+			await page.getByRole('link', { name: 'Prescribing reports' }).click();
+			await heading(page, 'Prescribing reports');
+			const brand = t.product.brand;
+			const table = page.locator('.rx-table, #totals-h ~ p:has-text("No prescriptions")').first();
+			await table.waitFor();
+			if (t.signed) {
+				const row = page.locator('.rx-table tbody tr').filter({ hasText: brand });
+				await row.waitFor();
+				const cells = await row.locator('td').allTextContents();
+				assert(cells[0] === '1' || /1/.test(cells[0]), `prescriptions in the row: ${JSON.stringify(cells)}`);
+			}
+			await noSideScroll(page, 'reports');
+			await noAxeViolations(page, 'reports');
+			await screenshot(page, 'rx-reports.png');
+
+			const link = page.locator('#totals-h ~ p a', { hasText: 'Download CSV' });
+			const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+			const csv = readFileSync(await download.path(), 'utf8');
+			const lines = csv.trim().split(/\r?\n/);
+			assert(lines.length >= 1 && /prescriptions/i.test(lines[0]), `the CSV has no header row: ${csv.slice(0, 300)}`);
+			assert(/\.csv$/.test(download.suggestedFilename()), `download named ${download.suggestedFilename()}`);
+			if (t.signed)
+				assert(lines.some((l) => l.includes(brand)), `the CSV has no row for ${brand}:\n${csv}`);
+
+			// Running totals: the patient, with their prescription's amount.
+			if (t.signed)
+				await page.locator('.rx-running > li').filter({ hasText: t.patient.family }).waitFor();
+			const [d2] = await Promise.all([page.waitForEvent('download'),
+				page.locator('#running-h ~ p a', { hasText: 'Download CSV' }).click()]);
+			const csv2 = readFileSync(await d2.path(), 'utf8');
+			assert(csv2.trim().length > 0, 'the running-totals CSV is empty');
+			if (t.signed)
+				assert(csv2.includes(t.patient.family) || csv2.includes(String(t.pid)), `running CSV lacks the patient:\n${csv2}`);
+		});
+	});
+
+	test('prescriptions: the prescriber verifies the signature and prints every Schedule 2 field', async () => {
+		const t = await treatment();
+		await withPage(PHONE, async (page) => {
+			await signInStaff(page, t.clinician, 'Clinician console');
+			await page.getByRole('link', { name: 'Prescriptions' }).click();
+			await heading(page, 'Prescriptions');
+			const item = page.locator('.rx-item').filter({ hasText: `${t.patient.given} ${t.patient.family}` });
+			await item.waitFor();
+			await noSideScroll(page, 'staff prescriptions');
+			await noAxeViolations(page, 'staff prescriptions');
+			await item.getByRole('link').click();
+			await heading(page, `Prescription ${t.rx.id}`);
+
+			if (t.signed) {
+				// The three links and the command verify with openssl.
+				await page.getByRole('heading', { name: 'Electronic signature' }).waitFor();
+				const cmd = await page.locator('.rx-command').textContent();
+				assert(/^openssl dgst -sha256 -verify \S+\.pem -signature \S+ \S+\.json$/.test(cmd.trim()), `command: ${cmd}`);
+				const dir = mkdtempSync(join(tmpdir(), 'rx-verify-'));
+				try {
+					for (const a of await page.locator('.rx-files a').all()) {
+						const r = await page.request.get(`${URL_}${await a.getAttribute('href')}`);
+						assert(r.ok(), `${await a.getAttribute('href')}: ${r.status()}`);
+						writeFileSync(join(dir, await a.getAttribute('download')), await r.body());
+					}
+					const out = execFileSync('sh', ['-c', `${cmd.trim()} 2>&1`], { cwd: dir, encoding: 'utf8' });
+					assert(/Verified OK/.test(out), `openssl: ${out}`);
+				} finally {
+					rmSync(dir, { recursive: true, force: true });
+				}
+			}
+			await noSideScroll(page, 'staff prescription');
+			await noAxeViolations(page, 'staff prescription');
+			await screenshot(page, 'rx-staff-detail.png');
+
+			await page.getByRole('link', { name: 'Print' }).click();
+			await heading(page, 'Private prescription');
+			const sheet = page.locator('.rx-sheet');
+			await sheet.waitFor();
+			const r = await page.request.get(`${URL_}/api/v1/prescriptions/${t.rx.id}`);
+			const rx = await r.json();
+			const text = await sheet.textContent();
+			const want = [
+				`${t.patient.given} ${t.patient.family}`, '12 Harbour Street', 'Bristol', 'BS1 4DJ', '14 June 1979',
+				t.product.name, t.product.brand, t.product.supplier, t.product.form_label, t.product.strength_label,
+				rx.dose, rx.quantity_figures, rx.quantity_words, `${rx.days_supply}`,
+				rx.prescriber.name, rx.prescriber.registration_number, `${rx.id}`,
+			];
+			if (t.signed)
+				want.push(longDate(rx.signed_at), longDate(rx.valid_until), rx.key_fingerprint);
+			for (const line of (typeof rx.prescriber.address === 'string' ? rx.prescriber.address.split(/\n|,\s*/) : []).filter(Boolean))
+				want.push(line.trim());
+			for (const w of want)
+				assert(w && text.includes(w), `the print page has no "${w}"`);
+			assert(await page.locator('.rx-qty-words').textContent() === rx.quantity_words, 'quantity in words');
+			assert(await page.locator('.rx-qty-figures').textContent() === rx.quantity_figures, 'quantity in figures');
+			assert((await page.locator('.rx-ink').count() === 1) === !!rx.paper_required, 'ink signature line does not follow paper_required');
+			await noSideScroll(page, 'print page');
+			await noAxeViolations(page, 'print page');
+			await screenshot(page, 'rx-print.png');
+
+			// Printed: no portal chrome, no buttons, the sheet itself.
+			await page.emulateMedia({ media: 'print' });
+			assert(!await page.locator('.site-header').isVisible(), 'the portal header prints');
+			assert(!await page.locator('.rx-print-actions').isVisible(), 'the print buttons print');
+			assert(await sheet.isVisible(), 'the prescription does not print');
+			const pdf = await page.pdf({ format: 'A4' });
+			assert(pdf.length > 1000, 'no PDF');
+		});
+	});
+}
