@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "stepup.h"
 
 struct req;
 struct json_object;
@@ -24,21 +25,5 @@ int	auth_mfa_verify(struct req *);
 /* {user:{...}, mfa_required, mfa_enrolled, csrf_token} for r's principal; NULL on OOM. */
 struct json_object *auth_session_json(struct req *);
 
-/* Throttling of failed attempts (throttle.c). */
-enum throttle_scope { TH_ACCOUNT, TH_ADDRESS, TH_MFA, TH__MAX };
-
-/*
- * Sets *wait to the seconds the caller must still wait before another
- * attempt on any of the given subjects (NULL subjects are skipped); 0 when
- * free. Returns CE_OK or the database error.
- */
-enum cerr throttle_wait(struct req *, const char *account, const char *address,
-	    const char *mfa_user, int64_t *wait);
-/* Counts one failure for subject in scope, in the caller's transaction. */
-enum cerr throttle_fail(struct req *, enum throttle_scope, const char *subject);
-/* Forgets failures for subject in scope, in the caller's transaction. */
-enum cerr throttle_clear(struct req *, enum throttle_scope, const char *subject);
-/* A 429 problem with Retry-After. */
-int	throttle_reply(struct req *, int64_t wait);
 
 #endif

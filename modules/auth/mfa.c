@@ -16,19 +16,13 @@
 #include "reply.h"
 #include "req.h"
 #include "session.h"
+#include "stepup.h"
 #include "user.h"
 
 #define SECRET_BYTES	20	/* 160 bits, as RFC 4226 recommends */
 
 static const char SQL_SET_PENDING[] =
     "UPDATE users SET mfa_pending = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
-static const char SQL_LOCK_USER[] =
-    "SELECT mfa_secret, mfa_pending, mfa_last_step FROM users WHERE id = ? FOR UPDATE";
-static const char SQL_CONFIRM[] =
-    "UPDATE users SET mfa_secret = mfa_pending, mfa_pending = NULL, mfa_last_step = ?,"
-    " updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
-static const char SQL_USED[] =
-    "UPDATE users SET mfa_last_step = ? WHERE id = ?";
 
 /* Percent-encodes s for an otpauth:// URI component. */
 static char *
@@ -123,63 +117,44 @@ auth_mfa_enrol(struct req *r)
 }
 
 /*
- * Checks r's code against the stored (enrolling: pending) secret, inside one
- * transaction with the user row locked so a code is accepted once only.
+ * Checks r's code against the stored (enrolling: pending) secret with the
+ * shared second-factor check (stepup.h): a code is accepted once only.
  */
 static int
 check_code(struct req *r, bool enrolling)
 {
-	const char	*code = r->in.vals[0].s;
-	struct db_res	*res;
-	unsigned char	 key[TOTP_SECRET_MAX];
-	char		 id[24], subject[24];
-	const char	*sealed;
-	size_t		 sealed_len, keylen = 0;
-	bool		 ok;
-	int64_t		 last, wait;
-	enum cerr	 rc;
+	enum stepup_outcome	 out;
+	char			 id[24];
+	int64_t			 wait;
+	enum cerr		 rc;
 
 	(void)snprintf(id, sizeof(id), "%" PRId64, r->who.user_id);
-	memcpy(subject, id, sizeof(id));
-	if ((rc = throttle_wait(r, NULL, NULL, subject, &wait)) != CE_OK)
-		return reply_db(r, rc);
-	if (wait > 0)
+	if ((rc = stepup_check(r, r->in.vals[0].s, enrolling, &out, &wait)) != CE_OK) {
+		if (rc == CE_CRYPTO)
+			return reply_internal(r, "a stored second-factor secret cannot be opened "
+			    "(was secret_key changed?)");
+		return rc == CE_NOTFOUND ? reply_internal(r, "user row vanished") :
+		    reply_db(r, rc);
+	}
+	switch (out) {
+	case STEPUP_WAIT:
 		return throttle_reply(r, wait);
-	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, &res, SQL_LOCK_USER, "i", r->who.user_id)) != CE_OK)
-		return reply_db(r, rc);
-	if (res->nrows != 1)
-		return reply_internal(r, "user row vanished");
-	sealed = res->rows[0][enrolling ? 1 : 0];
-	sealed_len = res->lens[0][enrolling ? 1 : 0];
-	last = db_int(res->rows[0][2]);
-	if (sealed == NULL) {
-		db_rollback(r->db);
+	case STEPUP_NO_SECRET:
 		return enrolling ?
 		    reply_problem(r, 409, "mfa-not-started", "Set-up has not been started",
 		    "Start setting up an authenticator app first.") :
 		    reply_problem(r, 409, "mfa-not-enrolled", "No authenticator app is set up",
 		    "Set one up first.");
-	}
-	if (sealed_len > sizeof(key) + SEAL_OVERHEAD ||
-	    crypto_open(conf_secret_key(), TOTP_SEAL_LABEL, (const unsigned char *)sealed,
-	    sealed_len, key, &keylen) != CE_OK)
-		return reply_internal(r, "a stored second-factor secret cannot be opened "
-		    "(was secret_key changed?)");
-	ok = totp_verify(key, keylen, code, (uint64_t)time(NULL), &last);
-	explicit_bzero(key, sizeof(key));
-	if (!ok) {
-		if ((rc = throttle_fail(r, TH_MFA, subject)) != CE_OK ||
-		    (rc = audit_commit(r, enrolling ? "auth.mfa.enrol_confirm" : "auth.mfa.verify",
+	case STEPUP_WRONG:
+		if ((rc = audit_commit(r, enrolling ? "auth.mfa.enrol_confirm" : "auth.mfa.verify",
 		    "user", id, "failure", NULL)) != CE_OK)
 			return reply_db(r, rc);
 		return reply_field(r, 422, "code",
 		    "is not right or was already used: enter the current code from your app");
+	default:
+		break;
 	}
-	if ((rc = db_exec(r->db, r->pool, NULL, enrolling ? SQL_CONFIRM : SQL_USED, "ii", last,
-	    r->who.user_id)) != CE_OK ||
-	    (rc = throttle_clear(r, TH_MFA, subject)) != CE_OK ||
-	    (rc = session_start(r, r->who.user_id, true)) != CE_OK ||
+	if ((rc = session_start(r, r->who.user_id, true)) != CE_OK ||
 	    (rc = audit_commit(r, enrolling ? "auth.mfa.enrolled" : "auth.mfa.verified", "user", id,
 	    "success", NULL)) != CE_OK)
 		return reply_db(r, rc);

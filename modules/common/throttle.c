@@ -1,8 +1,8 @@
-/* Back-off after failed sign-in and second-factor attempts. */
+/* Back-off after failed sign-in and second-factor attempts (stepup.h). */
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "auth.h"
+#include "stepup.h"
 #include "conf.h"
 #include "db.h"
 #include "reply.h"
