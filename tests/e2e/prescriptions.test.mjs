@@ -153,6 +153,7 @@ export default function (h) {
 			const badge = await step.locator('.badge').textContent();
 			assert(badge.includes(t.rx.status_label), `home step "${badge}", not the status "${t.rx.status_label}"`);
 			await noSideScroll(page, 'patient home with treatment');
+			await noAxeViolations(page, 'patient home with treatment');
 			await step.getByRole('link', { name: 'Your treatment' }).click();
 			await heading(page, 'Your treatment');
 

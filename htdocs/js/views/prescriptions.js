@@ -157,8 +157,7 @@ function PatientList({ session }) {
 			<h2 id="rx-h">Your prescriptions</h2>
 			${list.length === 0 ? html`<p>No prescriptions yet.</p>` : html`
 				${latest && html`<div class="rx-latest">
-					<p class="rx-latest-title"><a href=${`#/prescriptions/${latest.id}`}>${productName(latest.product)}</a>,
-						${latest.quantity_figures}</p>
+					<p class="rx-latest-title"><a href=${`#/prescriptions/${latest.id}`}>${productName(latest.product)}</a>${`, ${latest.quantity_figures}`}</p>
 					<p><span class=${statusClass(latest.status)}>${statusText(latest, false)}</span></p>
 					<h3 class="h3">What has happened so far</h3>
 					<${Timeline} events=${latest.events} />
@@ -346,7 +345,8 @@ function Print({ id }) {
 	} catch {
 		doc = null;
 	}
-	const clinic = doc && (doc.clinic_name || (doc.clinic && doc.clinic.name));
+	// The clinic (the prescriber's practice) heads the sheet.
+	const clinic = pr.practice || (doc && doc.prescriber && doc.prescriber.practice) || (doc && doc.clinic_name);
 	const signed = !!rx.signed_at;
 	return html`<${Page} title="Private prescription: Schedule 2 controlled drug" wide>
 		<p class="actions rx-print-actions">
@@ -401,6 +401,7 @@ function Print({ id }) {
 				<h2 id="pr-h">Prescriber</h2>
 				<dl class="rx-sheet-facts">
 					<dt>Name</dt><dd>${nameOf(pr)}</dd>
+					${clinic && html`<dt>Practice</dt><dd>${clinic}</dd>`}
 					<dt>Address</dt><dd>${addressLines(pr.address).map((l) => html`<span class="rx-line">${l}</span>`)}</dd>
 					<dt>GMC number</dt><dd>${pr.registration_number}</dd>
 					<dt>GMC Specialist Register</dt><dd>${pr.specialist ? 'Yes' : 'No'}</dd>

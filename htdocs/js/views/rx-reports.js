@@ -7,7 +7,7 @@ import { useEffect, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Page } from './ui.js';
 import { localDate, problemText } from './book.js';
-import { nameOf } from './rx-format.js';
+import { dateTimeWords, nameOf } from './rx-format.js';
 
 const BY = { product: 'Product', prescriber: 'Prescriber', patient: 'Patient' };
 
@@ -109,11 +109,13 @@ function Totals() {
 
 // One line of a running total: "Harbour Flower 18%: 20 g of 30 g".
 function usedOf(x) {
-	const what = x.label || x.form_label || (x.product && [x.product.brand, x.product.name].filter(Boolean).join(' ')) ||
-		x.product_name || x.form || '';
+	const product = typeof x.product === 'string' ? x.product :
+		x.product && [x.product.brand, x.product.name].filter(Boolean).join(' ');
+	const what = x.label || x.form_label || product || x.product_name || x.form || '';
 	const used = x.used_label || x.used;
-	const max = x.max_label || x.max;
-	return `${what}: ${used}${max !== undefined && max !== null && max !== '' ? ` of ${max}` : ''}`;
+	if (x.max === null || x.max === undefined)
+		return `${what}: ${used} (the plan sets no limit)`;
+	return `${what}: ${used} of ${x.max_label || x.max}`;
 }
 
 function Running() {
@@ -130,7 +132,8 @@ function Running() {
 	const rows = data ? data.patients || data.rows || [] : [];
 	return html`<section class="card" aria-labelledby="running-h">
 		<h2 id="running-h">Running 30-day totals</h2>
-		<p>What each patient has had prescribed in the last 30 days, against their plan's limits.</p>
+		<p>What each patient has had prescribed in the last 30 days, against their plan's limits${data && data.window ?
+			` (${dateTimeWords(data.window.from)} to ${dateTimeWords(data.window.to)})` : ''}.</p>
 		${error && html`<p class="alert" role="alert">${error}</p>`}
 		${!data && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Loading…</p>`}
 		${data && html`<p class="actions"><a class="button button-secondary" href="/api/v1/prescriptions/reports/running?format=csv"
