@@ -324,6 +324,12 @@ function Compare({ patientId, plan }) {
 	const [result, setResult] = useState(null);
 	const [error, setError] = useState(null);
 	const [busy, setBusy] = useState(false);
+	// A new version arrived: compare the latest with the one before, again.
+	useEffect(() => {
+		setFrom(n > 1 ? String(versions[n - 2].version) : '');
+		setTo(n > 0 ? String(versions[n - 1].version) : '');
+		setResult(null);
+	}, [n]);
 	if (n < 2)
 		return html`<p class="muted">Only one version so far: nothing to compare.</p>`;
 

@@ -135,13 +135,6 @@ function QuotaMeter({ patientId, plan, refresh, pending }) {
 
 // ---- the checks ----
 
-// The figures the API gives as text (amounts with their units), if any.
-function figureText(figures) {
-	if (!figures || typeof figures !== 'object')
-		return '';
-	return Object.values(figures).filter((v) => typeof v === 'string').join(' · ');
-}
-
 function Checks({ check, checking }) {
 	if (!check && !checking)
 		return html`<div role="status" class="rxp-checks"><p class="muted">Enter a quantity to check the prescription against the plan.</p></div>`;
@@ -158,8 +151,7 @@ function Checks({ check, checking }) {
 			class=${c.passed ? c.warning ? 'rxp-check rxp-check-warn' : 'rxp-check rxp-check-pass' : 'rxp-check rxp-check-fail'} data-rule=${c.rule}>
 			<span class="rxp-check-mark" aria-hidden="true">${c.passed ? c.warning ? '!' : '✓' : '✗'}</span>
 			<span class="rxp-check-body"><strong>${c.title}</strong> <span class="badge">${c.passed ? c.warning ? 'Warning' : 'Passed' : 'Failed'}</span>
-				${c.detail && html`<span class="rxp-check-detail">${c.detail}</span>`}
-				${figureText(c.figures) && html`<span class="rxp-check-figures">${figureText(c.figures)}</span>`}</span>
+				${c.detail && html`<span class="rxp-check-detail">${c.detail}</span>`}</span>
 		</li>`)}</ul>`}
 	</div>`;
 }
