@@ -234,6 +234,15 @@ export default function (h) {
 			await noAxeViolations(page, 'formulary');
 			await screenshot(page, 'rx-formulary.png');
 
+			// Editing shows the stored integers in the typed units and converts back.
+			await page.getByRole('button', { name: `Edit ${brand} Lantern Kush` }).click();
+			assert(await page.inputValue('#f-pack_size') === '10' && await page.inputValue('#f-thc_ug_per_unit') === '22' &&
+				await page.inputValue('#f-cbd_ug_per_unit') === '0.5', 'the edit form does not show 10 g, 22 %, 0.5 %');
+			await page.fill('#f-pack_size', '15');
+			await page.getByRole('button', { name: 'Save changes' }).click();
+			await page.locator('[role=status]').filter({ hasText: `${brand} Lantern Kush saved` }).waitFor();
+			await item.filter({ hasText: '15 g' }).waitFor();
+
 			// Search finds it; withdrawing keeps it listed as withdrawn.
 			await page.fill('#f-q', brand);
 			await page.getByRole('button', { name: 'Search' }).click();
@@ -353,6 +362,22 @@ export default function (h) {
 			assert(await sheet.isVisible(), 'the prescription does not print');
 			const pdf = await page.pdf({ format: 'A4' });
 			assert(pdf.length > 1000, 'no PDF');
+
+			// Where the paper original is required (a setting read at signing,
+			// so here the answer is altered in the browser only), the sheet has
+			// a line for the prescriber's ink signature.
+			await page.emulateMedia({ media: 'screen' });
+			await page.route(`${URL_}/api/v1/prescriptions/${t.rx.id}`, async (route) => {
+				const res = await route.fetch();
+				route.fulfill({ response: res, json: { ...await res.json(), paper_required: true } });
+			});
+			await page.goto(`${URL_}/#/prescriptions/${t.rx.id}`);
+			await heading(page, `Prescription ${t.rx.id}`);
+			await page.goto(`${URL_}/#/prescriptions/${t.rx.id}/print`);
+			await heading(page, 'Private prescription');
+			await page.locator('.rx-ink').getByText("Prescriber's signature (in ink)").waitFor();
+			await noAxeViolations(page, 'print page with the ink line');
+			await noSideScroll(page, 'print page with the ink line');
 		});
 	});
 }
