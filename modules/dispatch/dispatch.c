@@ -42,11 +42,13 @@
 #include "pool.h"
 #include "req.h"
 #include "../idv/provider.h"
+#include "../prescriptions/rx.h"
 
 static const char SQL_PICK[] =
     "SELECT id, kind, payload, idempotency_key, attempts, status FROM outbox"
-    " WHERE (status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6))"
-    " OR (status = 'sending' AND locked_until < UTC_TIMESTAMP(6))"
+    " WHERE ((status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6))"
+    " OR (status = 'sending' AND locked_until < UTC_TIMESTAMP(6)))"
+    " AND FIND_IN_SET(kind, ?) > 0"
     " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
 static const char SQL_CLAIM[] =
     "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_by = ?,"
@@ -75,6 +77,44 @@ on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+/*
+ * The kinds this dispatcher delivers, comma-separated (FIND_IN_SET): rows
+ * of any other kind (e.g. "pharmacy.*" until the pharmacy bridge exists)
+ * are never claimed and stay pending, untouched, for the program that will
+ * deliver them. Set once at start-up by dispatch_kinds_list().
+ */
+static char	deliverable[1024];
+
+/*
+ * Fills buf (cap bytes) with the names of the kinds in the tables,
+ * comma-separated. Returns 0, or -1 when they do not fit or a name holds a
+ * comma.
+ */
+int
+dispatch_kinds_list(char *buf, size_t cap)
+{
+	const struct kind	*tables[] = { idv_kinds, notify_kinds };
+	size_t			 counts[] = { idv_nkinds, notify_nkinds };
+	size_t			 t, i, used = 0, len;
+
+	if (cap == 0)
+		return -1;
+	buf[0] = '\0';
+	for (t = 0; t < nitems(tables); t++)
+		for (i = 0; i < counts[t]; i++) {
+			len = strlen(tables[t][i].name);
+			if (strchr(tables[t][i].name, ',') != NULL ||
+			    used + len + 2 > cap)
+				return -1;
+			if (used > 0)
+				buf[used++] = ',';
+			memcpy(buf + used, tables[t][i].name, len);
+			used += len;
+			buf[used] = '\0';
+		}
+	return 0;
 }
 
 static const struct kind *
@@ -112,7 +152,7 @@ claim(struct req *r, struct job *j, bool *got)
 	*got = false;
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return rc;
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_PICK, "")) != CE_OK)
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_PICK, "s", deliverable)) != CE_OK)
 		goto fail;
 	if (res->nrows == 0) {
 		db_rollback(r->db);
@@ -342,6 +382,7 @@ main(void)
 	unsigned char	 raw[6];
 	char		 host[32] = "host", rid[64], tag[13];
 	bool		 got, plain;
+	time_t		 last_sweep = 0;
 	enum cerr	 rc;
 
 	log_init("dispatch", LOG_LVL_INFO);
@@ -362,6 +403,10 @@ main(void)
 		log_err("configuration: notify_email_url and notify_sms_url must be https:// (plain"
 		    " http:// only to a loopback host; no user:password@)");
 		return 78;
+	}
+	if (dispatch_kinds_list(deliverable, sizeof(deliverable)) != 0) {
+		log_err("the kinds' names do not fit the pick list");
+		return 70;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: a sleep ends at once */
@@ -391,6 +436,20 @@ main(void)
 		memset(&j, 0, sizeof(j));
 		r.pool = pool;
 		r.db = db;
+		/* Prescriptions past their validity expire (each audited) once a minute. */
+		if (time(NULL) - last_sweep >= 60) {
+			int	n = 0;
+
+			last_sweep = time(NULL);
+			(void)snprintf(rid, sizeof(rid), "dispatch-%s-expiry", tag);
+			r.request_id = rid;
+			if ((rc = rx_expire_sweep(&r, &n)) != CE_OK)
+				log_warn("expiring prescriptions failed: %s", cerr_str(rc));
+			else if (n > 0)
+				log_info("expired %d prescription%s", n, n == 1 ? "" : "s");
+			r.request_id = NULL;
+			pool_reset(pool);
+		}
 		if ((rc = claim(&r, &j, &got)) != CE_OK) {
 			log_warn("claiming from the outbox failed: %s", cerr_str(rc));
 			pool_reset(pool);

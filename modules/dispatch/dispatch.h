@@ -7,6 +7,7 @@
  * transaction.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -103,6 +104,12 @@ extern const size_t		idv_nkinds;
 /* The email and SMS kinds, notify.email and notify.sms (notify_kinds.c). */
 extern const struct kind	notify_kinds[];
 extern const size_t		notify_nkinds;
+/*
+ * The names of the kinds this dispatcher delivers (the tables above),
+ * comma-separated, into buf (cap bytes): only rows of these kinds are
+ * claimed. Returns 0, or -1 when they do not fit or a name holds a comma.
+ */
+int		 dispatch_kinds_list(char *buf, size_t cap);
 /* Whether the notify settings may be used (https, or http to loopback; empty is allowed). */
 bool		 notify_urls_ok(void);
 
