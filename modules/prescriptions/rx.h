@@ -198,4 +198,203 @@ int		 plan_diff(struct pool *, const struct plan *a, const struct plan *b,
 		    const struct product *products, size_t nproducts,
 		    struct plan_change **out, size_t *n);
 
+/* ---- prescriptions area (helper B): rules.c, words.c, canon.c, drafts.c, sign.c, keys.c, states.c, expiry.c ---- */
+
+/* The rolling window of the quotas, in days (REGULATORY.md). */
+#define RX_WINDOW_DAYS	30
+#define RX_WINDOW_US	((int64_t)RX_WINDOW_DAYS * 86400 * 1000000)
+
+/* A live prescription of the patient (signed .. delivered), as the windows count it. */
+struct rx_live {
+	int64_t		 id;
+	int64_t		 product_id;
+	const char	*form;
+	int64_t		 quantity;	/* in its product's supply unit */
+	int64_t		 thc_ug;	/* thc_ug_total */
+	int64_t		 at_us;		/* effective_at, microseconds since the epoch (UTC) */
+};
+
+/* What the rules judge; everything loaded beforehand (rules.c is pure). */
+struct rx_facts {
+	bool		 identity_verified;
+	const struct plan *plan;	/* NULL: no such plan, or not the patient's */
+	const char	*today;		/* YYYY-MM-DD, clinic date (review date warning) */
+	const struct product *product;	/* NULL: no such product */
+	const char	*dose;		/* as given, or NULL: the plan item's */
+	int64_t		 quantity;	/* supply units */
+	const char	*justification;	/* NULL or "" when none */
+	int64_t		 max_days;	/* prescription_max_days */
+	int64_t		 at_us;		/* this one's effective time */
+	const struct rx_live *live;	/* the patient's live prescriptions, not this one */
+	size_t		 nlive;
+	bool		 initial;	/* the patient has never had one signed */
+	bool		 specialist;	/* the prescriber is on the specialist register */
+};
+
+struct rx_verdict {
+	bool		 ok;		/* every check passed */
+	bool		 initial;
+	const char	*dose;		/* the dose in force (given or the plan's); may be NULL */
+	int64_t		 daily_amount;	/* the plan item's; 0 when the product is not in it */
+	int64_t		 days_supply;	/* ceil(quantity / daily_amount); 0 as above */
+	int64_t		 thc_ug_total;	/* quantity x THC per unit; 0 without a product */
+	int64_t		 cbd_ug_total;
+	/*
+	 * [{"rule", "passed", "title", "detail", "figures": {...}}], in a fixed
+	 * order: identity-verified, plan-active, product-in-plan, dose-given,
+	 * days-supply, quota-product, quota-form, thc-ceiling,
+	 * initial-by-specialist. A new array: the caller puts it.
+	 */
+	struct json_object *checks;
+};
+
+/*
+ * Runs every rule over f into v. CE_OK, CE_NOMEM, or CE_INVALID when a
+ * quantity or a sum would overflow (v->checks NULL then).
+ */
+enum cerr	 rx_rules(struct pool *, const struct rx_facts *, struct rx_verdict *);
+/* True when dose says no more than "as directed" (case and punctuation aside). */
+bool		 rx_dose_vague(const char *dose);
+/*
+ * The largest sum of amount[i] (at at_us[i]) over the 30-day windows
+ * [t, t + 30 days) that contain at; *from_us is the start of that window.
+ * Two times exactly 30 days apart are never in one window.
+ */
+int64_t		 rx_window_used(const int64_t *at_us, const int64_t *amount, size_t n,
+		    int64_t at, int64_t *from_us);
+/* "YYYY-MM-DDThh:mm:ssZ" of us (microseconds since the epoch) into out (21 bytes). */
+void		 rx_rfc3339(int64_t us, char out[21]);
+
+/*
+ * A quantity in words (words.c, pure): mg as grams ("thirty grams", "two
+ * point five grams"; under a gram, "five hundred milligrams"), ul as
+ * millilitres ("fifty millilitres", "zero point five millilitres"), each
+ * with the form's noun ("sixty capsules", "one capsule"). British English
+ * ("one hundred and twenty"). pool string; NULL on OOM, a negative amount
+ * or an unknown unit.
+ */
+char		*rx_words(struct pool *, const char *unit, const char *form, int64_t amount);
+/* A whole number in words ("one thousand two hundred and five"). pool string; NULL on OOM. */
+char		*rx_number_words(struct pool *, uint64_t);
+
+/* Everything a signed prescription says (canon.c; docs/API.md#prescribing). */
+struct rx_doc {
+	int64_t		 id;
+	const char	*issued_at;	/* RFC 3339 UTC */
+	const char	*valid_from;	/* YYYY-MM-DD */
+	const char	*valid_until;	/* RFC 3339 UTC */
+	const char	*patient_name, *patient_dob, *patient_address;	/* dob/address may be NULL */
+	int64_t		 product_id;
+	const char	*supplier, *brand, *product_name, *form, *strength, *supply_unit;
+	int64_t		 thc_ug_per_unit, cbd_ug_per_unit;
+	const char	*dose;
+	int64_t		 quantity;
+	const char	*quantity_figures, *quantity_words;
+	int64_t		 days_supply;
+	int64_t		 instalment_amount;	/* 0: not in instalments */
+	int64_t		 instalment_interval_days;
+	const char	*instalment_figures;
+	const char	*justification;		/* NULL: none */
+	int64_t		 prescriber_id;
+	const char	*prescriber_name, *prescriber_reg, *practice, *practice_address;
+	bool		 specialist;
+	int64_t		 plan_id, plan_version;
+	bool		 initial;
+	bool		 paper_required;
+	const char	*key_fingerprint;
+};
+
+/*
+ * The canonical JSON text of d: members in a fixed order, no whitespace
+ * outside strings, UTF-8 as given (only '"', '\\' and control characters
+ * escaped, as \u00XX but for \n, \t and the like), integers only. NULL strings
+ * are null. pool memory, *len bytes, NUL-terminated; NULL on OOM.
+ */
+char		*rx_canon(struct pool *, const struct rx_doc *, size_t *len);
+
+/* A draft's input (POST /check, POST /, PUT /{id}) once its fields passed their table. */
+struct rx_input {
+	int64_t		 patient_id, plan_id, product_id, quantity;
+	const char	*dose;			/* NULL: the plan item's */
+	const char	*justification;		/* NULL: none */
+	const char	*start_date;		/* YYYY-MM-DD or NULL */
+	int64_t		 instalment_amount;	/* 0: none */
+	int64_t		 instalment_interval_days;
+	int64_t		 appointment_id;	/* 0: none */
+};
+/*
+ * The checks across fields (rules.c, pure): instalments both or neither and
+ * no larger than the quantity; start_date from today to today + validity
+ * days. Fills errs (room for 4) with each problem; returns their count.
+ */
+size_t		 rx_input_check(const struct rx_input *, const char *today, long validity_days,
+		    struct verr *errs);
+
+/* One prescription row (drafts.c). Strings in r->pool; NULL for SQL NULL. */
+struct rx_row {
+	int64_t		 id, patient_id, plan_id, plan_version, prescriber_id, product_id;
+	int64_t		 appointment_id;	/* 0: none */
+	const char	*status;
+	bool		 initial, paper_required;
+	const char	*dose;
+	int64_t		 quantity, daily_amount, days_supply, thc_ug_total, cbd_ug_total;
+	const char	*justification;
+	int64_t		 instalment_amount, instalment_interval_days;	/* 0: none */
+	const char	*start_date;
+	int64_t		 effective_us;
+	const char	*created_at, *signed_at, *valid_until, *status_changed_at;	/* RFC 3339 */
+	int64_t		 key_id;
+	const char	*document;
+	size_t		 doclen;
+	const unsigned char *signature;
+	size_t		 siglen;
+	const char	*cancel_reason;
+};
+/* Loads prescription id (FOR UPDATE with lock). CE_NOTFOUND or a database error. */
+enum cerr	 rx_load(struct req *, int64_t id, bool lock, struct rx_row *);
+/*
+ * The prescription of path parameter {id} as r's principal may reach it (a
+ * patient: their own only; staff: any, the read recorded unless lock). 0
+ * with *row filled, or the status of the reply already made (404 ...).
+ * With lock, a transaction is begun and the row locked.
+ */
+int		 rx_reach(struct req *, bool lock, struct rx_row *);
+/* The Prescription JSON (docs/API.md#prescribing). NULL on failure. */
+struct json_object *rx_json(struct req *, const struct rx_row *);
+/*
+ * Loads what the rules need for in (patient, plan, product, live
+ * prescriptions other than exclude_id, prescriber) and runs them into v;
+ * at_us is the effective time judged (0: now, or the start date). pl and
+ * pr receive the plan and product (zeroed when missing). CE_OK or an error.
+ */
+enum cerr	 rx_evaluate(struct req *, const struct rx_input *, int64_t exclude_id,
+		    int64_t prescriber_id, int64_t at_us, struct rx_verdict *v, struct plan *pl,
+		    struct product *pr);
+/* An event row for prescription id in r's open transaction (actor 0: the system). */
+enum cerr	 rx_event(struct req *, int64_t id, const char *status, int64_t actor,
+		    const char *reason);
+/* The audit details every prescription action carries. A new object (caller puts). */
+struct json_object *rx_audit_details(const struct rx_row *, const char *unit);
+/* The prescriber's current key, made on first use (keys.c). */
+struct rx_key {
+	int64_t		 id;
+	const char	*fingerprint;
+	const char	*public_pem;
+	const unsigned char *sealed;
+	size_t		 sealed_len;
+};
+/* Loads (or, with create, makes and stores in r's open transaction) the current key. */
+enum cerr	 rx_key_current(struct req *, int64_t clinician_id, bool create, struct rx_key *);
+/*
+ * Signs len bytes of doc with the key's sealed private part (opened here,
+ * wiped after use): DER ECDSA over SHA-256 into sig (room for 160 bytes).
+ */
+enum cerr	 rx_key_sign(int64_t clinician_id, const struct rx_key *, const void *doc,
+		    size_t len, unsigned char *sig, size_t *siglen);
+
+/* Expires what is past its validity (expiry.c); each in its own transaction. */
+enum cerr	 rx_expire_sweep(struct req *, int *expired);
+/* Plain words for a status ("Signed — on its way to the pharmacy"). Static. */
+const char	*rx_status_label(const char *status);
+
 #endif
