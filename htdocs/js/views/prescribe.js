@@ -164,8 +164,8 @@ function Signed({ rx, onAnother }) {
 	const prescriber = rx.prescriber || {};
 	return html`<section class="card rxp-signed" aria-labelledby="rxp-signed-h">
 		<h2 id="rxp-signed-h" tabindex="-1" ref=${heading}>Prescription signed</h2>
-		<div class="alert alert-ok" role="status"><p><strong>${STATUS[rx.status] || rx.status}.</strong>
-			Valid until ${longDate(rx.valid_until)}.${rx.status_label ? ` The patient sees: "${rx.status_label}".` : ''}</p></div>
+		<div class="alert alert-ok" role="status"><p><strong>${STATUS[rx.status] || rx.status}.</strong>${
+			` Valid until ${longDate(rx.valid_until)}.${rx.status_label ? ` The patient sees: "${rx.status_label}".` : ''}`}</p></div>
 		<dl class="facts">
 			<dt>Product</dt><dd>${productName(rx.product)}${rx.product && rx.product.strength_label ? ` (${rx.product.strength_label})` : ''}</dd>
 			<dt>Quantity</dt><dd>${rx.quantity_figures} (${rx.quantity_words})</dd>
@@ -582,7 +582,7 @@ export function Prescribe({ session, path }) {
 							<p><a href=${`#/plans/${patientId}`}>Change the plan</a></p>`}`}
 				</section>
 				<${QuotaMeter} patientId=${patientId} plan=${plan} refresh=${refresh}
-					pending=${product && quantity ? { product, quantity } : null} />
+					pending=${product && quantity && !signed ? { product, quantity } : null} />
 			</div>
 			<div class="rxp-col">
 				${signed ? html`<${Signed} rx=${signed} onAnother=${another} />` : plan && html`<section class="card rxp-draft" aria-labelledby="rxp-draft-h">
