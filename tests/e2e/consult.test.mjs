@@ -250,7 +250,11 @@ export default function (h) {
 			await heading(doc.page, 'Consultation');
 			await doc.page.getByRole('heading', { name: 'Next steps' }).waitFor();
 			await doc.page.getByRole('link', { name: 'Book a follow-up' }).waitFor();
-			await doc.page.getByText('Not available yet: prescriptions arrive with prescribing.').waitFor();
+			// The prescribing next steps lead to the plan and to a prescription for this consultation.
+			const toPlan = await doc.page.getByRole('link', { name: 'Change the treatment plan' }).getAttribute('href');
+			const toRx = await doc.page.getByRole('link', { name: 'Write a prescription' }).getAttribute('href');
+			assert(toPlan === `#/plans/${me.body.user.id}` && toRx === `#/prescribe/${me.body.user.id}?appointment=${apptId}`,
+				`next steps link to ${toPlan} and ${toRx}`);
 			await pat.page.getByRole('heading', { name: 'The consultation has ended' }).waitFor();
 
 			// Offline while typing: the text stays on the device and is sent once back.

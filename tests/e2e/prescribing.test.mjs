@@ -222,6 +222,14 @@ export default function (h) {
 			assert(one.status === 200, `the patient's prescription: ${one.status}`);
 			await page.getByText(one.data.status_label).first().waitFor();
 			await noSideScroll(page, 'patient prescriptions');
+			// Their plan, read only: no editor, no history.
+			await page.goto(`${URL_}/#/plans`);
+			await heading(page, 'Your treatment plan');
+			await page.locator('.plan-card').getByText('0.1 g vaporised up to 10 times a day').waitFor();
+			assert(await page.getByRole('button', { name: 'Change this plan' }).count() === 0, 'the patient may change the plan');
+			assert(await page.getByRole('heading', { name: 'History' }).count() === 0, 'the patient sees the history');
+			await noSideScroll(page, 'patient plan');
+			await noAxeViolations(page, 'patient plan');
 		})));
 
 	test('a clinician creates and changes a plan in the editor, and the history compares the versions', () =>
