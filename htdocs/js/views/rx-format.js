@@ -2,7 +2,10 @@
 // (docs/API.md#prescriptions): quantities in a product's supply unit (mg of
 // flower, ul of liquid, each for counted forms), THC/CBD in micrograms per
 // supply unit. Conversions are done on the typed digits, never through
-// floating point, so "22.5" % is exactly 225.
+// floating point, so "22.5" % is exactly 225. Product names and dates
+// come from the prescribing screens' module (js/rx-units.js), so every
+// prescribing screen writes them alike.
+export { productName, longDate as dateWords } from '../rx-units.js';
 
 // What a person types for each form: the pack size (in g, ml or a count)
 // and the strength (% for flower, mg/ml for liquids, mg per unit otherwise).
@@ -54,16 +57,6 @@ export function statusClass(status) {
 	return 'badge';
 }
 
-// "2026-11-26T09:30:00Z" → "26 November 2026" (UK time).
-export function dateWords(iso) {
-	if (!iso)
-		return '';
-	const t = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(`${iso}T12:00:00Z`) : new Date(iso.replace(' ', 'T'));
-	if (Number.isNaN(t.getTime()))
-		return iso;
-	return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(t);
-}
-
 // "26 November 2026, 09:30" (UK time).
 export function dateTimeWords(iso) {
 	if (!iso)
@@ -80,11 +73,4 @@ export function nameOf(p) {
 	if (!p)
 		return '';
 	return p.name || [p.given_name, p.family_name].filter(Boolean).join(' ');
-}
-
-// A product in a few words: "Harbour · Harbour Flower 18%".
-export function productName(p) {
-	if (!p)
-		return '';
-	return [p.brand, p.name].filter(Boolean).join(' ');
 }
