@@ -294,7 +294,7 @@ export default function (h) {
 		});
 	});
 
-	test('prescriptions: the prescriber verifies the signature and prints every Schedule 2 field', async () => {
+	test('prescriptions: the prescriber verifies the signature, prints every Schedule 2 field and cancels', async () => {
 		const t = await treatment();
 		await withPage(PHONE, async (page) => {
 			await signInStaff(page, t.clinician, 'Clinician console');
@@ -378,6 +378,28 @@ export default function (h) {
 			await page.locator('.rx-ink').getByText("Prescriber's signature (in ink)").waitFor();
 			await noAxeViolations(page, 'print page with the ink line');
 			await noSideScroll(page, 'print page with the ink line');
+			await page.unrouteAll();
+
+			// Last (the other tests have used it): the prescriber cancels it with a reason.
+			await page.getByRole('link', { name: 'Back to the prescription' }).click();
+			await heading(page, `Prescription ${t.rx.id}`);
+			await page.getByRole('button', { name: 'Cancel this prescription' }).click();
+			await page.getByRole('button', { name: 'Cancel the prescription' }).click();
+			await page.locator('[role=alert]').filter({ hasText: 'Give a reason' }).waitFor();
+			await noAxeViolations(page, 'cancel form');
+			await page.fill('#f-cancel-reason', 'Patient asked to stop treatment');
+			const [cres] = await Promise.all([
+				page.waitForResponse((x) => x.url().endsWith(`/api/v1/prescriptions/${t.rx.id}/cancel`)),
+				page.getByRole('button', { name: 'Cancel the prescription' }).click(),
+			]);
+			assert(cres.status() === 200, `cancel answered ${cres.status()}: ${await cres.text()}`);
+			await page.getByText('The prescription is cancelled.').waitFor();
+			await page.locator('.rx-timeline li').filter({ hasText: 'Reason: Patient asked to stop treatment' }).waitFor();
+			const after = await (await page.request.get(`${URL_}/api/v1/prescriptions/${t.rx.id}`)).json();
+			assert(after.status === 'cancelled', `status after cancelling: ${after.status}`);
+			assert((await page.locator('.rx-status-line .badge').textContent()).trim() === after.status_label,
+				'the badge does not show the cancelled status in words');
+			assert(await page.getByRole('button', { name: 'Cancel this prescription' }).count() === 0, 'cancel still offered');
 		});
 	});
 }

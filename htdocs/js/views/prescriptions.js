@@ -228,7 +228,7 @@ function StaffList({ session }) {
 
 // ---- one prescription ----
 
-function useRx(id) {
+function useRx(id, version = 0) {
 	const [rx, setRx] = useState(null);
 	const [error, setError] = useState(null);
 	useEffect(() => {
@@ -238,7 +238,7 @@ function useRx(id) {
 			else if (res.status !== 401)
 				setError(res.status === 404 ? 'There is no such prescription, or it is not one you can see.' : problemText(res));
 		});
-	}, [id]);
+	}, [id, version]);
 	return [rx, error];
 }
 
@@ -277,8 +277,51 @@ function SignatureBlock({ rx }) {
 	</section>`;
 }
 
+const CANCELLABLE = ['draft', 'signed', 'sent', 'accepted', 'out_of_stock'];
+
+// Cancelling (the prescriber or an admin) needs a reason; the pharmacy is told
+// when the prescription had been signed.
+function CancelForm({ rx, onDone }) {
+	const [open, setOpen] = useState(false);
+	const [reason, setReason] = useState('');
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	async function go(e) {
+		e.preventDefault();
+		if (reason.trim().length < 3) {
+			setError('Give a reason (at least 3 characters): it is kept with the prescription.');
+			return;
+		}
+		setBusy(true);
+		const res = await api('POST', `/api/v1/prescriptions/${rx.id}/cancel`, { reason: reason.trim() });
+		setBusy(false);
+		if (res.ok) {
+			setOpen(false);
+			onDone();
+		} else if (res.status !== 401)
+			setError(problemText(res));
+	}
+	if (!open)
+		return html`<p><button type="button" class="button button-secondary" aria-expanded="false"
+			onClick=${() => setOpen(true)}>Cancel this prescription</button></p>`;
+	return html`<form class="card rx-cancel" onSubmit=${go} noValidate aria-labelledby="cancel-h">
+		<h2 id="cancel-h">Cancel this prescription</h2>
+		${rx.signed_at && html`<p>It has been signed: the pharmacy is told it is cancelled.</p>`}
+		<div class=${error ? 'alert' : 'alert alert-empty'} role="alert">${error && html`<p>${error}</p>`}</div>
+		<div class="field">
+			<label for="f-cancel-reason">Reason</label>
+			<input id="f-cancel-reason" value=${reason} maxlength="1000" aria-invalid=${error ? 'true' : undefined}
+				onInput=${(e) => setReason(e.currentTarget.value)} />
+		</div>
+		<p class="actions"><button type="submit" class="button button-danger" disabled=${busy}>${busy ? 'Cancelling…' : 'Cancel the prescription'}</button>
+			<button type="button" class="button button-secondary" onClick=${() => setOpen(false)}>Keep it</button></p>
+	</form>`;
+}
+
 function Detail({ session, id }) {
-	const [rx, error] = useRx(id);
+	const [version, setVersion] = useState(0);
+	const [done, setDone] = useState('');
+	const [rx, error] = useRx(id, version);
 	const staff = session.user.role !== 'patient';
 	const title = staff ? `Prescription ${id}` : 'Your prescription';
 	if (error)
@@ -288,6 +331,7 @@ function Detail({ session, id }) {
 		return html`<${Page} title=${title}><${Loading} /><//>`;
 	const p = rx.product || {};
 	return html`<${Page} title=${title}>
+		<div class=${done ? 'alert alert-ok' : 'alert alert-empty'} role="status">${done && html`<p>${done}</p>`}</div>
 		<p class="rx-status-line"><span class=${statusClass(rx.status)}>${statusText(rx, false)}</span></p>
 		<section class="card" aria-labelledby="what-h">
 			<h2 id="what-h">${productName(p)}</h2>
@@ -318,6 +362,9 @@ function Detail({ session, id }) {
 			<${Timeline} events=${rx.events} staff=${staff} />
 		</section>
 		${staff && html`<${SignatureBlock} rx=${rx} />`}
+		${CANCELLABLE.includes(rx.status) && (session.user.role === 'admin' || (session.user.role === 'clinician' &&
+			rx.prescriber && rx.prescriber.id === session.user.id)) &&
+			html`<${CancelForm} rx=${rx} onDone=${() => { setDone('The prescription is cancelled.'); setVersion(version + 1); }} />`}
 		<p class="actions">
 			${staff && html`<a class="button" href=${`#/prescriptions/${rx.id}/print`}>Print</a>`}
 			${staff && rx.patient && session.user.role === 'clinician' && html`<a class="button button-secondary"
