@@ -851,6 +851,7 @@ rx_quota(struct req *r)
 		    pl.limits[i].max_per_30d)) == NULL)
 			continue;
 		add_str(e, "form", pl.limits[i].form);
+		add_str(e, "form_label", form_label(pl.limits[i].form));
 		json_object_array_add(forms, e);
 	}
 	for (j = 0; j < used->nrows; j++)

@@ -2,7 +2,7 @@
  * One patient never reaches another's records, in any module: patient A
  * makes something in every module (profile, intake response, document,
  * upload in progress, identity check, appointment with its consultation
- * room and note); patient B then asks for each of A's
+ * room and note, signed prescription); patient B then asks for each of A's
  * things by every route and verb a patient can name it with, and by the
  * staff-only routes that take a patient id. Every answer is 404, exactly as
  * for an id nobody has, and A's records are unchanged.
@@ -63,6 +63,55 @@ struct probe {
 	bool		 tus;
 };
 
+/*
+ * A prescription for patient (identity verified by check_id), signed by a
+ * new specialist: product and plan
+ * written as root, drafted and signed through the API. Returns its id;
+ * *plan its plan's.
+ */
+static long long
+rx_signed_for(int64_t patient, long long check_id, long long *plan)
+{
+	struct browser	*spec;
+	struct resp	*r;
+	int64_t		 spec_id;
+	long long	 product, id;
+	char		 secret[40], code[7], body[256], path[96];
+
+	/* Identity verified by the check made above (its status is left as it is). */
+	ck_assert_msg(sql_exec("INSERT INTO idv_verified (patient_id, check_id, how, verified_at)"
+	    " VALUES (%lld, %lld, 'clear', UTC_TIMESTAMP(6))", (long long)patient, check_id) == 0,
+	    "idv_verified: %s", sql_error());
+	spec = clinician_new(true, &spec_id, secret);
+	ck_assert_msg(sql_exec("INSERT INTO formulary_product (supplier, brand, name, form,"
+	    " supply_unit, pack_size, thc_ug_per_unit, cbd_ug_per_unit, active, created_at,"
+	    " updated_at) VALUES ('Iso Supplies', 'Iso', 'Flower %lld', 'flower', 'mg', 10000, 200,"
+	    " 10, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))", (long long)patient) == 0, "product: %s",
+	    sql_error());
+	product = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_msg(sql_exec("INSERT INTO treatment_plan (patient_id, condition_name, version,"
+	    " status, body, author_id, reason, changed_at) VALUES (%lld, 'Pain', 1, 'active',"
+	    " '{\"items\":[{\"product_id\":%lld,\"dose\":\"1 g a day\",\"daily_amount\":1000,"
+	    "\"max_per_30d\":30000}],\"form_limits\":[],\"max_thc_mg_per_day\":300,"
+	    "\"review_date\":\"2099-01-01\",\"notes\":\"\"}', %lld, 'start', UTC_TIMESTAMP(6))",
+	    (long long)patient, product, (long long)spec_id) == 0, "plan: %s", sql_error());
+	*plan = sql_int("SELECT LAST_INSERT_ID()");
+	(void)snprintf(body, sizeof(body), "{\"patient_id\":%lld,\"plan_id\":%lld,"
+	    "\"product_id\":%lld,\"quantity\":10000}", (long long)patient, *plan, product);
+	r = api(spec, "POST", "/api/v1/prescriptions", body);
+	ck_assert_msg(r->status == 201, "prescription: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	totp_at(secret, totp_step_now() + 1, code);
+	(void)snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	(void)snprintf(path, sizeof(path), "/api/v1/prescriptions/%lld/sign", id);
+	r = api(spec, "POST", path, body);
+	ck_assert_msg(r->status == 200, "sign: %s", rdesc(r));
+	resp_free(r);
+	br_free(spec);
+	return id;
+}
+
 START_TEST(test_no_patient_reaches_another)
 {
 	struct user	 a, b;
@@ -73,7 +122,8 @@ START_TEST(test_no_patient_reaches_another)
 	long long	 appt_id;
 	char		 path[128];
 	char		 done_loc[160], open_loc[160], *before, *after;
-	long long	 resp_id, doc_id, check_id;
+	long long	 resp_id, doc_id, check_id, rx_id, plan_id;
+	char		 rx_body[256];
 	size_t		 n = 0, i;
 
 	user_register(&a, "iso-a");
@@ -119,6 +169,10 @@ START_TEST(test_no_patient_reaches_another)
 	    "\"assessment\":\"\",\"plan\":\"\"},\"base_version\":0}");
 	ck_assert_msg(r->status == 200, "note: %s", rdesc(r));
 	resp_free(r);
+	/* A signed prescription of A's (product and plan written as root). */
+	rx_id = rx_signed_for(a.id, check_id, &plan_id);
+	(void)snprintf(rx_body, sizeof(rx_body), "{\"patient_id\":%lld,\"plan_id\":%lld,"
+	    "\"product_id\":1,\"quantity\":1000}", (long long)a.id, plan_id);
 
 #define PROBE(m, b_, t, ...) do {						\
 	p[n].method = (m); p[n].body = (b_); p[n].tus = (t);			\
@@ -160,6 +214,20 @@ START_TEST(test_no_patient_reaches_another)
 	PROBE("PUT", "{\"soap\":{\"subjective\":\"y\",\"objective\":\"\",\"assessment\":\"\","
 	    "\"plan\":\"\"},\"base_version\":1}", false, "/api/v1/consult/%lld/notes", appt_id);
 	PROBE("POST", "{\"base_version\":1}", false, "/api/v1/consult/%lld/notes/sign", appt_id);
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/%lld", rx_id);
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/%lld/document", rx_id);
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/%lld/signature", rx_id);
+	PROBE("PUT", "{\"plan_id\":1,\"product_id\":1,\"quantity\":1}", false,
+	    "/api/v1/prescriptions/%lld", rx_id);
+	PROBE("POST", "{\"code\":\"123456\"}", false, "/api/v1/prescriptions/%lld/sign", rx_id);
+	PROBE("POST", "{\"reason\":\"not mine\"}", false, "/api/v1/prescriptions/%lld/cancel",
+	    rx_id);
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/quota/%lld?plan_id=%lld", (long long)a.id,
+	    plan_id);
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/quota/%lld", (long long)a.id);
+	PROBE("POST", rx_body, false, "/api/v1/prescriptions/check");
+	PROBE("POST", rx_body, false, "/api/v1/prescriptions");
+	PROBE("GET", NULL, false, "/api/v1/prescriptions/plans/%lld", (long long)a.id);
 #undef PROBE
 
 	before = sql_str("SELECT CONCAT_WS('|',"
@@ -167,8 +235,12 @@ START_TEST(test_no_patient_reaches_another)
 	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
 	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld),"
 	    " (SELECT CONCAT(status, sequence) FROM appointment WHERE id = %lld),"
-	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld))",
-	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id);
+	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld),"
+	    " (SELECT CONCAT(status, quantity, status_changed_at) FROM prescription WHERE id = %lld),"
+	    " (SELECT COUNT(*) FROM prescription WHERE patient_id = %lld),"
+	    " (SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE 'rx-%lld-%%'))",
+	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id, rx_id,
+	    (long long)a.id, rx_id);
 	for (i = 0; i < n; i++) {
 		const char	*extra[] = { TUS, "Upload-Offset: 0", NULL };
 		long		 status;
@@ -194,8 +266,12 @@ START_TEST(test_no_patient_reaches_another)
 	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
 	    " (SELECT COUNT(*) FROM idv_check WHERE patient_id = %lld),"
 	    " (SELECT CONCAT(status, sequence) FROM appointment WHERE id = %lld),"
-	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld))",
-	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id);
+	    " (SELECT COUNT(*) FROM consult_note_version WHERE appointment_id = %lld),"
+	    " (SELECT CONCAT(status, quantity, status_changed_at) FROM prescription WHERE id = %lld),"
+	    " (SELECT COUNT(*) FROM prescription WHERE patient_id = %lld),"
+	    " (SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE 'rx-%lld-%%'))",
+	    (long long)a.id, (long long)a.id, (long long)a.id, appt_id, appt_id, rx_id,
+	    (long long)a.id, rx_id);
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
@@ -214,6 +290,14 @@ START_TEST(test_no_patient_reaches_another)
 	r = api_get(a.b, "/api/v1/appointments/%lld", appt_id);
 	ck_assert_msg(r->status == 200, "A's appointment: %s", rdesc(r));
 	resp_free(r);
+	r = api_get(a.b, "/api/v1/prescriptions/%lld", rx_id);
+	ck_assert_msg(r->status == 200, "A's prescription: %s", rdesc(r));
+	resp_free(r);
+	/* B's list of prescriptions, even asking for A's, holds none of A's. */
+	r = api_get(b.b, "/api/v1/prescriptions?patient_id=%lld", (long long)a.id);
+	ck_assert_msg(r->status == 200 && json_object_array_length(jget(r->json,
+	    "prescriptions")) == 0, "B's list: %s", rdesc(r));
+	resp_free(r);
 	br_free(clin);
 	user_free(&a);
 	user_free(&b);
@@ -226,7 +310,7 @@ isolation_suite(void)
 	Suite	*s = suite_create("isolation");
 	TCase	*tc = tcase_create("patients");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
 	tcase_add_test(tc, test_no_patient_reaches_another);
 	suite_add_tcase(s, tc);
