@@ -114,6 +114,7 @@ export default function (h) {
 
 		t.admin = staff('admin');
 		const as = await apiSignIn(t.admin);
+		t.as = as;
 		r = await call(as, 'POST', '/api/v1/prescriptions/formulary', { supplier: 'Westcountry Botanicals Ltd',
 			brand: `Tidewater${RUN % 100000}`, name: 'Harbour Flower 18%', form: 'flower', pack_size: 10000,
 			thc_ug_per_unit: 180, cbd_ug_per_unit: 5 });
@@ -348,12 +349,27 @@ export default function (h) {
 				want.push(line.trim());
 			for (const w of want)
 				assert(w && text.includes(w), `the print page has no "${w}"`);
+			assert(await page.locator('.rx-thc').textContent() === '18%' && await page.locator('.rx-cbd').textContent() === '0.5%',
+				`THC/CBD content: ${await page.locator('.rx-thc').textContent()} / ${await page.locator('.rx-cbd').textContent()}`);
 			assert(await page.locator('.rx-qty-words').textContent() === rx.quantity_words, 'quantity in words');
 			assert(await page.locator('.rx-qty-figures').textContent() === rx.quantity_figures, 'quantity in figures');
 			assert((await page.locator('.rx-ink').count() === 1) === !!rx.paper_required, 'ink signature line does not follow paper_required');
 			await noSideScroll(page, 'print page');
 			await noAxeViolations(page, 'print page');
 			await screenshot(page, 'rx-print.png');
+
+			// A signed prescription prints what was signed, even after the product record changes.
+			if (t.signed) {
+				const p = t.product;
+				const ren = await call(t.as, 'PUT', `/api/v1/prescriptions/formulary/${p.id}`, { supplier: p.supplier,
+					brand: p.brand, name: 'Renamed Flower', form: p.form, pack_size: p.pack_size,
+					thc_ug_per_unit: p.thc_ug_per_unit, cbd_ug_per_unit: p.cbd_ug_per_unit, active: true });
+				assert(ren.status === 200, `rename: ${ren.status} ${ren.text}`);
+				await page.reload();
+				await heading(page, 'Private prescription');
+				const again = await page.locator('.rx-sheet').textContent();
+				assert(again.includes(p.name) && !again.includes('Renamed Flower'), 'the print shows the product as it is now, not as signed');
+			}
 
 			// Printed: no portal chrome, no buttons, the sheet itself.
 			await page.emulateMedia({ media: 'print' });

@@ -11,7 +11,7 @@ import { useEffect, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Page } from './ui.js';
 import { problemText } from './book.js';
-import { dateTimeWords, dateWords, nameOf, productName, statusClass } from './rx-format.js';
+import { contentWords, dateTimeWords, dateWords, nameOf, productName, statusClass } from './rx-format.js';
 
 // Each timeline step in plain words (the API's status_label names only the current state).
 const EVENT_WORDS = {
@@ -383,15 +383,20 @@ function Print({ id }) {
 		return html`<${Page} title=${title}><p class="alert" role="alert">${error}</p><//>`;
 	if (!rx)
 		return html`<${Page} title=${title}><${Loading} /><//>`;
-	const p = rx.product || {};
-	const pr = rx.prescriber || {};
-	const pt = rx.patient || {};
 	let doc = null;
 	try {
 		doc = rx.document ? JSON.parse(rx.document) : null;
 	} catch {
 		doc = null;
 	}
+	// Once signed, the patient, product and prescriber are printed as they
+	// were signed (the document), not as the records read today.
+	const d = doc || {};
+	const p = { ...rx.product, ...d.product };
+	if (d.product && d.product.strength)
+		p.strength_label = d.product.strength;
+	const pr = { ...rx.prescriber, ...d.prescriber };
+	const pt = { ...rx.patient, ...d.patient };
 	// The clinic (the prescriber's practice) heads the sheet.
 	const clinic = pr.practice || (doc && doc.prescriber && doc.prescriber.practice) || (doc && doc.clinic_name);
 	const signed = !!rx.signed_at;
@@ -432,7 +437,9 @@ function Print({ id }) {
 					<dt>Brand</dt><dd>${p.brand}</dd>
 					<dt>Supplier</dt><dd>${p.supplier}</dd>
 					<dt>Form</dt><dd>${p.form_label}</dd>
-					<dt>Strength (THC / CBD content)</dt><dd>${p.strength_label}</dd>
+					<dt>Strength</dt><dd>${p.strength_label}</dd>
+					<dt>THC content</dt><dd class="rx-thc">${contentWords(p, p.thc_ug_per_unit)}</dd>
+					<dt>CBD content</dt><dd class="rx-cbd">${contentWords(p, p.cbd_ug_per_unit)}</dd>
 					<dt>Pack</dt><dd>${p.pack_label}</dd>
 					<dt>Dose</dt><dd class="rx-dose">${rx.dose}</dd>
 					<dt>Total quantity in figures</dt><dd class="rx-qty-figures">${rx.quantity_figures}</dd>

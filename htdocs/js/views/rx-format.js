@@ -74,3 +74,13 @@ export function nameOf(p) {
 		return '';
 	return p.name || [p.given_name, p.family_name].filter(Boolean).join(' ');
 }
+
+// The exact content per unit as a prescription states it: flower "18.5%",
+// liquids "10 mg/ml", counted forms "5 mg per capsule"; '' if unknown.
+export function contentWords(product, ug) {
+	const f = product && FORMS[product.form];
+	if (!f || ug === null || ug === undefined)
+		return '';
+	const n = unscaled(ug, f.strengthScale);
+	return f.strengthUnit === '%' ? `${n}%` : `${n} ${f.strengthUnit}`;
+}
