@@ -283,6 +283,15 @@ export default function (h) {
 			if (t.signed)
 				assert(lines.some((l) => l.includes(brand)), `the CSV has no row for ${brand}:\n${csv}`);
 
+			// By prescriber: the specialist with their GMC number.
+			if (t.signed) {
+				await page.selectOption('#f-by', 'prescriber');
+				await page.locator('.rx-table tbody th').filter({ hasText: 'GMC 7000003' }).first().waitFor();
+				await noAxeViolations(page, 'reports by prescriber');
+				await page.selectOption('#f-by', 'product');
+				await page.locator('.rx-table tbody tr').filter({ hasText: brand }).waitFor();
+			}
+
 			// Running totals: the patient, with their prescription's amount.
 			if (t.signed)
 				await page.locator('.rx-running > li').filter({ hasText: t.patient.family }).waitFor();
@@ -299,10 +308,27 @@ export default function (h) {
 		const t = await treatment();
 		await withPage(PHONE, async (page) => {
 			await signInStaff(page, t.clinician, 'Clinician console');
+			// The formulary, read-only for a clinician.
+			await page.getByRole('link', { name: 'Formulary' }).click();
+			await heading(page, 'Formulary');
+			await page.fill('#f-q', t.product.brand);
+			await page.getByRole('button', { name: 'Search' }).click();
+			await page.locator('.rx-product').filter({ hasText: t.product.brand }).waitFor();
+			assert(await page.getByRole('button', { name: /Add a product|Edit|Withdraw/ }).count() === 0,
+				'a clinician is offered to change the formulary');
+			await noAxeViolations(page, 'formulary, clinician');
+			await page.goto(`${URL_}/#/home`);
+			await heading(page, 'Clinician console');
+
 			await page.getByRole('link', { name: 'Prescriptions' }).click();
 			await heading(page, 'Prescriptions');
 			const item = page.locator('.rx-item').filter({ hasText: `${t.patient.given} ${t.patient.family}` });
 			await item.waitFor();
+			// Filtered by the patient's number: only theirs.
+			await page.fill('#f-rx-patient', String(t.pid));
+			await page.getByRole('button', { name: 'Show prescriptions' }).click();
+			await page.waitForFunction((n) => [...document.querySelectorAll('.rx-item')].every((e) => e.textContent.includes(n)),
+				`${t.patient.given} ${t.patient.family}`);
 			await noSideScroll(page, 'staff prescriptions');
 			await noAxeViolations(page, 'staff prescriptions');
 			await item.getByRole('link').click();
