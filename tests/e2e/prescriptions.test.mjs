@@ -191,6 +191,13 @@ export default function (h) {
 			await noAxeViolations(page, 'patient prescription');
 			await screenshot(page, 'rx-patient-detail.png');
 
+			// The print sheet is for staff: a patient gets the plain page.
+			await page.goto(`${URL_}/#/prescriptions`);
+			await heading(page, 'Your treatment');
+			await page.goto(`${URL_}/#/prescriptions/${t.rx.id}/print`);
+			await heading(page, 'Your prescription');
+			assert(await page.locator('.rx-sheet').count() === 0, 'a patient gets the print sheet');
+
 			// Another patient's prescription is not there.
 			await page.goto(`${URL_}/#/prescriptions/${t.rx.id + 100000}`);
 			await page.getByText('There is no such prescription').waitFor();
@@ -402,6 +409,7 @@ export default function (h) {
 			assert(!await page.locator('.site-header').isVisible(), 'the portal header prints');
 			assert(!await page.locator('.rx-print-actions').isVisible(), 'the print buttons print');
 			assert(await sheet.isVisible(), 'the prescription does not print');
+			await screenshot(page, 'rx-print-media.png');
 			const pdf = await page.pdf({ format: 'A4' });
 			assert(pdf.length > 1000, 'no PDF');
 

@@ -479,6 +479,8 @@ function Print({ id }) {
 export function Prescriptions({ session, path }) {
 	const [id, sub] = (path || '').split('/');
 	if (/^\d+$/.test(id || ''))
-		return sub === 'print' ? html`<${Print} id=${id} />` : html`<${Detail} session=${session} id=${id} />`;
+		// The print sheet is for the prescriber (the paper original is theirs to sign) and staff.
+		return sub === 'print' && session.user.role !== 'patient' ? html`<${Print} id=${id} />` :
+			html`<${Detail} session=${session} id=${id} />`;
 	return session.user.role === 'patient' ? html`<${PatientList} session=${session} />` : html`<${StaffList} session=${session} />`;
 }
