@@ -88,6 +88,19 @@ export default function (h) {
 		return world;
 	}
 
+	// The patient's plan, once, through the API: 1 g a day, at most 15 g in any 30 days, 300 mg THC a day.
+	async function planFor(page, w) {
+		if (w.planId)
+			return;
+		const made = await call(page, 'POST', `/api/v1/prescriptions/plans/${w.patient.id}`, {
+			condition: `Chronic neuropathic pain ${RUN}`,
+			items: [{ product_id: w.productId, dose: '0.1 g vaporised up to 10 times a day', daily_amount: 1000, max_per_30d: 15000 }],
+			max_thc_mg_per_day: 300, review_date: inDays(90), reason: 'Started after the initial consultation',
+		});
+		assert(made.status === 201, `plan: ${made.status} ${JSON.stringify(made.data)}`);
+		w.planId = made.data.id;
+	}
+
 	async function clinicianIn(page) {
 		const w = setUp();
 		const c = w.clinician;
@@ -103,19 +116,12 @@ export default function (h) {
 		return w;
 	}
 
-	test('a specialist drafts a prescription, is refused over the quota, corrects it, signs with a code; the patient sees it', () =>
+	test('prescribing: a specialist drafts a prescription, is refused over the quota, corrects it, signs with a code; the patient sees it', () =>
 		withPage(LAPTOP, async (page) => {
 			const w = await clinicianIn(page);
 			const c = w.clinician;
 			const pid = w.patient.id;
-			// The plan: 1 g a day, at most 15 g in any 30 days, 300 mg THC a day.
-			const made = await call(page, 'POST', `/api/v1/prescriptions/plans/${pid}`, {
-				condition: `Chronic neuropathic pain ${RUN}`,
-				items: [{ product_id: w.productId, dose: '0.1 g vaporised up to 10 times a day', daily_amount: 1000, max_per_30d: 15000 }],
-				max_thc_mg_per_day: 300, review_date: inDays(90), reason: 'Started after the initial consultation',
-			});
-			assert(made.status === 201, `plan: ${made.status} ${JSON.stringify(made.data)}`);
-			w.planId = made.data.id;
+			await planFor(page, w);
 
 			await page.goto(`${URL_}/#/patients/${pid}`);
 			await heading(page, `${w.patient.given} ${w.patient.family}`);
@@ -232,7 +238,7 @@ export default function (h) {
 			await noAxeViolations(page, 'patient plan');
 		})));
 
-	test('a clinician creates and changes a plan in the editor, and the history compares the versions', () =>
+	test('prescribing: a clinician creates and changes a plan in the editor, and the history compares the versions', () =>
 		withPage(LAPTOP, async (page) => {
 			const w = await clinicianIn(page);
 			const patient = createUser('patient');
@@ -298,7 +304,7 @@ export default function (h) {
 			h.shared.plansPatient = patient.id;
 		}));
 
-	test('a clinician not on the specialist register is shown the refusal to start a plan', () =>
+	test('prescribing: a clinician not on the specialist register is shown the refusal to start a plan', () =>
 		withPage(PHONE, async (page) => {
 			const w = setUp();
 			const c = createUser('clinician', ['--gmc', '7000001']);
@@ -320,11 +326,11 @@ export default function (h) {
 			assert(Number(sql(`SELECT COUNT(*) FROM treatment_plan WHERE patient_id = ${patient.id}`)) === 0, 'a plan was created');
 		}));
 
-	test('prescribing and plans pages: axe-core and no side scroll at 390 px', () =>
+	test('prescribing: the prescribe and plans pages pass axe-core and fit 390 px', () =>
 		withPage(PHONE, async (page) => {
 			const w = await clinicianIn(page);
 			const pid = w.patient.id;
-			assert(w.planId, 'the prescribing test did not run');
+			await planFor(page, w);
 			await page.goto(`${URL_}/#/prescribe/${pid}`);
 			await heading(page, 'Prescribe');
 			await page.locator('.rxp-meter-row').first().waitFor();
@@ -340,6 +346,20 @@ export default function (h) {
 			await page.locator('#f-code').waitFor();
 			await noSideScroll(page, 'prescribe: signing');
 			await noAxeViolations(page, 'prescribe: signing');
+			// Back later: the draft is continued from the list and changed (PUT), in grams again.
+			await page.reload();
+			await heading(page, 'Prescribe');
+			await page.getByRole('button', { name: 'Continue this draft' }).first().click();
+			await page.getByRole('heading', { name: /^Sign prescription \d+$/ }).waitFor();
+			assert(await page.inputValue('#f-quantity') === '2.5', `the draft's quantity shows ${await page.inputValue('#f-quantity')}`);
+			await page.fill('#f-quantity', '3');
+			await page.getByText('You changed the draft: save the changes before signing.').waitFor();
+			const [put] = await Promise.all([
+				page.waitForResponse((r) => /\/api\/v1\/prescriptions\/\d+$/.test(r.url()) && r.request().method() === 'PUT'),
+				page.getByRole('button', { name: 'Save changes to the draft' }).click(),
+			]);
+			assert(put.status() === 200 && JSON.parse(put.request().postData()).quantity === 3000, `PUT: ${put.status()} ${put.request().postData()}`);
+			await page.locator('#f-code').waitFor();
 
 			await page.goto(`${URL_}/#/plans/${pid}`);
 			await heading(page, 'Treatment plans');

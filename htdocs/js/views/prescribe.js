@@ -299,6 +299,13 @@ export function Prescribe({ session, path }) {
 	const seq = useRef(0);
 	const form = useRef(null);
 	const checksRef = useRef(null);
+	const signRef = useRef(null);
+
+	// A draft just saved: the signing step is next, so that is where focus goes.
+	useEffect(() => {
+		if (draft && signRef.current)
+			signRef.current.focus();
+	}, [draft && draft.id]);
 
 	const loadList = () => api('GET', `/api/v1/prescriptions?patient_id=${patientId}`)
 		.then((r) => setList(r.ok ? r.data.prescriptions || [] : []));
@@ -670,7 +677,7 @@ export function Prescribe({ session, path }) {
 					</form>
 				</section>`}
 				${draft && !signed && html`<section class="card rxp-sign" aria-labelledby="rxp-sign-h">
-					<h2 id="rxp-sign-h">Sign prescription ${draft.id}</h2>
+					<h2 id="rxp-sign-h" tabindex="-1" ref=${signRef}>Sign prescription ${draft.id}</h2>
 					<p>${productName(draft.product)}: ${draft.quantity_figures} (${draft.quantity_words}). ${draft.dose}</p>
 					${dirty ? html`<p class="notice">You changed the draft: save the changes before signing.</p>` :
 						html`<form onSubmit=${sign} noValidate>
