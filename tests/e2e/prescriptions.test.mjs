@@ -179,6 +179,10 @@ export default function (h) {
 			await noSideScroll(page, 'patient prescriptions');
 			await noAxeViolations(page, 'patient prescriptions');
 			await screenshot(page, 'rx-patient-list.png');
+			// The dark colours pass too (the display setting adds this class).
+			await page.evaluate(() => document.documentElement.classList.add('theme-dark'));
+			await noAxeViolations(page, 'patient prescriptions, dark');
+			await page.evaluate(() => document.documentElement.classList.remove('theme-dark'));
 
 			// The detail: quantity in figures and words, no staff-only parts.
 			await latest.getByRole('link', { name: new RegExp(t.product.name) }).click();
