@@ -20,12 +20,12 @@ const EVENT_WORDS = {
 	sent: 'Sent to the pharmacy',
 	accepted: 'Accepted by the pharmacy',
 	rejected: 'Not accepted by the pharmacy',
-	out_of_stock: 'The pharmacy is waiting for stock',
-	dispensed: 'Made up by the pharmacy',
+	out_of_stock: 'Waiting for stock at the pharmacy',
+	dispensed: 'Dispensed by the pharmacy',
 	shipped: 'On its way to you',
 	delivered: 'Delivered',
 	cancelled: 'Cancelled',
-	expired: 'Expired: not used within its 28 days',
+	expired: 'Expired: not used in time',
 };
 
 const STATUSES = ['draft', 'signed', 'sent', 'accepted', 'rejected', 'out_of_stock', 'dispensed', 'shipped',
