@@ -84,14 +84,15 @@ async function journeyState(userId) {
 function Journey({ userId }) {
 	const [st, setSt] = useState({});
 	useEffect(() => { journeyState(userId).then(setSt); }, []);
-	const step = (key, href, label, hint) => html`<li>
+	const step = (key, href, label, hint, none = 'To do') => html`<li>
 		<a class="journey-step" href=${href}>${label}</a>
 		${st[key] ? html`<span class=${`badge badge-${st[key][0]}`}>${st[key][1]}</span>` :
-			html`<span class="badge">To do</span>`}
+			html`<span class="badge">${none}</span>`}
 		<span class="journey-hint">${hint}</span>
 	</li>`;
 	return html`<section class="card" aria-labelledby="next-h">
-		<h2 id="next-h">Before your consultation</h2>
+		<h2 id="next-h">Your journey</h2>
+		<h3 class="h3">Before your consultation</h3>
 		<p>Do these in any order; each one saves as you go, so you can stop and come back on any device.</p>
 		<ol class="journey">
 			${step('profile', '#/profile', 'Your details', 'Address, NHS number, GP, emergency contact')}
@@ -99,7 +100,11 @@ function Journey({ userId }) {
 			${step('documents', '#/documents', 'Upload your documents', 'Your medical records summary; photos are fine')}
 			${step('identity', '#/identity', 'Confirm your identity', 'A photo ID and a selfie')}
 			${step('book', '#/book', 'Book a video consultation', 'When your questionnaire and identity check are done')}
-			${step('treatment', '#/prescriptions', 'Your treatment', 'Your plan and prescriptions, after your consultation')}
+		</ol>
+		<h3 class="h3">After your consultation</h3>
+		<ol class="journey" start="6">
+			${step('treatment', '#/prescriptions', 'Your treatment', 'Your treatment plan and prescriptions, and where each prescription is',
+				'Not yet')}
 		</ol>
 		<p><a href="#/appointments">Your appointments</a></p>
 	</section>`;
