@@ -346,7 +346,7 @@ function Detail({ session, id }) {
 				<dt>Instalments</dt><dd>${instalmentWords(rx)}</dd>
 				${rx.start_date && html`<dt>Starts</dt><dd>${dateWords(rx.start_date)}</dd>`}
 				${rx.signed_at && html`<dt>Signed</dt><dd>${dateWords(rx.signed_at)}</dd>`}
-				${rx.valid_until && html`<dt>Valid until</dt><dd>${dateWords(rx.valid_until)}</dd>`}
+				${rx.valid_until && html`<dt>${staff ? 'Valid until' : 'The pharmacy can use it until'}</dt><dd>${dateWords(rx.valid_until)}</dd>`}
 				<dt>Prescriber</dt><dd>${nameOf(rx.prescriber)}${rx.prescriber && rx.prescriber.registration_number ?
 					`, GMC ${rx.prescriber.registration_number}` : ''}${rx.prescriber && rx.prescriber.specialist ? ' (specialist)' : ''}</dd>
 				${staff && html`<dt>Patient</dt><dd>${nameOf(rx.patient)}${rx.patient && rx.patient.date_of_birth ?
