@@ -388,6 +388,18 @@ change_i(struct json_object *d, const char *field, int64_t a, int64_t b)
 	json_object_object_add(d, field, c);
 }
 
+static void
+change_b(struct json_object *d, const char *field, bool a, bool b)
+{
+	struct json_object	*c;
+
+	if (a == b || (c = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(c, "before", json_object_new_boolean(a));
+	json_object_object_add(c, "after", json_object_new_boolean(b));
+	json_object_object_add(d, field, c);
+}
+
 int
 formulary_update(struct req *r)
 {
@@ -432,7 +444,7 @@ formulary_update(struct req *r)
 	change_i(d, "pack_size", old.pack_size, p.pack_size);
 	change_i(d, "thc_ug_per_unit", old.thc_ug, p.thc_ug);
 	change_i(d, "cbd_ug_per_unit", old.cbd_ug, p.cbd_ug);
-	change_i(d, "active", old.active ? 1 : 0, p.active ? 1 : 0);
+	change_b(d, "active", old.active, p.active);
 	(void)snprintf(ids, sizeof(ids), "%" PRId64, id);
 	if ((rc = audit_commit(r, "formulary.update", "formulary_product", ids, "success",
 	    d)) != CE_OK)
