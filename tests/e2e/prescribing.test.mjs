@@ -301,7 +301,49 @@ export default function (h) {
 			const text = (await hist.locator('.plan-changes').textContent()).replace(/\s+/g, ' ');
 			assert(/Daily amount/i.test(text) && /0\.5 g/.test(text) && /1 g/.test(text), `diff: ${text}`);
 			await screenshot(page, 'plans-compare.png');
+
+			// Someone else saves while this editor is open: the save is refused, the plan as it is now
+			// is shown, the edits are kept, and saving again makes the next version.
+			await page.locator('.plan-card').getByRole('button', { name: 'Change this plan' }).click();
+			await page.fill('#f-items-1-max_per_30d', '20');
+			await page.fill('#f-reason', 'Less oil needed');
+			const plans = await call(page, 'GET', `/api/v1/prescriptions/plans/${patient.id}`);
+			const cur = plans.data.plans[0];
+			const other = await call(page, 'PUT', `/api/v1/prescriptions/plans/${patient.id}/${cur.id}`, {
+				base_version: cur.version, condition: cur.condition,
+				items: cur.items.map((it) => ({ product_id: it.product_id, dose: it.dose, daily_amount: it.daily_amount, max_per_30d: it.max_per_30d })),
+				max_thc_mg_per_day: 120, review_date: cur.review_date, reason: 'THC ceiling raised by a colleague',
+			});
+			assert(other.status === 200 && other.data.version === 3, `the other change: ${other.status}`);
+			await page.getByRole('button', { name: 'Save as a new version' }).click();
+			await page.locator('.plan-editor [role=alert]').filter({ hasText: 'Someone else changed this plan' }).waitFor();
+			await page.locator('.plan-current').getByText('120 mg THC a day').waitFor();
+			assert(await page.inputValue('#f-items-1-max_per_30d') === '20', 'the edits were lost');
+			await page.getByRole('button', { name: 'Save as a new version' }).click();
+			await page.getByText('Saved as version 4.').waitFor();
 			h.shared.plansPatient = patient.id;
+		}));
+
+	test('prescribing: an auditor reads the plan history and compares versions, read only', () =>
+		withPage(PHONE, async (page) => {
+			const pid = h.shared.plansPatient;
+			assert(pid, 'the plan editor test did not run');
+			const a = createUser('auditor');
+			await signIn(page, a.email, a.password);
+			await enrol(page, a);
+			await heading(page, 'Audit trail');
+			await page.goto(`${URL_}/#/plans/${pid}`);
+			await heading(page, 'Treatment plans');
+			const hist = page.locator('.plan-history').first();
+			await hist.getByText('THC ceiling raised by a colleague').waitFor();
+			assert(await page.getByRole('button', { name: /Change this plan|New plan/ }).count() === 0, 'the auditor may edit');
+			await hist.getByLabel('From').selectOption('1');
+			await hist.getByLabel('To').selectOption('3');
+			await hist.getByRole('button', { name: 'Compare' }).click();
+			const text = (await hist.locator('.plan-changes').textContent()).replace(/\s+/g, ' ');
+			assert(/THC/.test(text) && /100 mg/.test(text) && /120 mg/.test(text) && /0\.5 g/.test(text), `diff 1→3: ${text}`);
+			await noSideScroll(page, 'plans, auditor');
+			await noAxeViolations(page, 'plans, auditor');
 		}));
 
 	test('prescribing: a clinician not on the specialist register is shown the refusal to start a plan', () =>

@@ -98,6 +98,7 @@ export function PlanEditor({ patientId, plan, products, onSaved, onCancel }) {
 	const [errors, setErrors] = useState({});
 	const [alert, setAlert] = useState(null);
 	const [busy, setBusy] = useState(false);
+	const [current, setCurrent] = useState(null);	// the plan as someone else saved it meanwhile
 	const form = useRef(null);
 	const heading = useRef(null);
 
@@ -192,9 +193,11 @@ export function PlanEditor({ patientId, plan, products, onSaved, onCancel }) {
 		const s = slug(res.problem);
 		if (s === 'plan-changed') {
 			const cur = res.problem.current;
-			if (cur)
+			if (cur) {
 				setBase(cur.version);
-			show({}, `Someone else changed this plan while you were editing it${cur ? ` (it is now version ${cur.version}, by ${cur.author ? cur.author.name : 'another clinician'}: "${cur.reason}")` : ''}. Your changes are still here: check them against the plan above and save again to replace it.`);
+				setCurrent(cur);
+			}
+			show({}, `Someone else changed this plan while you were editing it${cur ? ` (it is now version ${cur.version}, by ${cur.author ? cur.author.name : 'another clinician'}: "${cur.reason}")` : ''}. Your changes are still here: compare them with the plan as it is now, shown below, and save again to replace it.`);
 			return;
 		}
 		if (s === 'plan-exists') {
@@ -217,6 +220,10 @@ export function PlanEditor({ patientId, plan, products, onSaved, onCancel }) {
 			<div class=${alert ? 'alert' : 'alert alert-empty'} role="alert">
 				${alert && html`${alert.title && html`<p class="alert-title">${alert.title}</p>`}<p>${alert.text}</p>`}
 			</div>
+			${current && html`<details class="plan-current" open>
+				<summary>The plan as it is now (version ${current.version})</summary>
+				<${PlanSummary} plan=${current} />
+			</details>`}
 			<${Field} name="condition" label="Condition" value=${v.condition} onValue=${set('condition')} error=${err('condition')}
 				hint="For example: chronic neuropathic pain" maxlength="200" />
 			<fieldset class="field plan-items-edit">
