@@ -383,7 +383,15 @@ export default function (h) {
 			await noAxeViolations(page, 'prescribe with a refusal');
 			await screenshot(page, 'prescribe-phone.png');
 			await page.fill('#f-quantity', '2.5');
+			// A start date too far ahead: the API's words next to that field.
+			await page.fill('#f-start_date', inDays(60));
+			await page.locator('#f-start_date[aria-invalid=true]').waitFor();
+			const startMsg = await describedBy(page, '#f-start_date');
+			assert(/Start date must be from today to 28 days from today/.test(startMsg), `start date: ${startMsg}`);
+			await noAxeViolations(page, 'prescribe with a field error');
+			await page.fill('#f-start_date', '');
 			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
+			assert(await page.locator('#f-start_date[aria-invalid=true]').count() === 0, 'the start date is still marked');
 			await page.getByRole('button', { name: 'Create draft' }).click();
 			await page.locator('#f-code').waitFor();
 			await noSideScroll(page, 'prescribe: signing');
