@@ -35,6 +35,15 @@ static const char SQL_INSERT[] =
     "INSERT INTO treatment_plan (patient_id, condition_name, version, status, body,"
     " author_id, reason, changed_at)"
     " VALUES (?, ?, 1, 'active', ?, ?, ?, UTC_TIMESTAMP(6))";
+/*
+ * Whether the server's clock is past the current version's start: system
+ * versioning stamps the version an UPDATE ends with the statement's time,
+ * and keeps no history row that would end where (or before) it began. A
+ * change at the very instant of the last one (a clock held still or set
+ * back) would lose a version, so it waits instead (503 busy).
+ */
+static const char SQL_CLOCK_PAST[] =
+    "SELECT ROW_START < UTC_TIMESTAMP(6) FROM treatment_plan WHERE id = ?";
 static const char SQL_UPDATE[] =
     "UPDATE treatment_plan SET condition_name = ?, version = version + 1, status = ?,"
     " body = ?, author_id = ?, reason = ?, changed_at = UTC_TIMESTAMP(6)"
@@ -540,6 +549,7 @@ plans_update(struct req *r)
 {
 	struct plan_input	 in;
 	struct plan		 cur;
+	struct db_res		*res;
 	struct json_object	*cj, *extra;
 	char			*body, ids[24];
 	int64_t			 pid = req_id(r, "patient_id"), id = req_id(r, "plan_id");
@@ -572,6 +582,14 @@ plans_update(struct req *r)
 		    pool_printf(r->pool, "You changed version %" PRId64 "; it is at version %" PRId64
 		    " now. Look at the current plan and make your change again.", in.base_version,
 		    cur.version), extra);
+	}
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_CLOCK_PAST, "i", id)) != CE_OK)
+		return reply_db(r, rc);
+	if (res->nrows != 1 || db_int(res->rows[0][0]) != 1) {
+		db_rollback(r->db);
+		(void)reply_header(r, "Retry-After", "1");
+		return reply_problem(r, 503, "busy", "The plan changed a moment ago",
+		    "Nothing was changed. Try again in a second.");
 	}
 	in.plan.id = id;
 	in.plan.patient_id = pid;

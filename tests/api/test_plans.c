@@ -581,6 +581,68 @@ START_TEST(test_plan_versions_history_diff)
 }
 END_TEST
 
+/*
+ * Changes within one second are each a version of their own in the history:
+ * versions are told apart by their number, not by the time. Three changes
+ * 100 ms apart within one second (the server's clock set for the session as
+ * root); then a clock behind the current version's start (as after the
+ * clock is set back): the change waits (503 busy) rather than lose a
+ * version, and nothing is written.
+ */
+START_TEST(test_history_same_second)
+{
+	struct world	 w;
+	struct resp	*r;
+	json_object	*vs;
+	int64_t		 id, base;
+	size_t		 i;
+
+	world_new(&w);
+	r = plan_create(&w, w.spec, "Chronic pain", 500, 30000);
+	ck_assert_msg(r->status == 201, "%s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	base = sql_int("SELECT UNIX_TIMESTAMP() + 2");
+	for (i = 2; i <= 4; i++) {
+		ck_assert_int_eq(sql_exec("SET timestamp = %lld.%zu00000", (long long)base, i - 1), 0);
+		ck_assert_msg(sql_exec("UPDATE treatment_plan SET version = version + 1,"
+		    " reason = 'Same second %zu', changed_at = UTC_TIMESTAMP(6) WHERE id = %lld", i,
+		    (long long)id) == 0, "update: %s", sql_error());
+	}
+	ck_assert_int_eq(sql_exec("SET timestamp = DEFAULT"), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM treatment_plan FOR SYSTEM_TIME ALL"
+	    " WHERE id = %lld AND changed_at >= FROM_UNIXTIME(%lld) AND"
+	    " changed_at < FROM_UNIXTIME(%lld)", (long long)id, (long long)base,
+	    (long long)base + 1), 3);
+	r = api_get(w.gp, "%s/history?plan=%lld", w.plans, (long long)id);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	vs = jget(r->json, "plans.0.versions");
+	ck_assert_msg(json_object_array_length(vs) == 4, "%s", r->body);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(jint(json_object_array_get_idx(vs, i), "version"), (long long)i + 1);
+	ck_assert_str_eq(text(vs, "1.reason"), "Same second 2");
+	ck_assert_str_eq(text(vs, "3.reason"), "Same second 4");
+	resp_free(r);
+
+	/* the current version starts in the future (2 s ahead): refused, nothing written */
+	r = plan_update(&w, w.gp, id, 4, 1000, false, w.review, "Too soon");
+	expect_problem(r, 503, "busy");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT version FROM treatment_plan WHERE id = %lld",
+	    (long long)id), 4);
+	sleep(3);
+	r = plan_update(&w, w.gp, id, 4, 1000, false, w.review, "Once the clock has passed it");
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "version"), 5);
+	resp_free(r);
+	r = api_get(w.gp, "%s/history?plan=%lld", w.plans, (long long)id);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	ck_assert_int_eq(json_object_array_length(jget(r->json, "plans.0.versions")), 5);
+	resp_free(r);
+	world_free(&w);
+}
+END_TEST
+
 /* A prescription row written as root (signing is another test suite's concern). */
 static void
 rx_insert(int64_t patient, int64_t plan, int64_t prescriber, int64_t product, int64_t key,
@@ -736,6 +798,7 @@ plans_suite(void)
 	tcase_add_test(tc, test_plan_create_specialist_only);
 	tcase_add_test(tc, test_plan_validation);
 	tcase_add_test(tc, test_plan_versions_history_diff);
+	tcase_add_test(tc, test_history_same_second);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reports");
