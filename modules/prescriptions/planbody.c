@@ -50,9 +50,10 @@ err(struct errs *e, const char *field, const char *detail)
 }
 
 /*
- * Whether a dose says nothing but "as directed": once full stops are dropped
- * ("m.d.u." is "mdu") and other punctuation separates words, every word is
- * a filler and at least one says "as directed".
+ * Whether a dose says nothing but "as directed" (or "as needed", "prn": no
+ * amount, no frequency): once full stops are dropped ("m.d.u." is "mdu") and
+ * other punctuation separates words, every word is a filler and at least one
+ * defers to someone's directions or the patient's need.
  */
 bool
 dose_as_directed(const char *s)
@@ -68,7 +69,7 @@ dose_as_directed(const char *s)
 	static const char *const directed[] = {
 		"directed", "direction", "directions", "dir", "mdu", "ud", "utdict", "dict",
 		"instructed", "instructions", "instruction", "advised", "told", "agreed",
-		"discussed", "asd",
+		"discussed", "asd", "needed", "required", "prn",
 	};
 	char	 w[32];
 	size_t	 n = 0, i;

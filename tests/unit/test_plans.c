@@ -79,10 +79,11 @@ START_TEST(test_as_directed)
 	    "Take as directed", "as dir", "as dir.", "MDU", "m.d.u.",
 	    "as directed by your doctor", "Use as directed by the prescriber",
 	    "  as   directed  ", "as instructed", "as advised", "UD", "ut dict",
-	    "take as required as directed", "asd" };
+	    "take as required as directed", "asd", "as needed", "take as required", "PRN",
+	    "use when required" };
 	static const char *const fine[] = { "0.1 g up to five times a day", "one capsule at night",
 	    "as directed, 0.5 ml twice a day", "take one as directed at 8pm", "use 1 ml daily",
-	    "vaporise 100 mg at night", "as needed", "take as required", "" };
+	    "vaporise 100 mg at night", "0.5 ml as needed, at most twice a day", "" };
 	size_t	i;
 
 	for (i = 0; i < sizeof(vague) / sizeof(vague[0]); i++)
