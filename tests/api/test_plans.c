@@ -211,6 +211,50 @@ START_TEST(test_formulary_crud)
 }
 END_TEST
 
+/*
+ * The demo formulary (sql/demo.json "formulary") is in the stack, each
+ * product audited once; loading the demo again adds nothing; a bad entry
+ * stops the load.
+ */
+START_TEST(test_demo_formulary)
+{
+	static const char DEMO[] = "supplier IN ('Northfield Botanicals', 'Calder Cultivation',"
+	    " 'Meadowlark Pharma')";
+	const char	*argv[] = { "load-demo", E.demo, NULL };
+	const char	*bad_argv[] = { "load-demo", NULL, NULL };
+	char		 out[8192], file[256];
+	int64_t		 audits;
+	FILE		*f;
+	int		 st;
+
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM formulary_product WHERE %s", DEMO), 8);
+	ck_assert_int_eq(sql_int("SELECT COUNT(DISTINCT form) FROM formulary_product WHERE %s",
+	    DEMO), 5);
+	audits = sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'formulary.create'"
+	    " AND actor_role = 'system'");
+	ck_assert(audits >= 8);
+	st = run_clinic(out, sizeof(out), argv);
+	ck_assert_msg(st == 0, "load-demo: %s", out);
+	ck_assert_msg(strstr(out, "exists  product Harbour Flower 18%") != NULL, "%s", out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM formulary_product WHERE %s", DEMO), 8);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'formulary.create' AND actor_role = 'system'"), audits);
+
+	(void)snprintf(file, sizeof(file), "%s.demo-formulary-%d.json", E.conf, (int)getpid());
+	ck_assert((f = fopen(file, "w")) != NULL);
+	fprintf(f, "{\"accounts\":[],\"formulary\":[{\"supplier\":\"S\",\"brand\":\"B\","
+	    "\"name\":\"N %d\",\"form\":\"tea\",\"pack_size\":1,\"thc_ug_per_unit\":1,"
+	    "\"cbd_ug_per_unit\":1}]}", (int)getpid());
+	ck_assert_int_eq(fclose(f), 0);
+	bad_argv[1] = file;
+	st = run_clinic(out, sizeof(out), bad_argv);
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_msg(st != 0, "a bad product loaded: %s", out);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM formulary_product WHERE name = 'N %d'",
+	    (int)getpid()), 0);
+}
+END_TEST
+
 /* What a plan test needs: an admin's products, a patient and two prescribers. */
 struct world {
 	struct browser	*admin, *spec, *gp;
@@ -790,6 +834,7 @@ plans_suite(void)
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_formulary_crud);
+	tcase_add_test(tc, test_demo_formulary);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("plans");
