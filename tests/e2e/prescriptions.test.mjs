@@ -208,6 +208,21 @@ export default function (h) {
 		});
 	});
 
+	test('prescriptions: a new patient is told treatment comes after the consultation', () =>
+		withPage(PHONE, async (page) => {
+			const p = { email: `e2e-rx-new-${RUN}@example.org`, password: `e2e rx new lantern ${RUN}`, given: 'Nell', family: 'Quarry' };
+			await h.signUp(page, p);
+			await heading(page, `Welcome, ${p.given}`);
+			const step = page.locator('.journey li').filter({ hasText: 'Your treatment' });
+			await step.locator('.badge').filter({ hasText: 'Not yet' }).waitFor();
+			await step.getByRole('link', { name: 'Your treatment' }).click();
+			await heading(page, 'Your treatment');
+			await page.getByText('You do not have a treatment plan yet.').waitFor();
+			await page.getByText('No prescriptions yet.').waitFor();
+			await noSideScroll(page, 'patient without treatment');
+			await noAxeViolations(page, 'patient without treatment');
+		}));
+
 	test('prescriptions: an admin adds a flower typed as 22 % THC and a 10 g pack, and withdraws it', () =>
 		withPage(PHONE, async (page) => {
 			const admin = staff('admin');

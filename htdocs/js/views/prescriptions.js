@@ -77,7 +77,8 @@ function PlanCard({ plan }) {
 			</li>`)}
 		</ul>
 		<p class="rx-review">Next review of your plan: <strong>${dateWords(plan.review_date)}</strong>
-			${plan.review_due && html` <span class="badge badge-action">Due now: please book a follow-up</span>`}</p>
+			${plan.review_due && html` <span class="badge badge-action">Due now</span>`}</p>
+		${plan.review_due && html`<p><a href="#/book">Book a follow-up consultation</a></p>`}
 	</section>`;
 }
 
@@ -150,7 +151,8 @@ function PatientList({ session }) {
 	return html`<${Page} title="Your treatment">
 		${active.length === 0 ? html`<section class="card" aria-labelledby="noplan-h">
 			<h2 id="noplan-h">Your treatment plan</h2>
-			<p>You do not have a treatment plan yet. Your specialist writes one after your consultation, if treatment is right for you.</p>
+			<p>${plans.length ? 'Your treatment plan has ended. If you think you still need treatment, book a consultation.' :
+				'You do not have a treatment plan yet. Your specialist writes one after your consultation, if treatment is right for you.'}</p>
 			<p><a href="#/appointments">Your appointments</a></p>
 		</section>` : active.map((p) => html`<${PlanCard} key=${p.id} plan=${p} />`)}
 		<section class="card" aria-labelledby="rx-h">
