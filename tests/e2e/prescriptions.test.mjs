@@ -270,11 +270,48 @@ export default function (h) {
 			await page.locator('[role=status]').filter({ hasText: `${brand} Lantern Kush saved` }).waitFor();
 			await item.filter({ hasText: '15 g' }).waitFor();
 
+			// An oil in ml and mg/ml, capsules by count and mg per capsule.
+			for (const [form, pack, thc, cbd, want, listed] of [
+				['oil', '50', '10', '2.5', null, ['50 ml']],
+				['oil', '50', '10', '5', { pack_size: 50000, thc_ug_per_unit: 10, cbd_ug_per_unit: 5 }, ['THC 10 mg/ml', '50 ml']],
+				['capsule', '30', '2.5', '0', { pack_size: 30, thc_ug_per_unit: 2500, cbd_ug_per_unit: 0 }, ['30 capsules']],
+			]) {
+				await page.getByRole('button', { name: 'Add a product' }).click();
+				await page.fill('#f-supplier', 'Estuary Pharma Ltd');
+				await page.fill('#f-brand', brand);
+				await page.fill('#f-name', `Lantern ${form}`);
+				await page.selectOption('#f-form', form);
+				await page.fill('#f-pack_size', pack);
+				await page.fill('#f-thc_ug_per_unit', thc);
+				await page.fill('#f-cbd_ug_per_unit', cbd);
+				if (!want) {
+					// Liquids are whole mg/ml (exactly the API's ug per ul).
+					await page.getByRole('button', { name: 'Add the product' }).click();
+					await page.locator('#f-cbd_ug_per_unit[aria-invalid=true]').waitFor();
+					assert(/whole number/.test(await h.describedBy(page, '#f-cbd_ug_per_unit')), 'the mg/ml rule is not said');
+					await page.getByRole('button', { name: 'Cancel' }).click();
+					continue;
+				}
+				const [r2] = await Promise.all([
+					page.waitForResponse((r) => r.url().endsWith('/api/v1/prescriptions/formulary') && r.request().method() === 'POST'),
+					page.getByRole('button', { name: 'Add the product' }).click(),
+				]);
+				assert(r2.status() === 201, `${form}: ${r2.status()} ${await r2.text()}`);
+				const body = JSON.parse(r2.request().postData());
+				for (const [k, v] of Object.entries(want))
+					assert(body[k] === v, `${form}: ${k} sent as ${body[k]}, not ${v}`);
+				const row = page.locator('.rx-product').filter({ hasText: `Lantern ${form}` });
+				await row.waitFor();
+				const rowText = await row.textContent();
+				assert(listed.every((x) => rowText.includes(x)), `${form} listed as ${rowText}`);
+			}
+
 			// Search finds it; withdrawing keeps it listed as withdrawn.
-			await page.fill('#f-q', brand);
+			await page.fill('#f-q', 'lantern kush');
 			await page.getByRole('button', { name: 'Search' }).click();
-			await page.waitForFunction((b) => [...document.querySelectorAll('.rx-product')].length === 1 &&
-				document.querySelector('.rx-product').textContent.includes(b), brand);
+			await page.waitForFunction((b) => [...document.querySelectorAll('.rx-product')].length >= 1 &&
+				[...document.querySelectorAll('.rx-product')].every((e) => /Lantern Kush/.test(e.textContent)) &&
+				[...document.querySelectorAll('.rx-product')].some((e) => e.textContent.includes(b)), brand);
 			await page.getByRole('button', { name: `Withdraw ${brand} Lantern Kush` }).click();
 			await item.locator('.badge').filter({ hasText: 'Withdrawn' }).waitFor();
 			assert(await page.locator('#f-inactive').isChecked(), 'withdrawn products are not shown');
