@@ -358,6 +358,15 @@ export default function (h) {
 			// Running totals: the patient, with their prescription's amount.
 			if (t.signed)
 				await page.locator('.rx-running > li').filter({ hasText: t.patient.family }).waitFor();
+			// One patient's.
+			await page.fill('#f-running-patient', String(t.pid));
+			await page.getByRole('button', { name: 'Show', exact: true }).click();
+			if (t.signed)
+				await page.waitForFunction((n) => {
+					const li = [...document.querySelectorAll('.rx-running > li')];
+					return li.length === 1 && li[0].textContent.includes(n);
+				}, t.patient.family);
+			await noAxeViolations(page, 'reports, one patient');
 			const [d2] = await Promise.all([page.waitForEvent('download'),
 				page.locator('#running-h ~ p a', { hasText: 'Download CSV' }).click()]);
 			const csv2 = readFileSync(await d2.path(), 'utf8');

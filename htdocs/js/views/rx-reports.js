@@ -121,23 +121,46 @@ function usedOf(x) {
 function Running() {
 	const [data, setData] = useState(null);
 	const [error, setError] = useState(null);
-	useEffect(() => {
-		api('GET', '/api/v1/prescriptions/reports/running').then((res) => {
-			if (res.ok)
-				setData(res.data);
-			else if (res.status !== 401)
-				setError(problemText(res));
-		});
-	}, []);
+	const [patient, setPatient] = useState('');
+	const [shown, setShown] = useState('');	// the patient number the rows are for ('' = everyone)
+	async function load(e) {
+		if (e)
+			e.preventDefault();
+		const one = patient.trim();
+		if (one && !/^\d+$/.test(one)) {
+			setError('Patient number must be a number, or empty for every patient.');
+			return;
+		}
+		const res = await api('GET', `/api/v1/prescriptions/reports/running${one ? `?patient=${one}` : ''}`);
+		if (res.ok) {
+			setData(res.data);
+			setShown(one);
+			setError(null);
+		} else if (res.status !== 401)
+			setError(problemText(res));
+	}
+	useEffect(() => { load(); }, []);
+	const csv = `/api/v1/prescriptions/reports/running?${shown ? `patient=${shown}&` : ''}format=csv`;
 	const rows = data ? data.patients || data.rows || [] : [];
 	return html`<section class="card" aria-labelledby="running-h">
 		<h2 id="running-h">Running 30-day totals</h2>
 		<p>What each patient has had prescribed in the last 30 days, against their plan's limits${data && data.window ?
 			` (${dateTimeWords(data.window.from)} to ${dateTimeWords(data.window.to)})` : ''}.</p>
+		<form class="rx-report-form" onSubmit=${load} aria-label="Choose the patients">
+			<div class="field">
+				<label for="f-running-patient">Patient number</label>
+				<p class="hint" id="f-running-patient-hint">Leave empty for every patient</p>
+				<div class="search-row">
+					<input id="f-running-patient" inputmode="numeric" value=${patient} aria-describedby="f-running-patient-hint"
+						onInput=${(e) => setPatient(e.currentTarget.value)} />
+					<button type="submit" class="button button-secondary">Show</button>
+				</div>
+			</div>
+		</form>
 		${error && html`<p class="alert" role="alert">${error}</p>`}
 		${!data && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>Loading…</p>`}
-		${data && html`<p class="actions"><a class="button button-secondary" href="/api/v1/prescriptions/reports/running?format=csv"
-			download="prescriptions-running-30-days.csv">Download CSV</a></p>
+		${data && html`<p class="actions"><a class="button button-secondary" href=${csv}
+			download=${shown ? `prescriptions-running-30-days-patient-${shown}.csv` : 'prescriptions-running-30-days.csv'}>Download CSV</a></p>
 			${rows.length === 0 ? html`<p>No patient has had a prescription in the last 30 days.</p>` : html`
 			<ul class="rx-running">${rows.map((r, i) => {
 				const who = r.patient || r.key || {};
