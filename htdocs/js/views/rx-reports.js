@@ -88,15 +88,16 @@ function Totals() {
 		</form>
 		${error && html`<p class="alert" role="alert">${error}</p>`}
 		${report && html`
-			<p class="actions"><a class="button button-secondary" href=${`/api/v1/prescriptions/reports/totals?${query}&format=csv`}
-				download=${`prescriptions-by-${by}-${from}-to-${to}.csv`}>Download CSV</a></p>
+			<p class="actions"><a class="button button-secondary"
+				href=${`/api/v1/prescriptions/reports/totals?by=${report.by}&from=${report.from}&to=${report.to}&format=csv`}
+				download=${`prescriptions-by-${report.by}-${report.from}-to-${report.to}.csv`}>Download CSV</a></p>
 			${rows.length === 0 ? html`<p>No prescriptions were signed in this period.</p>` : html`
 			<table class="rx-table">
-				<caption class="visually-hidden">Totals by ${BY[by].toLowerCase()}, ${from} to ${to}</caption>
-				<thead><tr><th scope="col">${BY[by]}</th><th scope="col">Prescriptions</th><th scope="col">Quantity</th>
+				<caption class="visually-hidden">Totals by ${(BY[report.by] || "Key").toLowerCase()}, ${report.from} to ${report.to}</caption>
+				<thead><tr><th scope="col">${(BY[report.by] || "Key")}</th><th scope="col">Prescriptions</th><th scope="col">Quantity</th>
 					<th scope="col">THC</th><th scope="col">CBD</th><th scope="col">Cancelled</th></tr></thead>
 				<tbody>${rows.map((r, i) => html`<tr key=${i}>
-					<th scope="row" data-label=${BY[by]}>${keyWords(by, r.key)}</th>
+					<th scope="row" data-label=${(BY[report.by] || "Key")}>${keyWords(report.by, r.key)}</th>
 					<td data-label="Prescriptions">${r.prescriptions}</td>
 					<td data-label="Quantity">${quantityWords(r)}</td>
 					<td data-label="THC">${r.thc_mg ?? 0} mg</td>
