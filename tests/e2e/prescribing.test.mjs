@@ -373,8 +373,15 @@ export default function (h) {
 			const w = await clinicianIn(page);
 			const pid = w.patient.id;
 			await planFor(page, w);
-			await page.goto(`${URL_}/#/prescribe/${pid}`);
+			// From the end of a consultation: the draft names the appointment.
+			const appt = Number(sql(`INSERT INTO appointment (patient_id, clinician_id, type_id, starts_at, ends_at, status,
+					booked_by, created_at, updated_at)
+				SELECT ${pid}, ${w.clinician.id}, id, UTC_TIMESTAMP() - INTERVAL 40 MINUTE, UTC_TIMESTAMP() - INTERVAL 10 MINUTE,
+					'completed', ${w.clinician.id}, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) FROM appointment_type WHERE code = 'initial';
+				SELECT LAST_INSERT_ID();`));
+			await page.goto(`${URL_}/#/prescribe/${pid}?appointment=${appt}`);
 			await heading(page, 'Prescribe');
+			await page.getByRole('link', { name: 'Back to the consultation' }).waitFor();
 			await page.locator('.rxp-meter-row').first().waitFor();
 			await page.locator('.rxp-product').first().click();
 			await page.fill('#f-quantity', '20');
@@ -392,7 +399,13 @@ export default function (h) {
 			await page.fill('#f-start_date', '');
 			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
 			assert(await page.locator('#f-start_date[aria-invalid=true]').count() === 0, 'the start date is still marked');
-			await page.getByRole('button', { name: 'Create draft' }).click();
+			const [made] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/prescriptions') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Create draft' }).click(),
+			]);
+			assert(made.status() === 201, `draft: ${made.status()}`);
+			assert(Number(sql(`SELECT appointment_id FROM prescription WHERE id = ${(await made.json()).id}`)) === appt,
+				'the draft does not name the consultation');
 			await page.locator('#f-code').waitFor();
 			await noSideScroll(page, 'prescribe: signing');
 			await noAxeViolations(page, 'prescribe: signing');
