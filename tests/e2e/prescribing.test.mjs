@@ -116,6 +116,29 @@ export default function (h) {
 		return w;
 	}
 
+	test('prescribing: amounts typed in g, ml and counts become exact mg, ul and each (js/rx-units.js)', () =>
+		withPage(PHONE, async (page) => {
+			await page.goto(`${URL_}/#/sign-in`);
+			await heading(page, 'Sign in');
+			const got = await page.evaluate(async () => {
+				const u = await import('/js/rx-units.js');
+				const to = [['1.5', 'mg'], ['0.3', 'mg'], ['0.001', 'ul'], ['0.0005', 'mg'], ['1,25', 'ml'], ['.5', 'mg'], ['2.', 'mg'],
+					['', 'mg'], [' 10 ', 'mg'], ['-1', 'mg'], ['1e3', 'mg'], ['abc', 'mg'], ['123456789.999', 'mg'],
+					['1234567890', 'mg'], ['3', 'each'], ['3.5', 'each'], ['0', 'each']].map(([t, unit]) => u.toSupply(t, unit));
+				const from = [[1250, 'mg'], [1000, 'ul'], [1, 'mg'], [0, 'mg'], [7, 'each']].map(([n, unit]) => u.fromSupply(n, unit));
+				const text = [u.amountText(30, 'each', 'capsule'), u.amountText(1, 'each', 'capsule'), u.amountText(500, 'mg'),
+					u.amountText(2500, 'ul'), u.amountText(2, 'each', 'vape_cartridge')];
+				return { to, from, text, key: u.fieldKey('items[0].dose'), unit: ['flower', 'oil', 'spray', 'pastille'].map(u.formUnit) };
+			});
+			const want = {
+				to: [1500, 300, 1, null, 1250, 500, 2000, null, 10000, null, null, null, 123456789999, null, 3, null, 0],
+				from: ['1.25', '1', '0.001', '0', '7'],
+				text: ['30 capsules', '1 capsule', '0.5 g', '2.5 ml', '2 cartridges'],
+				key: 'items-0-dose', unit: ['mg', 'ul', 'ul', 'each'],
+			};
+			assert(JSON.stringify(got) === JSON.stringify(want), `conversions:\n got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`);
+		}));
+
 	test('prescribing: a specialist drafts a prescription, is refused over the quota, corrects it, signs with a code; the patient sees it', () =>
 		withPage(LAPTOP, async (page) => {
 			const w = await clinicianIn(page);
