@@ -175,6 +175,7 @@ export default function (h) {
 
 			// 10 g: every check passes, in words and figures.
 			await page.fill('#f-quantity', '10');
+			await meter.getByText('This prescription: 10 g; 5 g would be left.').waitFor();
 			await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
 			assert(await page.locator('.rxp-check-fail').count() === 0, 'a check still fails at 10 g');
 			await page.locator('.rxp-words').filter({ hasText: '10 g' }).waitFor();

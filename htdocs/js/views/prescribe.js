@@ -65,13 +65,16 @@ function Bar({ used, extra, max }) {
 	</div>`;
 }
 
-function MeterRow({ name, used, max, extra, usedLabel, maxLabel, leftLabel, extraLabel, overLabel }) {
+// One line of the meter. The labels are figures with units; fmt(n) writes
+// any other amount in the same unit (for what would be left after this one).
+function MeterRow({ name, used, max, extra, usedLabel, maxLabel, leftLabel, fmt }) {
 	const over = used + extra > max;
 	return html`<li class="rxp-meter-row">
 		<p class="rxp-meter-name">${name}</p>
 		<${Bar} used=${used} extra=${extra} max=${max} />
-		<p class="rxp-meter-text">${usedLabel} of ${maxLabel} used in the last 30 days; ${leftLabel} left.${extra > 0 ?
-			html` <span class=${over ? 'rxp-over' : ''}>This prescription: ${extraLabel}${over ? ` – ${overLabel} over the limit` : ''}.</span>` : ''}</p>
+		<p class="rxp-meter-text">${usedLabel} of ${maxLabel} used in the last 30 days; ${leftLabel} left.${extra > 0 && fmt ?
+			html` <span class=${over ? 'rxp-over' : ''}>This prescription: ${fmt(extra)}${over ?
+				` – ${fmt(used + extra - max)} over the limit` : `; ${fmt(max - used - extra)} would be left`}.</span>` : ''}</p>
 	</li>`;
 }
 
@@ -106,22 +109,20 @@ function QuotaMeter({ patientId, plan, refresh, pending }) {
 			const u = p ? p.supply_unit : 'each';
 			rows.push(html`<${MeterRow} key=${`p${it.product_id}`} name=${p ? productName(p) : `Product ${it.product_id}`}
 				used=${it.used} max=${it.max} extra=${extra} usedLabel=${it.used_label} maxLabel=${it.max_label}
-				leftLabel=${it.remaining_label} extraLabel=${amountText(extra, u, p && p.form)}
-				overLabel=${amountText(Math.max(0, it.used + extra - it.max), u, p && p.form)} />`);
+				leftLabel=${it.remaining_label} fmt=${(n) => amountText(n, u, p && p.form)} />`);
 		}
 		for (const f of q.forms || []) {
 			const extra = product && product.form === f.form ? pending.quantity : 0;
 			const u = product && product.form === f.form ? product.supply_unit : null;
 			rows.push(html`<${MeterRow} key=${`f${f.form}`} name=${`All ${(f.form_label || f.form).toLowerCase()} together`}
 				used=${f.used} max=${f.max} extra=${extra} usedLabel=${f.used_label} maxLabel=${f.max_label}
-				leftLabel=${f.remaining_label} extraLabel=${u ? amountText(extra, u, f.form) : ''}
-				overLabel=${u ? amountText(Math.max(0, f.used + extra - f.max), u, f.form) : ''} />`);
+				leftLabel=${f.remaining_label} fmt=${u ? (n) => amountText(n, u, f.form) : null} />`);
 		}
 		if (q.thc) {
 			const extra = product ? Math.round((pending.quantity * (product.thc_ug_per_unit || 0)) / 1000) : 0;
 			rows.push(html`<${MeterRow} key="thc" name="THC" used=${q.thc.used_mg} max=${q.thc.max_mg} extra=${extra}
 				usedLabel=${`${q.thc.used_mg} mg`} maxLabel=${`${q.thc.max_mg} mg`} leftLabel=${`${q.thc.remaining_mg} mg`}
-				extraLabel=${`${extra} mg THC`} overLabel=${`${Math.max(0, q.thc.used_mg + extra - q.thc.max_mg)} mg`} />`);
+				fmt=${(n) => `${n} mg`} />`);
 		}
 	}
 	return html`<section class="card rxp-meter" aria-labelledby="rxp-meter-h">
