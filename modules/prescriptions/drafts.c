@@ -98,6 +98,13 @@ static const char SQL_USED[] =
     " AND p.effective_at > UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
     " AND p.effective_at <= UTC_TIMESTAMP(6) GROUP BY p.product_id, f.form";
 
+/* Adds member k: the string v, or null when v is NULL (absent, or out of memory). */
+static void
+add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v != NULL ? json_object_new_string(v) : NULL);
+}
+
 /* ---- rows ---- */
 
 static void
@@ -383,10 +390,10 @@ verdict_json(struct req *r, const struct rx_verdict *v, const struct product *pr
 	json_object_object_add(o, "ok", json_object_new_boolean(v->ok));
 	json_object_object_add(o, "initial", json_object_new_boolean(v->initial));
 	json_object_object_add(o, "days_supply", json_object_new_int64(v->days_supply));
-	json_object_object_add(o, "quantity_words", unit != NULL ?
-	    json_object_new_string(rx_words(r->pool, unit, pr->form, quantity)) : NULL);
-	json_object_object_add(o, "quantity_figures", unit != NULL ?
-	    json_object_new_string(amount_figures(r->pool, unit, pr->form, quantity)) : NULL);
+	add_str(o, "quantity_words", unit != NULL ? rx_words(r->pool, unit, pr->form, quantity) :
+	    NULL);
+	add_str(o, "quantity_figures", unit != NULL ? amount_figures(r->pool, unit, pr->form,
+	    quantity) : NULL);
 	json_object_object_add(o, "checks", json_object_get(v->checks));
 	return o;
 }
@@ -553,8 +560,7 @@ person(struct req *r, int64_t id, bool patient)
 	    (o = json_object_new_object()) == NULL)
 		return NULL;
 	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "name", json_object_new_string(pool_printf(r->pool, "%s %s",
-	    res->rows[0][0], res->rows[0][1])));
+	add_str(o, "name", pool_printf(r->pool, "%s %s", res->rows[0][0], res->rows[0][1]));
 	if (patient) {
 		json_object_object_add(o, "date_of_birth", res->rows[0][2] != NULL ?
 		    json_object_new_string(res->rows[0][2]) : NULL);
@@ -569,12 +575,6 @@ person(struct req *r, int64_t id, bool patient)
 		json_object_object_add(o, "address", json_object_new_string(conf.clinic_address));
 	}
 	return o;
-}
-
-static void
-add_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, v != NULL ? json_object_new_string(v) : NULL);
 }
 
 struct json_object *

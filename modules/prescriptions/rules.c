@@ -129,7 +129,7 @@ add_check(struct json_object *a, const char *rule, bool passed, const char *titl
 {
 	struct json_object	*o;
 
-	if (detail == NULL || (o = json_object_new_object()) == NULL) {
+	if (title == NULL || detail == NULL || (o = json_object_new_object()) == NULL) {
 		json_object_put(figures);
 		return CE_NOMEM;
 	}

@@ -92,7 +92,7 @@ rx_sign(struct req *r)
 	unsigned char		 sig[SIG_MAX];
 	const char		*code = r->in.vals[0].present ? r->in.vals[0].s : NULL;
 	const char		*start;
-	char			 eid[24], key[64], *doc;
+	char			 eid[24], key[64], *doc, *sigtext;
 	size_t			 siglen = sizeof(sig), doclen;
 	int64_t			 id = req_id(r, "id"), wait;
 	enum cerr		 rc;
@@ -228,12 +228,12 @@ rx_sign(struct req *r)
 	    (int64_t)d.paper_required, t->rows[0][0], id)) != CE_OK ||
 	    (rc = rx_event(r, id, "signed", r->who.user_id, NULL)) != CE_OK)
 		return reply_db(r, rc);
-	if ((payload = json_object_new_object()) == NULL)
+	if ((sigtext = b64(r->pool, sig, siglen)) == NULL ||
+	    (payload = json_object_new_object()) == NULL)
 		return reply_internal(r, "out of memory");
 	json_object_object_add(payload, "prescription_id", json_object_new_int64(id));
 	json_object_object_add(payload, "document", json_object_new_string_len(doc, (int)doclen));
-	json_object_object_add(payload, "signature", json_object_new_string(b64(r->pool, sig,
-	    siglen)));
+	json_object_object_add(payload, "signature", json_object_new_string(sigtext));
 	json_object_object_add(payload, "key_fingerprint", json_object_new_string(k.fingerprint));
 	json_object_object_add(payload, "prescriber_id", json_object_new_int64(r->who.user_id));
 	(void)snprintf(key, sizeof(key), "rx-%" PRId64 "-sent", id);
