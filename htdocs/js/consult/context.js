@@ -114,8 +114,11 @@ function Plans({ plans, patientId, appointmentId }) {
 			<span class="patient-meta">${(p.items || []).map((it) => `${it.product ? `${it.product.brand} ${it.product.name}` : 'Product'}: ${it.dose}`).join('; ')}</span>
 			<span class="patient-meta">Review by ${p.review_date}${p.review_due ? ' (due)' : ''} · version ${p.version}</span>
 		</li>`)}</ul>`}
-		<p><a href=${`#/plans/${patientId}`}>${active.length ? 'Change the plan' : 'New plan'}</a>${active.length > 0 &&
-			html` · <a href=${`#/prescribe/${patientId}${appointmentId ? `?appointment=${appointmentId}` : ''}`}>Prescribe</a>`}</p>`;
+		<p class="hint">These open in a new tab, so the call carries on here.</p>
+		<p><a href=${`#/plans/${patientId}`} target="_blank" rel="noopener">${active.length ? 'Change the plan' : 'New plan'}<span
+			class="visually-hidden"> (opens in a new tab)</span></a>${active.length > 0 &&
+			html` · <a href=${`#/prescribe/${patientId}${appointmentId ? `?appointment=${appointmentId}` : ''}`} target="_blank"
+				rel="noopener">Prescribe<span class="visually-hidden"> (opens in a new tab)</span></a>`}</p>`;
 }
 
 export function PatientContext({ patientId, appointmentId }) {
