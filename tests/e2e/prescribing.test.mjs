@@ -408,8 +408,19 @@ export default function (h) {
 			await page.getByRole('link', { name: 'Back to the consultation' }).waitFor();
 			await page.locator('.rxp-meter-row').first().waitFor();
 			await page.locator('.rxp-product').first().click();
+			// Over 30 days' treatment (31 g at 1 g a day): the justification box appears; a justification
+			// recorded there passes that rule (the quota still refuses 31 g).
+			assert(await page.locator('#f-justification').count() === 0, 'justification asked for before it is needed');
+			await page.fill('#f-quantity', '31');
+			const days = page.locator('.rxp-check[data-rule="days-supply"]');
+			await days.locator('.badge').filter({ hasText: 'Failed' }).waitFor();
+			assert(/31 days/.test(await days.textContent()), `days' supply: ${await days.textContent()}`);
+			await page.fill('#f-justification', 'Travelling abroad for five weeks; agreed at the consultation');
+			await days.locator('.badge').filter({ hasText: 'Passed' }).waitFor();
+			await page.fill('#f-justification', '');
 			await page.fill('#f-quantity', '20');
 			await page.locator('.rxp-check-fail').first().waitFor();
+			await page.locator('#f-justification').waitFor({ state: 'detached' });
 			await noSideScroll(page, 'prescribe with a refusal');
 			await noAxeViolations(page, 'prescribe with a refusal');
 			await screenshot(page, 'prescribe-phone.png');
