@@ -594,6 +594,31 @@ START_TEST(test_expiry)
 }
 END_TEST
 
+/* The dispatch daemon expires prescriptions too (once a minute), with nobody reading them. */
+START_TEST(test_expiry_by_dispatch)
+{
+	struct fx	 f;
+	int64_t		 id, old, st = 0;
+	double		 until;
+	char		*rid;
+
+	fx_new(&f, true);
+	id = signed_ok(&f, 5000);
+	old = rx_copy_back(id, 28 * DAY + 60);
+	until = now_secs() + 75;
+	while (now_secs() < until && (st = sql_int("SELECT status = 'expired' FROM prescription"
+	    " WHERE id = %lld", (long long)old)) != 1)
+		usleep(500 * 1000);
+	ck_assert_msg(st == 1, "the dispatcher did not expire %lld", (long long)old);
+	rid = sql_str("SELECT request_id FROM audit_event WHERE action = 'prescription.expire' AND"
+	    " entity_id = '%lld'", (long long)old);
+	ck_assert_msg(rid != NULL && strncmp(rid, "dispatch-", 9) == 0, "expired by %s",
+	    rid ? rid : "(nobody)");
+	free(rid);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_cancel)
 {
 	struct fx	 f;
@@ -706,6 +731,11 @@ prescriptions_suite(void)
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_patient_reads);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dispatch");
+	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_expiry_by_dispatch);
 	suite_add_tcase(s, tc);
 	return s;
 }
