@@ -28,6 +28,9 @@ static const struct route routes[] = {
 static int
 init(void)
 {
+	/* Prescribers' signing keys are sealed under secret_key: without it nothing can be signed. */
+	if (conf_secret_key() == NULL)
+		log_warn("secret_key is not set: prescriptions cannot be signed");
 	return 0;
 }
 

@@ -393,13 +393,23 @@ START_TEST(test_initial_specialist)
 	struct fx	 f;
 	struct browser	*gp;
 	struct resp	*r;
-	int64_t		 gp_id;
+	char		 path[96];
+	int64_t		 gp_id, id;
 
 	fx_new(&f, true);
 	gp = clinician_new(false, &gp_id, NULL);
 	r = draft_to(gp, RX, &f, f.product, 10000, "");
 	expect_refused(r, "initial-by-specialist");
 	ck_assert(jbool(check_of(r, "initial-by-specialist"), "figures.initial"));
+	resp_free(r);
+	/* Another prescriber cannot sign (or change) the specialist's draft. */
+	id = draft_ok(f.spec, &f, 10000);
+	r = sign(gp, id, "123456");
+	expect_problem(r, 403, "forbidden");
+	resp_free(r);
+	(void)snprintf(path, sizeof(path), "%s/%lld/cancel", RX, (long long)id);
+	r = api(gp, "POST", path, "{\"reason\":\"not mine to cancel\"}");
+	expect_problem(r, 403, "forbidden");
 	resp_free(r);
 	(void)signed_ok(&f, 10000);
 	/* A follow-up by a prescriber who is not a specialist: allowed. */
@@ -530,6 +540,20 @@ START_TEST(test_signature_openssl)
 	resp_free(doc);
 	resp_free(sig);
 	resp_free(key);
+	/* The same key by its fingerprint; an unknown fingerprint is 404. */
+	r = api_get(f.spec, "%s/%lld", RX, (long long)id);
+	(void)snprintf(path, sizeof(path), "%s/keys/%lld?fingerprint=%s", RX, (long long)f.spec_id,
+	    jstr(r->json, "key_fingerprint"));
+	resp_free(r);
+	r = http_raw(anon, "GET", path, NULL, 0, NULL, NULL, NULL);
+	ck_assert_msg(r->status == 200 && strstr(r->body, "-----BEGIN PUBLIC KEY-----") != NULL,
+	    "by fingerprint: %s", rdesc(r));
+	resp_free(r);
+	(void)snprintf(path, sizeof(path), "%s/keys/%lld?fingerprint=%064d", RX,
+	    (long long)f.spec_id, 0);
+	r = http_raw(anon, "GET", path, NULL, 0, NULL, NULL, NULL);
+	expect_problem(r, 404, "not-found");
+	resp_free(r);
 	/* No key for someone who never signed. */
 	(void)snprintf(path, sizeof(path), "%s/keys/%lld", RX, (long long)f.pat.id);
 	key = http_raw(anon, "GET", path, NULL, 0, NULL, NULL, NULL);
