@@ -690,20 +690,21 @@ END_TEST
 /* A prescription row written as root (signing is another test suite's concern). */
 static void
 rx_insert(int64_t patient, int64_t plan, int64_t prescriber, int64_t product, int64_t key,
-    const char *status, long long qty, long long thc)
+    const char *status, long long qty, long long thc, int hours_ago)
 {
 	ck_assert_msg(sql_exec("INSERT INTO prescription (patient_id, plan_id, plan_version,"
 	    " prescriber_id, product_id, status, initial, dose, quantity, daily_amount, days_supply,"
 	    " thc_ug_total, cbd_ug_total, effective_at, created_at, updated_at, signed_at,"
 	    " valid_until, key_id, document, signature, status_changed_at, cancel_reason)"
 	    " VALUES (%lld, %lld, 1, %lld, %lld, '%s', 0, 'one a day', %lld, 500, 30, %lld, 0,"
-	    " UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6),"
-	    " IF('%s' = 'draft', NULL, UTC_TIMESTAMP(6) - INTERVAL 1 HOUR),"
+	    " UTC_TIMESTAMP(6) - INTERVAL %d HOUR, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6),"
+	    " IF('%s' = 'draft', NULL, UTC_TIMESTAMP(6) - INTERVAL %d HOUR),"
 	    " IF('%s' = 'draft', NULL, UTC_TIMESTAMP(6) + INTERVAL 27 DAY),"
 	    " IF('%s' = 'draft', NULL, %lld), IF('%s' = 'draft', NULL, '{}'),"
 	    " IF('%s' = 'draft', NULL, 'sig'), UTC_TIMESTAMP(6),"
 	    " IF('%s' = 'cancelled', 'test', NULL))", (long long)patient, (long long)plan,
-	    (long long)prescriber, (long long)product, status, qty, thc, status, status, status,
+	    (long long)prescriber, (long long)product, status, qty, thc, hours_ago, status,
+	    hours_ago, status, status,
 	    (long long)key, status, status, status) == 0, "insert: %s", sql_error());
 }
 
@@ -714,7 +715,7 @@ START_TEST(test_reports)
 	struct resp	*r2;
 	struct browser	*staff_pharm = staff_new("pharmacist", NULL);
 	json_object	*rows, *row = NULL;
-	char		 from[11], to[11], line[300], *ct, *cd;
+	char		 from[11], to[11], early[11], line[300], *ct, *cd;
 	int64_t		 plan, key;
 	size_t		 i;
 
@@ -727,10 +728,12 @@ START_TEST(test_reports)
 	    " public_pem, private_sealed, created_at) VALUES (%lld, SHA2('%s', 256), 'pem', 'x',"
 	    " UTC_TIMESTAMP(6))", (long long)w.spec_id, w.t), 0);
 	key = sql_int("SELECT id FROM prescriber_key WHERE fingerprint = SHA2('%s', 256)", w.t);
-	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "signed", 10000, 1800000);
-	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "delivered", 5000, 900000);
-	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "cancelled", 7000, 1260000);
-	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "draft", 9000, 1620000);
+	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "signed", 10000, 1800000, 1);
+	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "delivered", 5000, 900000, 1);
+	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "cancelled", 7000, 1260000, 1);
+	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "draft", 9000, 1620000, 1);
+	/* signed 40 days ago: outside the period and the 30-day window */
+	rx_insert(w.pat.id, plan, w.spec_id, w.flower, key, "dispensed", 3000, 540000, 40 * 24);
 	date_in(-1, from);
 	date_in(1, to);
 
@@ -748,6 +751,20 @@ START_TEST(test_reports)
 	ck_assert_int_eq(jint(row, "quantity"), 15000);
 	ck_assert_str_eq(text(row, "quantity_label"), "15 g");
 	ck_assert_int_eq(jint(row, "thc_mg"), 2700);
+	resp_free(r);
+	/* a period reaching back 41 days takes in the one signed 40 days ago */
+	date_in(-41, early);
+	r = api_get(auditor(), "/api/v1/prescriptions/reports/totals?by=product&from=%s&to=%s",
+	    early, to);
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	rows = jget(r->json, "rows");
+	for (row = NULL, i = 0; i < json_object_array_length(rows); i++)
+		if (jint(json_object_array_get_idx(rows, i), "key.id") == w.flower)
+			row = json_object_array_get_idx(rows, i);
+	ck_assert_msg(row != NULL, "%s", r->body);
+	ck_assert_int_eq(jint(row, "prescriptions"), 3);
+	ck_assert_int_eq(jint(row, "quantity"), 18000);
+	ck_assert_str_eq(text(row, "quantity_label"), "18 g");
 	resp_free(r);
 
 	r = api_get(w.admin, "/api/v1/prescriptions/reports/totals?by=prescriber&from=%s&to=%s",
