@@ -422,6 +422,12 @@ formulary_update(struct req *r)
 	}
 	if (rc != CE_OK)
 		return reply_db(r, rc);
+	/* plans and prescriptions hold amounts in the product's unit: it stays */
+	if (strcmp(old.supply_unit, p.supply_unit) != 0) {
+		db_rollback(r->db);
+		return reply_field(r, 422, "form", "cannot change to a form measured in another unit"
+		    " (grams, millilitres or counts): add it as a new product");
+	}
 	p.id = id;
 	p.active = r->in.vals[7].present ? r->in.vals[7].i != 0 : old.active;
 	rc = db_exec(r->db, r->pool, NULL, SQL_UPDATE, "sssssiiiii", p.supplier, p.brand, p.name,

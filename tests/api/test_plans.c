@@ -201,6 +201,15 @@ START_TEST(test_formulary_crud)
 	r = api_get(clin, "%s/999999999", FORMULARY);
 	expect_problem(r, 404, "not-found");
 	resp_free(r);
+	/* a form in another unit would change what every amount of it means */
+	r = apif(admin, "PUT", path, "{\"supplier\":\"Test Supplies\",\"brand\":\"Harbour\","
+	    "\"name\":\"%s\",\"form\":\"oil\",\"pack_size\":10000,\"thc_ug_per_unit\":210,"
+	    "\"cbd_ug_per_unit\":5}", name);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "form"));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM formulary_product WHERE id = %lld AND"
+	    " form = 'flower' AND active = 0", (long long)id), 1);
 	r = api(clin, "PUT", path, "{\"supplier\":\"x\"}");
 	expect_problem(r, 403, "forbidden");
 	resp_free(r);
