@@ -404,7 +404,7 @@ plans_list(struct req *r)
  * a problem, 0 when fine.
  */
 static int
-plan_input(struct req *r, bool update, struct plan_input *in)
+plan_input(struct req *r, bool update, const struct plan *cur, struct plan_input *in)
 {
 	struct json_object	*body = NULL;
 	struct verr		*errs, *all;
@@ -441,7 +441,9 @@ plan_input(struct req *r, bool update, struct plan_input *in)
 		rc = product_load(r, in->plan.items[i].product_id, &p);
 		if (rc != CE_OK && rc != CE_NOTFOUND)
 			return reply_db(r, rc);
-		if (rc == CE_NOTFOUND || !p.active)
+		/* a product withdrawn since it was planned may stay; none may be added */
+		if (rc == CE_NOTFOUND || (!p.active && (cur == NULL ||
+		    plan_item_for(cur, p.id) == NULL)))
 			all[n++] = (struct verr){ pool_printf(r->pool, "items[%zu].product_id", i),
 			    rc == CE_NOTFOUND ? "is not a product in the formulary" :
 			    "is withdrawn from the formulary" };
@@ -517,7 +519,7 @@ plans_create(struct req *r)
 		    "A new plan initiates treatment with a cannabis-based medicine, which only a "
 		    "doctor on the GMC Specialist Register may do. Any prescriber can continue a plan.");
 	}
-	if ((st = plan_input(r, false, &in)) != 0)
+	if ((st = plan_input(r, false, NULL, &in)) != 0)
 		return st;
 	in.plan.patient_id = pid;
 	in.plan.version = 1;
@@ -558,9 +560,12 @@ plans_update(struct req *r)
 
 	if ((st = reach(r, pid, ROLE_CLINICIAN)) != 0)
 		return st;
-	if (id == 0)
+	if (id == 0 || (rc = plan_load(r, id, false, &cur)) == CE_NOTFOUND ||
+	    (rc == CE_OK && cur.patient_id != pid))
 		return reply_problem(r, 404, "not-found", "No such plan", NULL);
-	if ((st = plan_input(r, true, &in)) != 0)
+	if (rc != CE_OK)
+		return reply_db(r, rc);
+	if ((st = plan_input(r, true, &cur, &in)) != 0)
 		return st;
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);

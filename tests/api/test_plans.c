@@ -610,6 +610,16 @@ START_TEST(test_plan_versions_history_diff)
 	ck_assert_msg(r->status == 200, "%s", rdesc(r));
 	resp_free(r);
 
+	/* the flower is withdrawn: the plan may keep it (ending it below), none may add it */
+	ck_assert_int_eq(sql_exec("UPDATE formulary_product SET active = 0 WHERE id = %lld",
+	    (long long)w.flower), 0);
+	r = apif(w.spec, "POST", w.plans, "{\"condition\":\"Insomnia\",\"items\":[{\"product_id\":"
+	    "%lld,\"dose\":\"0.1 g at night\",\"daily_amount\":100,\"max_per_30d\":3000}],"
+	    "\"max_thc_mg_per_day\":20,\"review_date\":\"%s\",\"reason\":\"Initial assessment\"}",
+	    (long long)w.flower, w.review);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "items[0].product_id"));
+	resp_free(r);
 	/* ending the plan is a version too; condition kept when not sent */
 	(void)snprintf(want, sizeof(want), "%s/%lld", w.plans, (long long)id);
 	r = apif(w.spec, "PUT", want, "{\"base_version\":3,\"status\":\"ended\",\"items\":"
