@@ -496,6 +496,7 @@ START_TEST(test_signature_openssl)
 	struct resp	*r, *doc, *sig, *key;
 	struct browser	*anon;
 	char		 dir[] = "/tmp/rx-verify-XXXXXX", out[256], path[128], *copy, *ct;
+	double		 until;
 	int64_t		 id;
 
 	fx_new(&f, true);
@@ -563,9 +564,26 @@ START_TEST(test_signature_openssl)
 	/* The pharmacy's outbox row, written with the signing, stays pending. */
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'pharmacy.prescription'"
 	    " AND idempotency_key = 'rx-%lld-sent'", (long long)id), 1);
-	sleep(3);
+	/*
+	 * A message the dispatcher does handle, queued after it (so due later:
+	 * claims go in order of due time), is claimed and fails (its payload is
+	 * not an object); by then the dispatcher has passed over the pharmacy's
+	 * row, which stays pending, untouched. (Before, it was claimed first and
+	 * failed as "no handler".)
+	 */
+	ck_assert_msg(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status,"
+	    " attempts, next_attempt_at, created_at) VALUES ('notify.email', '[]',"
+	    " 'rx-test-%lld-probe', 'pending', 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+	    (long long)id) == 0, "probe: %s", sql_error());
+	until = now_secs() + 30;
+	while (now_secs() < until && sql_int("SELECT status = 'failed' FROM outbox WHERE"
+	    " idempotency_key = 'rx-test-%lld-probe'", (long long)id) != 1)
+		usleep(200 * 1000);
+	ck_assert_int_eq(sql_int("SELECT status = 'failed' FROM outbox WHERE idempotency_key ="
+	    " 'rx-test-%lld-probe'", (long long)id), 1);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
-	    " 'rx-%lld-sent' AND status = 'pending' AND attempts = 0", (long long)id), 1);
+	    " 'rx-%lld-sent' AND status = 'pending' AND attempts = 0 AND locked_by IS NULL",
+	    (long long)id), 1);
 	/* The signing's audit row carries the prescriber's GMC number. */
 	copy = sql_str("SELECT actor_reg FROM audit_event WHERE action = 'prescription.sign' AND"
 	    " outcome = 'success' AND entity_id = '%lld'", (long long)id);
