@@ -220,7 +220,7 @@ plan_json(struct req *r, const struct plan *pl)
 	struct json_object	*o, *a, *it, *pj, *author;
 	struct product		 pr;
 	const char		*unit;
-	char			 today[11], *lbl, *mlbl;
+	char			 today[11], *lbl, *mlbl, *at;
 	size_t			 i;
 
 	plan_today(today);
@@ -265,7 +265,8 @@ plan_json(struct req *r, const struct plan *pl)
 			goto oom;
 		json_object_object_add(it, "form", json_object_new_string(pl->limits[i].form));
 		json_object_object_add(it, "form_label", json_object_new_string(
-		    form_label(pl->limits[i].form)));
+		    form_label(pl->limits[i].form) != NULL ? form_label(pl->limits[i].form) :
+		    pl->limits[i].form));
 		json_object_object_add(it, "max_per_30d", json_object_new_int64(pl->limits[i].max_per_30d));
 		json_object_object_add(it, "max_label", json_object_new_string(mlbl));
 		json_object_array_add(a, it);
@@ -279,8 +280,9 @@ plan_json(struct req *r, const struct plan *pl)
 		goto oom;
 	json_object_object_add(o, "author", author);
 	json_object_object_add(o, "reason", json_object_new_string(pl->reason));
-	json_object_object_add(o, "changed_at", json_object_new_string(rfc3339(r->pool,
-	    pl->changed_at)));
+	if ((at = rfc3339(r->pool, pl->changed_at)) == NULL)
+		goto oom;
+	json_object_object_add(o, "changed_at", json_object_new_string(at));
 	return o;
 oom:
 	json_object_put(o);
