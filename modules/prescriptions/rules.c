@@ -17,31 +17,27 @@
 
 #define MIN_JUSTIFICATION	10	/* characters */
 
-bool
-rx_dose_vague(const char *dose)
+/* The dose is vague: none, no words at all, or only "as directed" (dose.c). */
+static bool
+dose_vague(const char *dose)
 {
-	static const char *const vague[] = {
-		"", "asdirected", "useasdirected", "takeasdirected", "asdir", "mdu", "asdirectedbydoctor",
-		"asdirectedbyyourdoctor", "asdirectedbythedoctor", "asperdoctor", "asinstructed",
-		"useasinstructed", "takeasinstructed", "asneeded", "prn", "asrequired", "asdirectedprn",
-	};
-	char	 buf[64];
-	size_t	 n = 0, i;
+	const char	*c;
 
 	if (dose == NULL)
 		return true;
-	for (; *dose != '\0'; dose++) {
-		if (!isalnum((unsigned char)*dose))
-			continue;
-		if (n + 1 >= sizeof(buf))
-			return false;	/* longer than any vague phrase */
-		buf[n++] = (char)tolower((unsigned char)*dose);
-	}
-	buf[n] = '\0';
-	for (i = 0; i < nitems(vague); i++)
-		if (strcmp(buf, vague[i]) == 0)
-			return true;
-	return false;
+	for (c = dose; *c != '\0'; c++)
+		if (isalnum((unsigned char)*c) || (unsigned char)*c >= 0x80)
+			return dose_as_directed(dose);
+	return true;
+}
+
+/* decimal_text, or "?" when memory runs out (never NULL into a %s). */
+static const char *
+dec(struct pool *p, int64_t v, int scale)
+{
+	const char	*t = decimal_text(p, v, scale);
+
+	return t != NULL ? t : "?";
 }
 
 void
@@ -251,15 +247,33 @@ rx_rules(struct pool *p, const struct rx_facts *fa, struct rx_verdict *v)
 
 	memset(v, 0, sizeof(*v));
 	v->initial = fa->initial;
-	if (fa->quantity <= 0 || fa->quantity > INT64_MAX / 1000000 ||
-	    (pr != NULL && (pr->thc_ug < 0 || pr->cbd_ug < 0 || pr->thc_ug > 1000000000 ||
-	    pr->cbd_ug > 1000000000)))
+	if (fa->quantity <= 0 || (pr != NULL && (pr->thc_ug < 0 || pr->cbd_ug < 0)))
+		return CE_INVALID;
+	if (pr != NULL) {
+		/* quantity x the larger content per unit must fit, with room for the window's sums */
+		int64_t	per = pr->thc_ug > pr->cbd_ug ? pr->thc_ug : pr->cbd_ug;
+
+		if (per < 1)
+			per = 1;
+		if (fa->quantity > INT64_MAX / 4 / per)
+			return CE_INVALID;
+	} else if (fa->quantity > INT64_MAX / 4)
 		return CE_INVALID;
 	if ((a = json_object_new_array()) == NULL)
 		return CE_NOMEM;
 	if (pl != NULL && pr != NULL) {
+		int64_t	per = pr->thc_ug > 1 ? pr->thc_ug : 1;
+
 		item = item_for(pl, pr->id);
 		lim = limit_for(pl, pr->form);
+		/* the plan's figures times the product's, refused as input rather than overflowing */
+		if ((item != NULL && (item->daily_amount < 0 || item->daily_amount > INT64_MAX / 4 /
+		    per || (fa->max_days > 0 && item->daily_amount > INT64_MAX / 4 / fa->max_days))) ||
+		    fa->max_days < 0 || pl->max_thc_mg_per_day < 0 ||
+		    pl->max_thc_mg_per_day > INT64_MAX / 4 / ((int64_t)RX_WINDOW_DAYS * 1000)) {
+			json_object_put(a);
+			return CE_INVALID;
+		}
 	}
 	v->dose = fa->dose != NULL && *fa->dose != '\0' ? fa->dose :
 	    item != NULL ? item->dose : NULL;
@@ -269,7 +283,8 @@ rx_rules(struct pool *p, const struct rx_facts *fa, struct rx_verdict *v)
 	}
 	if (item != NULL && item->daily_amount > 0) {
 		v->daily_amount = item->daily_amount;
-		v->days_supply = (fa->quantity + item->daily_amount - 1) / item->daily_amount;
+		v->days_supply = fa->quantity / item->daily_amount +
+		    (fa->quantity % item->daily_amount != 0);
 	}
 	what = pr != NULL ? pool_printf(p, "of %s %s", pr->brand, pr->name) : "";
 	if (what == NULL)
@@ -283,6 +298,55 @@ rx_rules(struct pool *p, const struct rx_facts *fa, struct rx_verdict *v)
 	    fa->identity_verified ? "The patient's identity has been verified." :
 	    "The patient's identity has not been verified yet: a prescription needs a verified"
 	    " identity.", f)) != CE_OK)
+		goto fail;
+
+	/* patient-details: a Schedule 2 prescription names the patient's address; DOB in practice */
+	rc = CE_NOMEM;
+	if ((f = json_object_new_object()) == NULL)
+		goto fail;
+	{
+		const char	*miss[3];
+		const char	*list;
+		size_t		 nm = 0;
+
+		if (fa->no_address_line1)
+			miss[nm++] = "the first line of their address";
+		if (fa->no_town_or_postcode)
+			miss[nm++] = "their town or postcode";
+		if (fa->no_date_of_birth)
+			miss[nm++] = "their date of birth";
+		json_object_object_add(f, "address_line1",
+		    json_object_new_boolean(!fa->no_address_line1));
+		json_object_object_add(f, "town_or_postcode",
+		    json_object_new_boolean(!fa->no_town_or_postcode));
+		json_object_object_add(f, "date_of_birth",
+		    json_object_new_boolean(!fa->no_date_of_birth));
+		list = nm == 0 ? "" : nm == 1 ? miss[0] : nm == 2 ?
+		    pool_printf(p, "%s and %s", miss[0], miss[1]) :
+		    pool_printf(p, "%s, %s and %s", miss[0], miss[1], miss[2]);
+		if (list == NULL) {
+			json_object_put(f);
+			goto fail;
+		}
+		if ((rc = add_check(a, "patient-details", nm == 0, "Patient's details complete",
+		    nm == 0 ? "The patient's address and date of birth are on record." :
+		    pool_printf(p, "The prescription must carry the patient's address and date of"
+		    " birth: %s %s missing from their record.", list, nm == 1 ? "is" : "are"),
+		    f)) != CE_OK)
+			goto fail;
+	}
+
+	/* prescriber-details: the prescriber's address is the clinic's (conf clinic_address) */
+	rc = CE_NOMEM;
+	if ((f = json_object_new_object()) == NULL)
+		goto fail;
+	json_object_object_add(f, "practice_address",
+	    json_object_new_boolean(!fa->no_practice_address));
+	if ((rc = add_check(a, "prescriber-details", !fa->no_practice_address,
+	    "Prescriber's details complete", !fa->no_practice_address ?
+	    "The prescriber's address (the clinic's) is set." :
+	    "The prescriber's address is missing: the clinic's address (setting clinic_address)"
+	    " must be set before anything is prescribed.", f)) != CE_OK)
 		goto fail;
 
 	/* plan-active */
@@ -324,12 +388,29 @@ rx_rules(struct pool *p, const struct rx_facts *fa, struct rx_verdict *v)
 	    pr->brand, pr->name, pl->condition), f)) != CE_OK)
 		goto fail;
 
+	/* product-active: a product withdrawn from the formulary is not prescribed */
+	rc = CE_NOMEM;
+	if ((f = json_object_new_object()) == NULL)
+		goto fail;
+	if (pr != NULL) {
+		fig_int(f, "product_id", pr->id);
+		json_object_object_add(f, "active", json_object_new_boolean(pr->active));
+	}
+	if ((rc = add_check(a, "product-active", pr != NULL && pr->active,
+	    "Product available in the formulary",
+	    pr == NULL ? "There is no such product in the formulary." :
+	    pr->active ? pool_printf(p, "%s %s is available in the formulary.", pr->brand,
+	    pr->name) :
+	    pool_printf(p, "%s %s has been withdrawn from the formulary: it can no longer be"
+	    " prescribed.", pr->brand, pr->name), f)) != CE_OK)
+		goto fail;
+
 	/* dose-given */
 	rc = CE_NOMEM;
 	if ((f = json_object_new_object()) == NULL)
 		goto fail;
 	fig_str(f, "dose", v->dose);
-	passed = !rx_dose_vague(v->dose);
+	passed = !dose_vague(v->dose);
 	if ((rc = add_check(a, "dose-given", passed, "Dose stated",
 	    passed ? "The dose says how much and how often." :
 	    "The dose must say how much and how often, not only 'as directed'.", f)) != CE_OK)
@@ -458,12 +539,12 @@ rx_rules(struct pool *p, const struct rx_facts *fa, struct rx_verdict *v)
 		    !daily_ok ?
 		    pool_printf(p, "At %s a day this is %s mg of THC a day, over the plan's ceiling"
 		    " of %" PRId64 " mg a day.", amount_figures(p, unit, pr->form, item->daily_amount),
-		    decimal_text(p, daily_thc, 3), pl->max_thc_mg_per_day) :
+		    dec(p, daily_thc, 3), pl->max_thc_mg_per_day) :
 		    pool_printf(p, "In the 30 days from %.10s to %.10s, %s mg of THC %s already"
 		    " prescribed; with this %s mg the total would be %s mg, %s the plan's %" PRId64
-		    " mg (%" PRId64 " mg a day for 30 days).", wf, wt, decimal_text(p, used, 3),
-		    used == 1000 ? "is" : "are", decimal_text(p, v->thc_ug_total, 3),
-		    decimal_text(p, total, 3), window_ok ? "within" : "over", ceiling_ug / 1000,
+		    " mg (%" PRId64 " mg a day for 30 days).", wf, wt, dec(p, used, 3),
+		    used == 1000 ? "is" : "are", dec(p, v->thc_ug_total, 3),
+		    dec(p, total, 3), window_ok ? "within" : "over", ceiling_ug / 1000,
 		    pl->max_thc_mg_per_day), f)) != CE_OK)
 			goto fail;
 	}
@@ -528,6 +609,18 @@ day_number(const char *d)
 	return era * 146097 + doe - 719468;
 }
 
+/* "must be from today to N days from today" with the configured N (static text). */
+static const char *
+start_text(long validity_days)
+{
+	static char	text[80];
+	int		n = snprintf(text, sizeof(text), "must be from today to %ld day%s from today",
+			    validity_days, validity_days == 1 ? "" : "s");
+
+	return n > 0 && (size_t)n < sizeof(text) ? text : "must be from today to the validity"
+	    " period's end";
+}
+
 size_t
 rx_input_check(const struct rx_input *in, const char *today, long validity_days,
     struct verr *errs)
@@ -550,7 +643,7 @@ rx_input_check(const struct rx_input *in, const char *today, long validity_days,
 		t = day_number(today);
 		if (s < 0 || t < 0 || s < t || s > t + validity_days) {
 			errs[n].field = "start_date";
-			errs[n++].detail = "must be from today to 28 days from today";
+			errs[n++].detail = start_text(validity_days);
 		}
 	}
 	return n;

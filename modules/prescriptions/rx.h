@@ -168,7 +168,11 @@ struct plan_input {
  */
 int		 plan_parse(struct pool *, struct json_object *body, bool update, const char *today,
 		    struct plan_input *in, struct verr **errs, size_t *nerrs);
-/* True when the dose says no more than "as directed" ("use as directed", "m.d.u.", "as dir"). */
+/*
+ * True when the dose says no more than "as directed" ("use as directed",
+ * "m.d.u.", "as dir", "take as advised", "use when required") (dose.c, pure:
+ * the ONE test, used by plan validation and by the dose-given rule).
+ */
 bool		 dose_as_directed(const char *dose);
 /* True for a real date "YYYY-MM-DD" (years from 1900). */
 bool		 plan_date_ok(const char *);
@@ -204,7 +208,15 @@ int		 plan_diff(struct pool *, const struct plan *a, const struct plan *b,
 #define RX_WINDOW_DAYS	30
 #define RX_WINDOW_US	((int64_t)RX_WINDOW_DAYS * 86400 * 1000000)
 
-/* A live prescription of the patient (signed .. delivered), as the windows count it. */
+/*
+ * The statuses of a LIVE prescription, as SQL: every one still valid or
+ * supplied (out_of_stock is still valid: the pharmacy may yet supply it).
+ * The rules, the quota meter and the running report count these.
+ */
+#define RX_LIVE_STATUSES \
+	"('signed','sent','accepted','out_of_stock','dispensed','shipped','delivered')"
+
+/* A live prescription of the patient (RX_LIVE_STATUSES), as the windows count it. */
 struct rx_live {
 	int64_t		 id;
 	int64_t		 product_id;
@@ -229,6 +241,9 @@ struct rx_facts {
 	size_t		 nlive;
 	bool		 initial;	/* the patient has never had one signed */
 	bool		 specialist;	/* the prescriber is on the specialist register */
+	/* patient-details / prescriber-details: what the prescription would lack (false: present) */
+	bool		 no_address_line1, no_town_or_postcode, no_date_of_birth;
+	bool		 no_practice_address;	/* conf clinic_address is empty */
 };
 
 struct rx_verdict {
@@ -241,20 +256,20 @@ struct rx_verdict {
 	int64_t		 cbd_ug_total;
 	/*
 	 * [{"rule", "passed", "title", "detail", "figures": {...}}], in a fixed
-	 * order: identity-verified, plan-active, product-in-plan, dose-given,
-	 * days-supply, quota-product, quota-form, thc-ceiling,
-	 * initial-by-specialist. A new array: the caller puts it.
+	 * order: identity-verified, patient-details, prescriber-details,
+	 * plan-active, product-in-plan, product-active, dose-given, days-supply,
+	 * quota-product, quota-form, thc-ceiling, initial-by-specialist. A new
+	 * array: the caller puts it.
 	 */
 	struct json_object *checks;
 };
 
 /*
  * Runs every rule over f into v. CE_OK, CE_NOMEM, or CE_INVALID when a
- * quantity or a sum would overflow (v->checks NULL then).
+ * quantity or a sum would overflow (v->checks NULL then): the quantity times
+ * the product's THC or CBD per unit, or a window's sum, beyond int64.
  */
 enum cerr	 rx_rules(struct pool *, const struct rx_facts *, struct rx_verdict *);
-/* True when dose says no more than "as directed" (case and punctuation aside). */
-bool		 rx_dose_vague(const char *dose);
 /*
  * The largest sum of amount[i] (at at_us[i]) over the 30-day windows
  * [t, t + 30 days) that contain at; *from_us is the start of that window.
@@ -325,7 +340,8 @@ struct rx_input {
 /*
  * The checks across fields (rules.c, pure): instalments both or neither and
  * no larger than the quantity; start_date from today to today + validity
- * days. Fills errs (room for 4) with each problem; returns their count.
+ * days (the detail names that number). Fills errs (room for 4) with each
+ * problem; returns their count. Run at create, update and again at signing.
  */
 size_t		 rx_input_check(const struct rx_input *, const char *today, long validity_days,
 		    struct verr *errs);
@@ -370,6 +386,18 @@ struct json_object *rx_json(struct req *, const struct rx_row *);
 enum cerr	 rx_evaluate(struct req *, const struct rx_input *, int64_t exclude_id,
 		    int64_t prescriber_id, int64_t at_us, struct rx_verdict *v, struct plan *pl,
 		    struct product *pr);
+/*
+ * A start date's instant: midnight at its start in the clinic's zone (conf
+ * clinic_timezone), in microseconds since the epoch; 0 when NULL or not a
+ * date. rx_start_sql: the same as "YYYY-MM-DD hh:mm:ss" UTC (pool; NULL then).
+ */
+int64_t		 rx_start_us(const char *start_date);
+const char	*rx_start_sql(struct pool *, const char *start_date);
+/*
+ * Records that staff saw what the checks show of patient_id (identity status,
+ * plan, usage): patient_read_audit "prescribing-check". No transaction may be open.
+ */
+enum cerr	 rx_check_read(struct req *, int64_t patient_id, int64_t plan_id);
 /* An event row for prescription id in r's open transaction (actor 0: the system). */
 enum cerr	 rx_event(struct req *, int64_t id, const char *status, int64_t actor,
 		    const char *reason);
@@ -388,10 +416,18 @@ enum cerr	 rx_key_current(struct req *, int64_t clinician_id, bool create, struc
 /*
  * Signs len bytes of doc with the key's sealed private part (opened here,
  * wiped after use): DER ECDSA over SHA-256 into sig (room for 160 bytes).
+ * CE_INVALID when the sealed part does not open (another secret_key).
  */
 enum cerr	 rx_key_sign(int64_t clinician_id, const struct rx_key *, const void *doc,
 		    size_t len, unsigned char *sig, size_t *siglen);
 
+/*
+ * Retires key k (retired_at now) in r's open transaction, audited
+ * "prescriber_key.retired" with reason. What it signed stays verifiable by
+ * its public key (GET /keys/{id}?fingerprint=).
+ */
+enum cerr	 rx_key_retire(struct req *, int64_t clinician_id, const struct rx_key *,
+		    const char *reason);
 /* Expires what is past its validity (expiry.c); each in its own transaction. */
 enum cerr	 rx_expire_sweep(struct req *, int *expired);
 /* Plain words for a status ("Signed — on its way to the pharmacy"). Static. */

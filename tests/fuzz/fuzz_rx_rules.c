@@ -2,9 +2,13 @@
  * libFuzzer target: a draft's input as POST /api/v1/prescriptions takes it
  * (any bytes, parsed as JSON), its cross-field checks, then the prescribing
  * rules over a fixed plan with live prescriptions made from the input's
- * bytes. The rules must never crash, must give nine checks in their order,
- * and ok exactly when every check passed; the quantity in words must exist
- * for every quantity the table allows.
+ * bytes. The product's THC/CBD per unit and the plan's daily amount come
+ * from the input too ("thc", "cbd", "daily"), so the overflow guards are
+ * reached: any quantity gives CE_OK or CE_INVALID (never a sanitizer
+ * report), and the table's range with ordinary contents always CE_OK. The
+ * rules must give twelve checks in their order, and ok exactly when every
+ * check passed; the quantity in words must exist for every quantity the
+ * table allows.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,9 +41,9 @@ member_int(json_object *o, const char *k)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const rules[] = { "identity-verified", "plan-active", "product-in-plan",
-		"dose-given", "days-supply", "quota-product", "quota-form", "thc-ceiling",
-		"initial-by-specialist" };
+	static const char *const rules[] = { "identity-verified", "patient-details",
+		"prescriber-details", "plan-active", "product-in-plan", "product-active", "dose-given",
+		"days-supply", "quota-product", "quota-form", "thc-ceiling", "initial-by-specialist" };
 	struct pool		*p = pool_new();
 	struct rx_input		 in;
 	struct rx_facts		 f;
@@ -49,7 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object		*o;
 	const char		*why;
 	size_t			 i, nlive = 0;
-	bool			 all = true;
+	int64_t			 thc = 220, cbd = 10, daily = 1000;
+	enum cerr		 rc;
+	bool			 all = true, ordinary;
 
 	if (p == NULL)
 		return 0;
@@ -62,6 +68,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.start_date = valid_str_member(o, "start_date");
 		in.instalment_amount = member_int(o, "instalment_amount");
 		in.instalment_interval_days = member_int(o, "instalment_interval_days");
+		if (json_object_object_get_ex(o, "thc", NULL))
+			thc = member_int(o, "thc");
+		if (json_object_object_get_ex(o, "cbd", NULL))
+			cbd = member_int(o, "cbd");
+		if (json_object_object_get_ex(o, "daily", NULL))
+			daily = member_int(o, "daily");
 	} else
 		in.quantity = size > 0 ? (int64_t)data[0] * 1000 : 1;
 	if (rx_input_check(&in, "2026-11-26", 28, errs) > 4)
@@ -87,9 +99,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.live = live;
 	f.nlive = nlive;
 	f.initial = size % 7 == 0;
-	if (in.quantity >= 1 && in.quantity <= 100000000) {
-		if (rx_rules(p, &f, &v) != CE_OK)
-			abort();
+	f.no_address_line1 = size % 11 == 0;
+	f.no_practice_address = size % 13 == 0;
+	prod.thc_ug = thc;
+	prod.cbd_ug = cbd;
+	prod.active = size % 17 != 0;
+	items[0].daily_amount = daily;
+	ordinary = thc >= 0 && thc <= 1000000000 && cbd >= 0 && cbd <= 1000000000 &&
+	    daily >= 1 && daily <= 100000000000LL;
+	rc = rx_rules(p, &f, &v);
+	if (rc != CE_OK && rc != CE_INVALID)
+		abort();
+	if (rc == CE_INVALID && in.quantity >= 1 && in.quantity <= 100000000 && ordinary)
+		abort();
+	if (rc == CE_OK && in.quantity >= 1) {
 		if (json_object_array_length(v.checks) != nitems(rules))
 			abort();
 		for (i = 0; i < nitems(rules); i++) {
@@ -104,6 +127,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (all != v.ok)
 			abort();
 		json_object_put(v.checks);
+	}
+	if (in.quantity >= 1 && in.quantity <= 100000000) {
 		if (rx_words(p, "mg", "flower", in.quantity) == NULL ||
 		    rx_words(p, "ul", "oil", in.quantity) == NULL ||
 		    rx_words(p, "each", "capsule", in.quantity) == NULL)

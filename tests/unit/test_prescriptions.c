@@ -3,6 +3,7 @@
  * form limits, the THC ceiling, initial prescriptions by specialists), the
  * quantity in words and the canonical document.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,10 @@ START_TEST(test_all_pass)
 	facts(&f, &flower, 30000);
 	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
 	ck_assert_msg(v.ok, "%s", json_object_to_json_string(v.checks));
-	ck_assert_int_eq(json_object_array_length(v.checks), 9);
+	ck_assert_int_eq(json_object_array_length(v.checks), 12);
+	ck_assert(passed(&v, "patient-details"));
+	ck_assert(passed(&v, "prescriber-details"));
+	ck_assert(passed(&v, "product-active"));
 	ck_assert_int_eq(v.days_supply, 30);
 	ck_assert_int_eq(v.thc_ug_total, 30000 * 220);
 	ck_assert_str_eq(v.dose, "1 g vaporised a day in 3 doses");
@@ -276,10 +280,122 @@ START_TEST(test_days_and_others)
 	json_object_put(v.checks);
 	facts(&f, &flower, 0);
 	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_INVALID);
-	ck_assert(rx_dose_vague("AS DIRECTED"));
-	ck_assert(rx_dose_vague("m.d.u."));
-	ck_assert(rx_dose_vague(NULL));
-	ck_assert(!rx_dose_vague("one capsule at night"));
+}
+END_TEST
+
+/* ONE "as directed" test (dose.c) for plans and the dose-given rule alike. */
+START_TEST(test_dose_vague)
+{
+	static const char *const vague[] = { "take as advised", "as directed by your specialist",
+		"use when required", "AS DIRECTED", "m.d.u.", "Use as directed.", "prn", "", "  ..  " };
+	static const char *const fine[] = { "one capsule at night",
+		"0.5 ml under the tongue twice a day", "1 g vaporised a day in 3 doses" };
+	struct rx_facts		f;
+	struct rx_verdict	v;
+	size_t			i;
+
+	ck_assert(dose_as_directed("take as advised"));
+	ck_assert(dose_as_directed("as directed by your specialist"));
+	ck_assert(dose_as_directed("use when required"));
+	for (i = 0; i < nitems(vague); i++) {
+		facts(&f, &flower, 1000);
+		f.dose = vague[i];
+		ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+		/* an empty dose falls back to the plan item's, which is fine */
+		if (*vague[i] == '\0')
+			ck_assert(passed(&v, "dose-given"));
+		else
+			ck_assert_msg(!passed(&v, "dose-given"), "%s passed", vague[i]);
+		json_object_put(v.checks);
+	}
+	for (i = 0; i < nitems(fine); i++) {
+		facts(&f, &flower, 1000);
+		f.dose = fine[i];
+		ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+		ck_assert_msg(passed(&v, "dose-given"), "%s refused", fine[i]);
+		json_object_put(v.checks);
+	}
+}
+END_TEST
+
+/* product-active, patient-details, prescriber-details: named, with what is missing. */
+START_TEST(test_details_and_withdrawn)
+{
+	struct rx_facts		f;
+	struct rx_verdict	v;
+	struct product		gone = flower;
+	const char		*detail;
+
+	gone.active = false;
+	facts(&f, &gone, 1000);
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+	ck_assert(!v.ok);
+	ck_assert(!passed(&v, "product-active"));
+	detail = json_object_get_string(json_object_object_get(check(&v, "product-active"),
+	    "detail"));
+	ck_assert_msg(strstr(detail, "Harbour Flower 22") != NULL &&
+	    strstr(detail, "withdrawn") != NULL, "%s", detail);
+	json_object_put(v.checks);
+	facts(&f, &flower, 1000);
+	f.no_address_line1 = true;
+	f.no_date_of_birth = true;
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+	ck_assert(!v.ok);
+	ck_assert(!passed(&v, "patient-details"));
+	ck_assert(passed(&v, "prescriber-details"));
+	detail = json_object_get_string(json_object_object_get(check(&v, "patient-details"),
+	    "detail"));
+	ck_assert_msg(strstr(detail, "first line of their address") != NULL &&
+	    strstr(detail, "date of birth") != NULL && strstr(detail, "town") == NULL, "%s", detail);
+	json_object_put(v.checks);
+	facts(&f, &flower, 1000);
+	f.no_practice_address = true;
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+	ck_assert(!v.ok);
+	ck_assert(!passed(&v, "prescriber-details"));
+	ck_assert(passed(&v, "patient-details"));
+	json_object_put(v.checks);
+}
+END_TEST
+
+/* quantity x content per unit beyond int64 is refused as input, never overflowing. */
+START_TEST(test_overflow_guard)
+{
+	struct rx_facts		f;
+	struct rx_verdict	v;
+	struct product		strong = flower;
+
+	strong.thc_ug = INT64_MAX / 1000;
+	facts(&f, &strong, 5000);
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_INVALID);
+	strong.thc_ug = 10;
+	strong.cbd_ug = INT64_MAX / 3;
+	facts(&f, &strong, 2);
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_INVALID);
+	facts(&f, &flower, INT64_MAX / 2);
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_INVALID);
+	facts(&f, &flower, 1000);
+	ck_assert_int_eq(rx_rules(unit_pool, &f, &v), CE_OK);
+	json_object_put(v.checks);
+}
+END_TEST
+
+/* start_date: today .. today + the configured validity, named in the text. */
+START_TEST(test_start_date_text)
+{
+	struct rx_input	in;
+	struct verr	errs[6];
+
+	memset(&in, 0, sizeof(in));
+	in.quantity = 1000;
+	in.start_date = "2026-12-20";
+	ck_assert_uint_eq(rx_input_check(&in, "2026-11-26", 14, errs), 1);
+	ck_assert_str_eq(errs[0].field, "start_date");
+	ck_assert_str_eq(errs[0].detail, "must be from today to 14 days from today");
+	ck_assert_uint_eq(rx_input_check(&in, "2026-11-26", 28, errs), 0);
+	in.start_date = "2026-11-25";
+	ck_assert_uint_eq(rx_input_check(&in, "2026-11-26", 28, errs), 1);
+	ck_assert_str_eq(errs[0].detail, "must be from today to 28 days from today");
 }
 END_TEST
 
@@ -383,6 +499,10 @@ unit_suite(void)
 	tcase_add_test(tc, test_thc_ceiling);
 	tcase_add_test(tc, test_initial_specialist);
 	tcase_add_test(tc, test_days_and_others);
+	tcase_add_test(tc, test_dose_vague);
+	tcase_add_test(tc, test_details_and_withdrawn);
+	tcase_add_test(tc, test_overflow_guard);
+	tcase_add_test(tc, test_start_date_text);
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_canon);
 	suite_add_tcase(s, tc);
