@@ -18,6 +18,7 @@
 #include "reply.h"
 #include "req.h"
 #include "rx.h"
+#include "../appointments/apptime.h"
 
 #define RX_COLS "id, patient_id, plan_id, plan_version, prescriber_id, product_id," \
 	" appointment_id, status, initial, paper_required, dose, quantity, daily_amount," \
@@ -45,7 +46,14 @@ static const char SQL_LIVE[] =
     " TIMESTAMPDIFF(MICROSECOND, '1970-01-01', p.effective_at)"
     " FROM prescription p JOIN formulary_product f ON f.id = p.product_id"
     " WHERE p.patient_id = ? AND p.id <> ?"
-    " AND p.status IN ('signed','sent','accepted','dispensed','shipped','delivered')";
+    " AND p.status IN " RX_LIVE_STATUSES;
+static const char SQL_LOCK_PATIENT[] =
+    "SELECT id FROM users WHERE id = ? FOR UPDATE";
+static const char SQL_DETAILS[] =
+    "SELECT COALESCE(TRIM(p.address_line1), '') <> '',"
+    " COALESCE(TRIM(p.town), '') <> '' OR COALESCE(TRIM(p.postcode), '') <> '',"
+    " u.date_of_birth IS NOT NULL"
+    " FROM users u LEFT JOIN patient_profile p ON p.user_id = u.id WHERE u.id = ?";
 static const char SQL_NOW[] =
     "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(6)),"
     " TIMESTAMPDIFF(MICROSECOND, '1970-01-01', ?)";
@@ -90,13 +98,6 @@ static const char SQL_LIST[] =
     " AND (? = 0 OR p.prescriber_id = ?) ORDER BY p.id DESC LIMIT 200";
 static const char SQL_FIRST_PLAN[] =
     "SELECT id FROM treatment_plan WHERE patient_id = ? AND status = 'active' ORDER BY id LIMIT 1";
-static const char SQL_USED[] =
-    "SELECT p.product_id, f.form, COALESCE(SUM(p.quantity), 0), COALESCE(SUM(p.thc_ug_total), 0)"
-    " FROM prescription p JOIN formulary_product f ON f.id = p.product_id"
-    " WHERE p.patient_id = ?"
-    " AND p.status IN ('signed','sent','accepted','dispensed','shipped','delivered')"
-    " AND p.effective_at > UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
-    " AND p.effective_at <= UTC_TIMESTAMP(6) GROUP BY p.product_id, f.form";
 
 /* Adds member k: the string v, or null when v is NULL (absent, or out of memory). */
 static void
@@ -219,17 +220,38 @@ rx_audit_details(const struct rx_row *x, const char *unit)
 
 /* ---- the rules' facts ---- */
 
-/* now and (for a start date) its midnight UTC, in microseconds. */
+int64_t
+rx_start_us(const char *start_date)
+{
+	int64_t	days;
+
+	if (start_date == NULL || at_parse_date(start_date, &days) != 0)
+		return 0;
+	return at_local_to_utc(days, 0) * 1000000;
+}
+
+const char *
+rx_start_sql(struct pool *p, const char *start_date)
+{
+	char	buf[AT_SQL_LEN];
+	int64_t	us = rx_start_us(start_date);
+
+	if (us == 0)
+		return NULL;
+	return pool_strdup(p, at_fmt_sql(us / 1000000, buf));
+}
+
+/* now and (for a start date) its midnight in the clinic's zone, in microseconds. */
 static enum cerr
 times(struct req *r, const char *start_date, int64_t *now, int64_t *start)
 {
 	struct db_res	*res;
 	enum cerr	 rc;
 
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_NOW, "s", start_date)) != CE_OK)
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_NOW, "s", NULL)) != CE_OK)
 		return rc;
 	*now = db_int(res->rows[0][0]);
-	*start = res->rows[0][1] != NULL ? db_int(res->rows[0][1]) : 0;
+	*start = rx_start_us(start_date);
 	return CE_OK;
 }
 
@@ -252,6 +274,22 @@ rx_evaluate(struct req *r, const struct rx_input *in, int64_t exclude_id, int64_
 		return CE_NOMEM;
 	plan_today(today);
 	f.today = today;
+	/*
+	 * Check-and-sign is serialised per patient: the patient's row is locked
+	 * (in the caller's transaction; a no-op for /check) before the live
+	 * prescriptions are read, so two signings cannot both see room left.
+	 */
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_LOCK_PATIENT, "i", in->patient_id)) != CE_OK)
+		return rc;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_DETAILS, "i", in->patient_id)) != CE_OK)
+		return rc;
+	if (res->nrows == 1) {
+		f.no_address_line1 = db_int(res->rows[0][0]) == 0;
+		f.no_town_or_postcode = db_int(res->rows[0][1]) == 0;
+		f.no_date_of_birth = db_int(res->rows[0][2]) == 0;
+	} else
+		f.no_address_line1 = f.no_town_or_postcode = f.no_date_of_birth = true;
+	f.no_practice_address = conf.clinic_address == NULL || *conf.clinic_address == '\0';
 	if ((rc = db_exec(r->db, r->pool, &res, SQL_VERIFIED, "i", in->patient_id)) != CE_OK)
 		return rc;
 	f.identity_verified = db_int(res->rows[0][0]) > 0;
@@ -444,7 +482,22 @@ rx_check(struct req *r)
 	json_object_put(v.checks);
 	if (o == NULL)
 		return reply_internal(r, "out of memory");
+	/* the verdict shows the patient's identity status, plan and usage: a read of their record */
+	if ((rc = rx_check_read(r, in.patient_id, in.plan_id)) != CE_OK) {
+		json_object_put(o);
+		return reply_db(r, rc);
+	}
 	return reply_json(r, 200, o);
+}
+
+enum cerr
+rx_check_read(struct req *r, int64_t patient_id, int64_t plan_id)
+{
+	struct json_object	*d = json_object_new_object();
+
+	if (d != NULL)
+		json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
+	return patient_read_audit(r, patient_id, "prescribing-check", d);
 }
 
 /* v as decimal text in pool, or NULL for 0 (binds SQL NULL). */
@@ -459,8 +512,7 @@ static enum cerr
 write_draft(struct req *r, const struct rx_input *in, const struct rx_verdict *v,
     const struct plan *pl, int64_t *id)
 {
-	const char	*eff = in->start_date != NULL ?
-	    pool_printf(r->pool, "%s 00:00:00", in->start_date) : NULL;
+	const char	*eff = rx_start_sql(r->pool, in->start_date);
 	const char	*appt = num_or_null(r->pool, in->appointment_id);
 	const char	*ia = num_or_null(r->pool, in->instalment_amount);
 	const char	*ii = num_or_null(r->pool, in->instalment_interval_days);
@@ -496,26 +548,39 @@ save(struct req *r, int64_t patient_id, int64_t id)
 	bool			 create = id == 0;
 	enum cerr		 rc;
 
-	if (!read_input(r, &in, patient_id, &status))
-		return status;
-	if ((rc = rx_evaluate(r, &in, id, r->who.user_id, 0, &v, &pl, &pr)) != CE_OK)
-		return rc == CE_INVALID ? reply_field(r, 422, "quantity", "is too large") :
-		    reply_db(r, rc);
-	if (!v.ok)
-		return rx_refuse(r, &v);
-	json_object_put(v.checks);
+	/* update: the draft's FOR UPDATE transaction is open (rx_reach); create: begin one */
 	if (create && (rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
-	if ((rc = write_draft(r, &in, &v, &pl, &id)) != CE_OK)
+	if (!read_input(r, &in, patient_id, &status)) {
+		db_rollback(r->db);
+		return status;
+	}
+	if ((rc = rx_evaluate(r, &in, id, r->who.user_id, 0, &v, &pl, &pr)) != CE_OK) {
+		db_rollback(r->db);
+		return rc == CE_INVALID ? reply_field(r, 422, "quantity", "is too large") :
+		    reply_db(r, rc);
+	}
+	if (!v.ok) {
+		db_rollback(r->db);
+		if ((rc = rx_check_read(r, in.patient_id, in.plan_id)) != CE_OK) {
+			json_object_put(v.checks);
+			return reply_db(r, rc);
+		}
+		return rx_refuse(r, &v);
+	}
+	json_object_put(v.checks);
+	if ((rc = write_draft(r, &in, &v, &pl, &id)) != CE_OK ||
+	    (create && (rc = rx_event(r, id, "draft", r->who.user_id, NULL)) != CE_OK) ||
+	    (rc = rx_load(r, id, false, &x)) != CE_OK) {
+		db_rollback(r->db);
 		return reply_db(r, rc);
-	if (create && (rc = rx_event(r, id, "draft", r->who.user_id, NULL)) != CE_OK)
-		return reply_db(r, rc);
-	if ((rc = rx_load(r, id, false, &x)) != CE_OK)
-		return reply_db(r, rc);
+	}
 	(void)snprintf(eid, sizeof(eid), "%" PRId64, id);
 	if ((rc = audit_commit(r, create ? "prescription.create" : "prescription.update",
-	    "prescription", eid, "success", rx_audit_details(&x, pr.supply_unit))) != CE_OK)
+	    "prescription", eid, "success", rx_audit_details(&x, pr.supply_unit))) != CE_OK) {
+		db_rollback(r->db);
 		return reply_db(r, rc);
+	}
 	if ((o = rx_json(r, &x)) == NULL)
 		return reply_internal(r, "cannot show the prescription");
 	return reply_json(r, create ? 201 : 200, o);
@@ -577,12 +642,81 @@ person(struct req *r, int64_t id, bool patient)
 	return o;
 }
 
+/* A pool copy of s, or NULL when s is NULL (or on OOM). */
+static const char *
+dup(struct req *r, const char *s)
+{
+	return s != NULL ? pool_strdup(r->pool, s) : NULL;
+}
+
+/* Member k of o as a string, or NULL. */
+static const char *
+doc_str(struct json_object *o, const char *k)
+{
+	struct json_object	*v;
+
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+static int64_t
+doc_int(struct json_object *o, const char *k)
+{
+	struct json_object	*v;
+
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_int) ?
+	    json_object_get_int64(v) : 0;
+}
+
+/*
+ * The product as the signed document names it (the formulary may have
+ * changed since): product_json's members from the document's product, its
+ * strength exactly as signed; the pack (not part of a prescription) is the
+ * product's now. Strings in the pool; false when the document lacks them.
+ */
+static bool
+signed_product(struct req *r, const struct rx_row *x, const struct product *now,
+    struct product *pr, const char **strength, const char **figures, const char **words)
+{
+	struct json_object	*doc, *dp, *q;
+	const char		*text;
+	bool			 ok = false;
+
+	if (x->document == NULL || (text = pool_strndup(r->pool, x->document, x->doclen)) == NULL ||
+	    (doc = json_tokener_parse(text)) == NULL)
+		return false;
+	if (json_object_object_get_ex(doc, "product", &dp) &&
+	    json_object_is_type(dp, json_type_object)) {
+		*pr = *now;
+		pr->id = doc_int(dp, "id");
+		pr->supplier = dup(r, doc_str(dp, "supplier"));
+		pr->brand = dup(r, doc_str(dp, "brand"));
+		pr->name = dup(r, doc_str(dp, "name"));
+		pr->form = dup(r, doc_str(dp, "form"));
+		pr->supply_unit = dup(r, doc_str(dp, "supply_unit"));
+		pr->thc_ug = doc_int(dp, "thc_ug_per_unit");
+		pr->cbd_ug = doc_int(dp, "cbd_ug_per_unit");
+		*strength = dup(r, doc_str(dp, "strength"));
+		*figures = *words = NULL;
+		if (json_object_object_get_ex(doc, "quantity", &q) &&
+		    json_object_is_type(q, json_type_object)) {
+			*figures = dup(r, doc_str(q, "figures"));
+			*words = dup(r, doc_str(q, "words"));
+		}
+		ok = pr->supplier != NULL && pr->brand != NULL && pr->name != NULL &&
+		    pr->form != NULL && pr->supply_unit != NULL && *strength != NULL;
+	}
+	json_object_put(doc);
+	return ok;
+}
+
 struct json_object *
 rx_json(struct req *r, const struct rx_row *x)
 {
 	struct json_object	*o, *p, *ev, *e, *inst, *pj;
-	struct product		 pr;
+	struct product		 pr, sp;
 	struct plan		 pl;
+	const char		*strength = NULL, *figures = NULL, *words = NULL;
 	struct db_res		*res;
 	char			*fp = NULL, *b64;
 	size_t			 i;
@@ -595,7 +729,18 @@ rx_json(struct req *r, const struct rx_row *x)
 	json_object_object_add(o, "initial", json_object_new_boolean(x->initial));
 	json_object_object_add(o, "patient", person(r, x->patient_id, true));
 	json_object_object_add(o, "prescriber", person(r, x->prescriber_id, false));
-	json_object_object_add(o, "product", product_json(r, &pr));
+	if (signed_product(r, x, &pr, &sp, &strength, &figures, &words)) {
+		struct json_object *spj = product_json(r, &sp);
+
+		if (spj != NULL)
+			json_object_object_add(spj, "strength_label", json_object_new_string(strength));
+		json_object_object_add(o, "product", spj);
+		json_object_object_add(o, "product_now", product_json(r, &pr));
+		pr = sp;
+	} else {
+		json_object_object_add(o, "product", product_json(r, &pr));
+		json_object_object_add(o, "product_now", NULL);
+	}
 	if ((pj = json_object_new_object()) != NULL) {
 		json_object_object_add(pj, "id", json_object_new_int64(x->plan_id));
 		json_object_object_add(pj, "condition", plan_load(r, x->plan_id, false, &pl) == CE_OK ?
@@ -605,8 +750,10 @@ rx_json(struct req *r, const struct rx_row *x)
 	json_object_object_add(o, "plan", pj);
 	add_str(o, "dose", x->dose);
 	json_object_object_add(o, "quantity", json_object_new_int64(x->quantity));
-	add_str(o, "quantity_figures", amount_figures(r->pool, pr.supply_unit, pr.form, x->quantity));
-	add_str(o, "quantity_words", rx_words(r->pool, pr.supply_unit, pr.form, x->quantity));
+	add_str(o, "quantity_figures", figures != NULL ? figures :
+	    amount_figures(r->pool, pr.supply_unit, pr.form, x->quantity));
+	add_str(o, "quantity_words", words != NULL ? words :
+	    rx_words(r->pool, pr.supply_unit, pr.form, x->quantity));
 	json_object_object_add(o, "days_supply", json_object_new_int64(x->days_supply));
 	json_object_object_add(o, "thc_mg_total", json_object_new_int64(x->thc_ug_total / 1000));
 	add_str(o, "justification", x->justification);
@@ -763,12 +910,14 @@ rx_list(struct req *r)
 	return reply_json(r, 200, o);
 }
 
-/* {"product_id"|"form", "used", "max", "remaining", labels}. */
+/* {"product_id"|"form", "used", "max", "remaining", labels, "window"}. */
 static struct json_object *
-meter(struct req *r, const char *unit, const char *form, int64_t used, int64_t max)
+meter(struct req *r, const char *unit, const char *form, int64_t used, int64_t max,
+    int64_t from_us)
 {
-	struct json_object	*e = json_object_new_object();
+	struct json_object	*e = json_object_new_object(), *w;
 	int64_t			 rem = max > used ? max - used : 0;
+	char			 from[21], to[21];
 
 	if (e == NULL)
 		return NULL;
@@ -778,19 +927,50 @@ meter(struct req *r, const char *unit, const char *form, int64_t used, int64_t m
 	add_str(e, "used_label", amount_figures(r->pool, unit, form, used));
 	add_str(e, "max_label", amount_figures(r->pool, unit, form, max));
 	add_str(e, "remaining_label", amount_figures(r->pool, unit, form, rem));
+	if ((w = json_object_new_object()) != NULL) {
+		rx_rfc3339(from_us, from);
+		rx_rfc3339(from_us + RX_WINDOW_US, to);
+		add_str(w, "from", from);
+		add_str(w, "to", to);
+	}
+	json_object_object_add(e, "window", w);
 	return e;
+}
+
+/*
+ * The most any 30-day window containing now holds of the live prescriptions
+ * matching product_id (or form; or all, for THC), exactly as the quota rules
+ * count (rx_window_used over the same live set, future-dated ones included).
+ */
+static int64_t
+meter_used(const struct rx_live *live, size_t n, int64_t *at, int64_t *amt, int64_t now,
+    int64_t product_id, const char *form, bool thc, int64_t *from_us)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (product_id != 0 && live[i].product_id != product_id)
+			continue;
+		if (form != NULL && (live[i].form == NULL || strcmp(live[i].form, form) != 0))
+			continue;
+		at[k] = live[i].at_us;
+		amt[k++] = thc ? live[i].thc_ug : live[i].quantity;
+	}
+	return rx_window_used(at, amt, k, now, from_us);
 }
 
 int
 rx_quota(struct req *r)
 {
-	struct db_res		*res, *used;
+	struct db_res		*res;
 	struct json_object	*o, *items, *forms, *w, *t, *e;
 	struct plan		 pl;
 	struct product		 pr;
-	int64_t			 patient = req_id(r, "patient_id"), plan_id, now, start, sum, thc = 0;
+	struct rx_live		*live;
+	int64_t			 patient = req_id(r, "patient_id"), plan_id, now, start, sum, thc;
+	int64_t			*at, *amt, from_us, max_ug;
 	char			 from[21], to[21];
-	size_t			 i, j;
+	size_t			 i, n;
 	enum cerr		 rc;
 
 	if (patient == 0)
@@ -811,8 +991,22 @@ rx_quota(struct req *r)
 		    reply_field(r, 422, "plan_id", "is not one of this patient's plans") :
 		    reply_db(r, rc);
 	if ((rc = times(r, NULL, &now, &start)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, &used, SQL_USED, "i", patient)) != CE_OK)
+	    (rc = db_exec(r->db, r->pool, &res, SQL_LIVE, "ii", patient, (int64_t)0)) != CE_OK)
 		return reply_db(r, rc);
+	n = res->nrows;
+	live = pool_calloc(r->pool, n + 1, sizeof(*live));
+	at = pool_calloc(r->pool, n + 1, sizeof(*at));
+	amt = pool_calloc(r->pool, n + 1, sizeof(*amt));
+	if (live == NULL || at == NULL || amt == NULL)
+		return reply_internal(r, "out of memory");
+	for (i = 0; i < n; i++) {
+		live[i].id = db_int(res->rows[i][0]);
+		live[i].product_id = db_int(res->rows[i][1]);
+		live[i].form = res->rows[i][2];
+		live[i].quantity = db_int(res->rows[i][3]);
+		live[i].thc_ug = db_int(res->rows[i][4]);
+		live[i].at_us = db_int(res->rows[i][5]);
+	}
 	o = json_object_new_object();
 	items = json_object_new_array();
 	forms = json_object_new_array();
@@ -827,43 +1021,47 @@ rx_quota(struct req *r)
 		return reply_internal(r, "out of memory");
 	}
 	json_object_object_add(o, "plan_id", json_object_new_int64(plan_id));
-	rx_rfc3339(now - RX_WINDOW_US, from);
-	rx_rfc3339(now, to);
+	/* every window containing now lies in [now - 30 d, now + 30 d) */
+	rx_rfc3339(now - RX_WINDOW_US + 1, from);
+	rx_rfc3339(now + RX_WINDOW_US, to);
 	add_str(w, "from", from);
 	add_str(w, "to", to);
 	json_object_object_add(o, "window", w);
 	for (i = 0; i < pl.nitems; i++) {
 		if (product_load(r, pl.items[i].product_id, &pr) != CE_OK)
 			continue;
-		for (sum = 0, j = 0; j < used->nrows; j++)
-			if (db_int(used->rows[j][0]) == pr.id)
-				sum += db_int(used->rows[j][2]);
-		if ((e = meter(r, pr.supply_unit, pr.form, sum, pl.items[i].max_per_30d)) == NULL)
+		sum = meter_used(live, n, at, amt, now, pr.id, NULL, false, &from_us);
+		if ((e = meter(r, pr.supply_unit, pr.form, sum, pl.items[i].max_per_30d,
+		    from_us)) == NULL)
 			continue;
 		json_object_object_add(e, "product_id", json_object_new_int64(pr.id));
 		json_object_array_add(items, e);
 	}
 	for (i = 0; i < pl.nlimits; i++) {
-		for (sum = 0, j = 0; j < used->nrows; j++)
-			if (strcmp(used->rows[j][1], pl.limits[i].form) == 0)
-				sum += db_int(used->rows[j][2]);
+		sum = meter_used(live, n, at, amt, now, 0, pl.limits[i].form, false, &from_us);
 		if ((e = meter(r, form_unit(pl.limits[i].form), pl.limits[i].form, sum,
-		    pl.limits[i].max_per_30d)) == NULL)
+		    pl.limits[i].max_per_30d, from_us)) == NULL)
 			continue;
 		add_str(e, "form", pl.limits[i].form);
 		add_str(e, "form_label", form_label(pl.limits[i].form));
 		json_object_array_add(forms, e);
 	}
-	for (j = 0; j < used->nrows; j++)
-		thc += db_int(used->rows[j][3]);
+	thc = meter_used(live, n, at, amt, now, 0, NULL, true, &from_us);
+	max_ug = pl.max_thc_mg_per_day * RX_WINDOW_DAYS * 1000;
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "forms", forms);
 	json_object_object_add(t, "used_mg", json_object_new_int64(thc / 1000));
 	json_object_object_add(t, "max_mg", json_object_new_int64(pl.max_thc_mg_per_day *
 	    RX_WINDOW_DAYS));
 	json_object_object_add(t, "remaining_mg", json_object_new_int64(
-	    pl.max_thc_mg_per_day * RX_WINDOW_DAYS > thc / 1000 ?
-	    pl.max_thc_mg_per_day * RX_WINDOW_DAYS - thc / 1000 : 0));
+	    max_ug > thc ? (max_ug - thc) / 1000 : 0));
+	rx_rfc3339(from_us, from);
+	rx_rfc3339(from_us + RX_WINDOW_US, to);
+	if ((w = json_object_new_object()) != NULL) {
+		add_str(w, "from", from);
+		add_str(w, "to", to);
+	}
+	json_object_object_add(t, "window", w);
 	json_object_object_add(o, "thc", t);
 	if ((rc = patient_read_audit(r, patient, "prescription_quota", NULL)) != CE_OK) {
 		json_object_put(o);

@@ -14,6 +14,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <json-c/json.h>
+
+#include "audit.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -28,14 +31,17 @@
 static const char SQL_CURRENT[] =
     "SELECT id, fingerprint, public_pem, private_sealed FROM prescriber_key"
     " WHERE clinician_id = ? AND retired_at IS NULL ORDER BY id DESC LIMIT 1";
-static const char SQL_BY_FP[] =
-    "SELECT id, fingerprint, public_pem, private_sealed FROM prescriber_key"
-    " WHERE clinician_id = ? AND fingerprint = ?";
+/* What anyone may read: the public part only, of a clinician's key. */
+static const char SQL_PUBLIC[] =
+    "SELECT k.id, k.fingerprint, k.public_pem FROM prescriber_key k"
+    " JOIN users u ON u.id = k.clinician_id AND u.role = 'clinician'"
+    " WHERE k.clinician_id = ? AND (? IS NULL AND k.retired_at IS NULL OR k.fingerprint = ?)"
+    " ORDER BY k.id DESC LIMIT 1";
+static const char SQL_RETIRE[] =
+    "UPDATE prescriber_key SET retired_at = UTC_TIMESTAMP(6) WHERE id = ? AND retired_at IS NULL";
 static const char SQL_INSERT[] =
     "INSERT INTO prescriber_key (clinician_id, fingerprint, public_pem, private_sealed,"
     " created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))";
-static const char SQL_CLINICIAN[] =
-    "SELECT id FROM users WHERE id = ? AND role = 'clinician'";
 
 /* "clinic-prescriber-key-v1:<id>": what a sealed key is for and whose it is. */
 static void
@@ -145,8 +151,13 @@ rx_key_sign(int64_t clinician_id, const struct rx_key *k, const void *doc, size_
 	if (conf_secret_key() == NULL || k->sealed_len < SEAL_OVERHEAD ||
 	    k->sealed_len > sizeof(der) + SEAL_OVERHEAD)
 		return CE_CRYPTO;
-	if (crypto_open(conf_secret_key(), label, k->sealed, k->sealed_len, der, &derlen) != CE_OK)
+	if ((rc = crypto_open(conf_secret_key(), label, k->sealed, k->sealed_len, der,
+	    &derlen)) != CE_OK) {
+		if (rc != CE_INVALID)
+			rc = CE_CRYPTO;
 		goto out;
+	}
+	rc = CE_CRYPTO;
 	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)derlen)) == NULL ||
 	    (pkey = EVP_PKCS82PKEY(p8)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1 ||
@@ -162,35 +173,47 @@ out:
 	return rc;
 }
 
-/* GET /api/v1/prescriptions/keys/{clinician_id}[?fingerprint=]: public, PEM. */
+enum cerr
+rx_key_retire(struct req *r, int64_t clinician_id, const struct rx_key *k, const char *reason)
+{
+	struct json_object	*d;
+	char			 eid[24];
+	enum cerr		 rc;
+
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_RETIRE, "i", k->id)) != CE_OK)
+		return rc;
+	(void)snprintf(eid, sizeof(eid), "%" PRId64, k->id);
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "clinician_id", json_object_new_int64(clinician_id));
+		json_object_object_add(d, "fingerprint", json_object_new_string(k->fingerprint));
+		json_object_object_add(d, "reason", json_object_new_string(reason));
+	}
+	return audit(r, "prescriber_key.retired", "prescriber_key", eid, "success", d);
+}
+
+/*
+ * GET /api/v1/prescriptions/keys/{clinician_id}[?fingerprint=]: public, PEM.
+ * One and the same 404 for every "no such key" (not a clinician, no key, an
+ * unknown fingerprint), so anonymous callers learn nothing about users.
+ */
 int
 rx_key(struct req *r)
 {
 	struct db_res	*res;
-	struct rx_key	 k;
 	int64_t		 id = req_id(r, "clinician_id");
 	const char	*fp = r->q.vals[0].present ? r->q.vals[0].s : NULL;
 	enum cerr	 rc;
 
 	if (id == 0)
 		return reply_problem(r, 404, "not-found", "No such key", NULL);
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_CLINICIAN, "i", id)) != CE_OK)
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_PUBLIC, "iss", id, fp, fp)) != CE_OK)
 		return reply_db(r, rc);
 	if (res->nrows != 1)
 		return reply_problem(r, 404, "not-found", "No such key", NULL);
-	if (fp != NULL) {
-		if ((rc = db_exec(r->db, r->pool, &res, SQL_BY_FP, "is", id, fp)) != CE_OK)
-			return reply_db(r, rc);
-		if (res->nrows != 1)
-			return reply_problem(r, 404, "not-found", "No such key", NULL);
-		fill(res, &k);
-	} else if ((rc = rx_key_current(r, id, false, &k)) != CE_OK)
-		return rc == CE_NOTFOUND ? reply_problem(r, 404, "not-found", "No such key",
-		    "This clinician has not signed a prescription yet.") : reply_db(r, rc);
 	if (reply_header(r, "Content-Type", "application/x-pem-file") != 0 ||
-	    reply_header(r, "X-Key-Fingerprint", k.fingerprint) != 0)
+	    reply_header(r, "X-Key-Fingerprint", res->rows[0][1]) != 0)
 		return reply_internal(r, "out of memory");
-	r->out = pool_strdup(r->pool, k.public_pem);
+	r->out = pool_strdup(r->pool, res->rows[0][2]);
 	if (r->out == NULL)
 		return reply_internal(r, "out of memory");
 	r->outlen = strlen(r->out);

@@ -14,6 +14,7 @@
 #include "serve.h"
 #include "valid.h"
 #include "rx.h"
+#include "../appointments/apptime.h"
 
 #define BODY(f)		f, nitems(f)
 
@@ -31,6 +32,11 @@ init(void)
 	/* Prescribers' signing keys are sealed under secret_key: without it nothing can be signed. */
 	if (conf_secret_key() == NULL)
 		log_warn("secret_key is not set: prescriptions cannot be signed");
+	/* start dates are clinic dates: midnight in the clinic's zone (rx_start_us) */
+	if (at_zone_set(conf.clinic_timezone) != 0) {
+		log_err("clinic_timezone %s is not a time zone of this system", conf.clinic_timezone);
+		return -1;
+	}
 	return 0;
 }
 

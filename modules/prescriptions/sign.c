@@ -38,7 +38,8 @@ static const char SQL_PATIENT[] =
 static const char SQL_PRESCRIBER[] =
     "SELECT CONCAT(given_name, ' ', family_name), gmc_number, specialist FROM users WHERE id = ?";
 static const char SQL_SIGN[] =
-    "UPDATE prescription SET status = 'signed', initial = ?, dose = ?, daily_amount = ?,"
+    "UPDATE prescription SET status = 'signed', plan_version = ?, initial = ?, dose = ?,"
+    " daily_amount = ?,"
     " days_supply = ?, thc_ug_total = ?, cbd_ug_total = ?, effective_at = ?, signed_at = ?,"
     " valid_until = ?, key_id = ?, document = ?, signature = ?, paper_required = ?,"
     " status_changed_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'draft'";
@@ -92,7 +93,9 @@ rx_sign(struct req *r)
 	unsigned char		 sig[SIG_MAX];
 	const char		*code = r->in.vals[0].present ? r->in.vals[0].s : NULL;
 	const char		*start;
-	char			 eid[24], key[64], *doc, *sigtext;
+	struct verr		 errs[6];
+	size_t			 nerr;
+	char			 eid[24], key[64], today[11], *doc, *sigtext;
 	size_t			 siglen = sizeof(sig), doclen;
 	int64_t			 id = req_id(r, "id"), wait;
 	enum cerr		 rc;
@@ -143,14 +146,28 @@ rx_sign(struct req *r)
 	in.start_date = x.start_date;
 	in.instalment_amount = x.instalment_amount;
 	in.instalment_interval_days = x.instalment_interval_days;
-	start = x.start_date != NULL ? pool_printf(r->pool, "%s 00:00:00", x.start_date) : NULL;
+	/* the same input checks as at create: a start date since passed is refused */
+	plan_today(today);
+	if ((nerr = rx_input_check(&in, today, conf.prescription_validity_days, errs)) > 0) {
+		db_rollback(r->db);
+		return reply_invalid(r, 422, errs, nerr);
+	}
+	start = rx_start_sql(r->pool, x.start_date);
+	if (x.start_date != NULL && start == NULL) {
+		db_rollback(r->db);
+		return reply_internal(r, "out of memory");
+	}
 	if ((rc = db_exec(r->db, r->pool, &t, SQL_TIMES, "is",
-	    (int64_t)conf.prescription_validity_days, start)) != CE_OK)
+	    (int64_t)conf.prescription_validity_days, start)) != CE_OK) {
+		db_rollback(r->db);
 		return reply_db(r, rc);
+	}
 	if ((rc = rx_evaluate(r, &in, id, r->who.user_id, db_int(t->rows[0][6]), &v, &pl,
-	    &pr)) != CE_OK)
+	    &pr)) != CE_OK) {
+		db_rollback(r->db);
 		return rc == CE_INVALID ? reply_field(r, 422, "quantity", "is too large") :
 		    reply_db(r, rc);
+	}
 	if (!v.ok) {
 		struct json_object *extra = json_object_new_object();
 
@@ -161,7 +178,7 @@ rx_sign(struct req *r)
 		if ((det = json_object_new_object()) != NULL)
 			json_object_object_add(det, "reason", json_object_new_string("rules"));
 		if ((rc = audit_commit(r, "prescription.sign", "prescription", eid, "denied",
-		    det)) != CE_OK) {
+		    det)) != CE_OK || (rc = rx_check_read(r, x.patient_id, x.plan_id)) != CE_OK) {
 			json_object_put(extra);
 			return reply_db(r, rc);
 		}
@@ -181,7 +198,7 @@ rx_sign(struct req *r)
 	memset(&d, 0, sizeof(d));
 	d.id = id;
 	d.issued_at = t->rows[0][1];
-	d.valid_from = t->rows[0][4];
+	d.valid_from = x.start_date != NULL ? x.start_date : today;
 	d.valid_until = t->rows[0][3];
 	d.patient_name = pt->rows[0][0];
 	d.patient_dob = pt->rows[0][1];
@@ -220,9 +237,34 @@ rx_sign(struct req *r)
 	if (d.strength == NULL || d.quantity_figures == NULL || d.quantity_words == NULL ||
 	    (doc = rx_canon(r->pool, &d, &doclen)) == NULL)
 		return reply_internal(r, "out of memory");
-	if ((rc = rx_key_sign(r->who.user_id, &k, doc, doclen, sig, &siglen)) != CE_OK)
+	rc = rx_key_sign(r->who.user_id, &k, doc, doclen, sig, &siglen);
+	if (rc == CE_INVALID) {
+		/*
+		 * The sealed key no longer opens (secret_key changed): retire it (what
+		 * it signed stays verifiable by its public key, ?fingerprint=) and sign
+		 * with a new one, in this same transaction.
+		 */
+		if ((rc = rx_key_retire(r, r->who.user_id, &k,
+		    "the sealed private key cannot be opened (secret_key changed?)")) != CE_OK ||
+		    (rc = rx_key_current(r, r->who.user_id, true, &k)) != CE_OK) {
+			db_rollback(r->db);
+			return rc == CE_CONF ? reply_internal(r, "secret_key is not set") :
+			    reply_db(r, rc);
+		}
+		d.key_fingerprint = k.fingerprint;
+		siglen = sizeof(sig);
+		if ((doc = rx_canon(r->pool, &d, &doclen)) == NULL) {
+			db_rollback(r->db);
+			return reply_internal(r, "out of memory");
+		}
+		rc = rx_key_sign(r->who.user_id, &k, doc, doclen, sig, &siglen);
+	}
+	if (rc != CE_OK) {
+		db_rollback(r->db);
 		return reply_internal(r, "the prescriber's key cannot be used");
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "isiiiisssisbisi", (int64_t)v.initial,
+	}
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "iisiiiisssisbisi", pl.version,
+	    (int64_t)v.initial,
 	    v.dose, v.daily_amount, v.days_supply, v.thc_ug_total, v.cbd_ug_total,
 	    t->rows[0][5], t->rows[0][0], t->rows[0][2], k.id, doc, sig, siglen,
 	    (int64_t)d.paper_required, t->rows[0][0], id)) != CE_OK ||

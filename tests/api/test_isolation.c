@@ -82,6 +82,11 @@ rx_signed_for(int64_t patient, long long check_id, long long *plan)
 	ck_assert_msg(sql_exec("INSERT INTO idv_verified (patient_id, check_id, how, verified_at)"
 	    " VALUES (%lld, %lld, 'clear', UTC_TIMESTAMP(6))", (long long)patient, check_id) == 0,
 	    "idv_verified: %s", sql_error());
+	/* A prescription names the patient's address (rule patient-details). */
+	ck_assert_msg(sql_exec("INSERT INTO patient_profile (user_id, address_line1, town,"
+	    " updated_at) VALUES (%lld, '1 Iso Road', 'Leeds', UTC_TIMESTAMP(6)) ON DUPLICATE KEY"
+	    " UPDATE address_line1 = '1 Iso Road', town = 'Leeds'", (long long)patient) == 0,
+	    "profile: %s", sql_error());
 	spec = clinician_new(true, &spec_id, secret);
 	ck_assert_msg(sql_exec("INSERT INTO formulary_product (supplier, brand, name, form,"
 	    " supply_unit, pack_size, thc_ug_per_unit, cbd_ug_per_unit, active, created_at,"

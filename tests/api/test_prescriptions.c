@@ -99,6 +99,12 @@ fx_new(struct fx *f, bool verified)
 	user_register(&f->pat, "rx");
 	if (verified)
 		patient_verified(f->pat.id);
+	/* a prescription names the patient's address (rule patient-details) */
+	ck_assert_msg(sql_exec("INSERT INTO patient_profile (user_id, address_line1, town, postcode,"
+	    " updated_at) VALUES (%lld, '12 Harbour Street', 'Bristol', 'BS1 4DJ',"
+	    " UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE address_line1 = '12 Harbour Street',"
+	    " town = 'Bristol', postcode = 'BS1 4DJ'", (long long)f->pat.id) == 0, "profile: %s",
+	    sql_error());
 	f->spec = clinician_new(true, &f->spec_id, f->secret);
 	f->product = product_new("flower", "mg", 220);
 	f->plan = plan_new(f->pat.id, f->spec_id, f->product, 1000, 30000, 300, "");
@@ -242,7 +248,7 @@ START_TEST(test_check_and_create)
 	ck_assert_int_eq(jint(r->json, "days_supply"), 30);
 	ck_assert_str_eq(jstr(r->json, "quantity_words"), "thirty grams");
 	ck_assert_str_eq(jstr(r->json, "quantity_figures"), "30 g");
-	ck_assert_int_eq(json_object_array_length(jget(r->json, "checks")), 9);
+	ck_assert_int_eq(json_object_array_length(jget(r->json, "checks")), 12);
 	resp_free(r);
 	ck_assert_int_eq(count_rx(f.pat.id), 0);	/* a check changes nothing */
 	r = draft_to(f.spec, RX, &f, f.product, 2500, "");
@@ -751,6 +757,312 @@ START_TEST(test_patient_reads)
 }
 END_TEST
 
+/* Lets f's prescriber use the next step's code again (a second signing in one test). */
+static void
+stepup_again(const struct fx *f)
+{
+	ck_assert_msg(sql_exec("UPDATE users SET mfa_last_step = -1 WHERE id = %lld",
+	    (long long)f->spec_id) == 0, "reset: %s", sql_error());
+	fx_clear_throttle();
+}
+
+static struct resp *
+sign_next(struct fx *f, int64_t id)
+{
+	char	code[7];
+
+	code_next(f->secret, code);
+	return sign(f->spec, id, code);
+}
+
+/*
+ * Two drafts each within the quota alone but not together: the second
+ * signing is refused (signing re-checks with the patient's row locked).
+ * Signing records the plan version the rules ran against.
+ */
+START_TEST(test_sign_quota_and_plan_version)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 a, b;
+
+	fx_new(&f, true);
+	a = draft_ok(f.spec, &f, 20000);
+	b = draft_ok(f.spec, &f, 20000);
+	/* the plan moves on to version 2 after the drafts were written */
+	ck_assert_msg(sql_exec("UPDATE treatment_plan SET version = 2, reason = 'continued'"
+	    " WHERE id = %lld", (long long)f.plan) == 0, "plan: %s", sql_error());
+	r = sign_next(&f, a);
+	ck_assert_msg(r->status == 200, "sign a: %s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "plan.version"), 2);
+	ck_assert_msg(strstr(jstr(r->json, "document"), "\"plan\":{\"id\":") != NULL, "%s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT plan_version FROM prescription WHERE id = %lld",
+	    (long long)a), 2);
+	stepup_again(&f);
+	r = sign_next(&f, b);
+	expect_refused(r, "quota-product");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT status = 'draft' FROM prescription WHERE id = %lld",
+	    (long long)b), 1);
+	fx_free(&f);
+}
+END_TEST
+
+/* A product withdrawn from the formulary is refused at check, create and sign (product-active). */
+START_TEST(test_withdrawn_product)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 id;
+	json_object	*c;
+
+	fx_new(&f, true);
+	id = draft_ok(f.spec, &f, 5000);
+	ck_assert_int_eq(sql_exec("UPDATE formulary_product SET active = 0 WHERE id = %lld",
+	    (long long)f.product), 0);
+	r = draft_to(f.spec, "/api/v1/prescriptions/check", &f, f.product, 5000, "");
+	ck_assert_msg(r->status == 200, "check: %s", rdesc(r));
+	ck_assert(!jbool(r->json, "ok"));
+	c = check_of(r, "product-active");
+	ck_assert(!jbool(c, "passed"));
+	ck_assert_msg(strstr(jstr(c, "detail"), "withdrawn") != NULL &&
+	    strstr(jstr(c, "detail"), "Harbour Rx ") != NULL, "%s", rdesc(r));
+	resp_free(r);
+	r = draft_to(f.spec, RX, &f, f.product, 5000, "");
+	expect_refused(r, "product-active");
+	resp_free(r);
+	r = sign_next(&f, id);
+	expect_refused(r, "product-active");
+	resp_free(r);
+	fx_free(&f);
+}
+END_TEST
+
+/* A draft whose start date has passed is not signed: 422 naming start_date. */
+START_TEST(test_sign_start_date_passed)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 id;
+	char		 today[11];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	fx_new(&f, true);
+	ck_assert(localtime_r(&now, &tm) != NULL);
+	ck_assert(strftime(today, sizeof(today), "%Y-%m-%d", &tm) == 10);
+	r = draft_to(f.spec, RX, &f, f.product, 5000, ",\"start_date\":\"2020-01-01\"");
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "start_date"));
+	resp_free(r);
+	id = draft_ok(f.spec, &f, 5000);
+	ck_assert_msg(sql_exec("UPDATE prescription SET start_date = CURDATE() - INTERVAL 3 DAY"
+	    " WHERE id = %lld", (long long)id) == 0, "move: %s", sql_error());
+	r = sign_next(&f, id);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "start_date"));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT status = 'draft' FROM prescription WHERE id = %lld",
+	    (long long)id), 1);
+	fx_free(&f);
+}
+END_TEST
+
+/* out_of_stock is still valid: it counts against the quota; the meter counts future-dated ones. */
+START_TEST(test_live_sets_and_meter)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 id;
+	char		 later[11];
+	time_t		 t = time(NULL) + 10 * DAY;
+	struct tm	 tm;
+
+	fx_new(&f, true);
+	id = signed_ok(&f, 20000);
+	ck_assert_int_eq(sql_exec("UPDATE prescription SET status = 'out_of_stock' WHERE id = %lld",
+	    (long long)id), 0);
+	r = draft_to(f.spec, "/api/v1/prescriptions/check", &f, f.product, 20000, "");
+	ck_assert_msg(r->status == 200, "check: %s", rdesc(r));
+	ck_assert(!jbool(check_of(r, "quota-product"), "passed"));
+	resp_free(r);
+	{
+		char	path[96];
+
+		(void)snprintf(path, sizeof(path), "%s/%lld/cancel", RX, (long long)id);
+		r = api(f.spec, "POST", path, "{\"reason\":\"the pharmacy has none\"}");
+		ck_assert_msg(r->status == 200, "cancel: %s", rdesc(r));
+		resp_free(r);
+	}
+	/* a prescription starting in 10 days counts in every window containing now */
+	ck_assert(localtime_r(&t, &tm) != NULL);
+	ck_assert(strftime(later, sizeof(later), "%Y-%m-%d", &tm) == 10);
+	r = draft_to(f.spec, RX, &f, f.product, 20000, "");
+	ck_assert_msg(r->status == 201, "draft: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	ck_assert_int_eq(sql_exec("UPDATE prescription SET start_date = '%s' WHERE id = %lld", later,
+	    (long long)id), 0);
+	ck_assert_int_eq(sql_exec("UPDATE prescription SET effective_at = start_date WHERE id = %lld",
+	    (long long)id), 0);
+	stepup_again(&f);
+	r = sign_next(&f, id);
+	ck_assert_msg(r->status == 200, "sign: %s", rdesc(r));
+	resp_free(r);
+	r = api_get(f.spec, "%s/quota/%lld?plan_id=%lld", RX, (long long)f.pat.id, (long long)f.plan);
+	ck_assert_msg(r->status == 200, "quota: %s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "items.0.used"), 20000);
+	ck_assert_int_eq(jint(r->json, "items.0.remaining"), 10000);
+	ck_assert_int_eq(jint(r->json, "thc.used_mg"), 4400);
+	resp_free(r);
+	r = draft_to(f.spec, "/api/v1/prescriptions/check", &f, f.product, 20000, "");
+	ck_assert(!jbool(check_of(r, "quota-product"), "passed"));
+	resp_free(r);
+	fx_free(&f);
+}
+END_TEST
+
+/* The signed product, not today's formulary entry; the check's read recorded. */
+START_TEST(test_signed_product_and_check_audit)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 id;
+	char		*name;
+
+	fx_new(&f, true);
+	r = draft_to(f.spec, "/api/v1/prescriptions/check", &f, f.product, 5000, "");
+	ck_assert_msg(r->status == 200, "check: %s", rdesc(r));
+	expect_one_audit(r, "patient.record_viewed", "success");
+	resp_free(r);
+	id = signed_ok(&f, 5000);
+	name = sql_str("SELECT name FROM formulary_product WHERE id = %lld", (long long)f.product);
+	ck_assert_int_eq(sql_exec("UPDATE formulary_product SET name = 'Renamed', brand = 'Other',"
+	    " thc_ug_per_unit = 100 WHERE id = %lld", (long long)f.product), 0);
+	r = api_get(f.spec, "%s/%lld", RX, (long long)id);
+	ck_assert_msg(r->status == 200, "get: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "product.name"), name);
+	ck_assert_str_eq(jstr(r->json, "product.brand"), "Harbour");
+	ck_assert_int_eq(jint(r->json, "product.thc_ug_per_unit"), 220);
+	ck_assert_msg(strstr(jstr(r->json, "product.strength_label"), "22") != NULL, "%s",
+	    rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "product.form_label"), "Flower");
+	ck_assert_str_eq(jstr(r->json, "product_now.name"), "Renamed");
+	ck_assert_str_eq(jstr(r->json, "quantity_figures"), "5 g");
+	resp_free(r);
+	free(name);
+	fx_free(&f);
+}
+END_TEST
+
+/* Every "no key" is one and the same 404; a key that no longer opens is retired and replaced. */
+START_TEST(test_keys_404_and_retire)
+{
+	struct fx	 f;
+	struct resp	*r, *r2;
+	int64_t		 a, b, other;
+	char		 secret[40];
+	struct browser	*nokey = clinician_new(false, &other, secret);
+	char		*fp;
+
+	fx_new(&f, true);
+	r = api_get(f.spec, "%s/keys/%lld", RX, (long long)f.pat.id);
+	r2 = api_get(f.spec, "%s/keys/%lld", RX, (long long)other);
+	expect_problem(r, 404, "not-found");
+	expect_problem(r2, 404, "not-found");
+	ck_assert_msg(jstr(r->json, "detail") == NULL && jstr(r2->json, "detail") == NULL &&
+	    strcmp(jstr(r->json, "title"), jstr(r2->json, "title")) == 0, "%s / %s", rdesc(r),
+	    rdesc(r2));
+	resp_free(r);
+	resp_free(r2);
+	a = signed_ok(&f, 5000);
+	fp = sql_str("SELECT fingerprint FROM prescriber_key WHERE clinician_id = %lld",
+	    (long long)f.spec_id);
+	/* the sealed private part no longer opens (as after a change of secret_key) */
+	ck_assert_int_eq(sql_exec("UPDATE prescriber_key SET private_sealed ="
+	    " REVERSE(private_sealed) WHERE clinician_id = %lld", (long long)f.spec_id), 0);
+	b = draft_ok(f.spec, &f, 5000);
+	stepup_again(&f);
+	r = sign_next(&f, b);
+	ck_assert_msg(r->status == 200, "sign with a broken key: %s", rdesc(r));
+	ck_assert_msg(strcmp(jstr(r->json, "key_fingerprint"), fp) != 0, "%s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM prescriber_key WHERE clinician_id = %lld"
+	    " AND retired_at IS NOT NULL AND fingerprint = '%s'", (long long)f.spec_id, fp), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM prescriber_key WHERE clinician_id = %lld"
+	    " AND retired_at IS NULL", (long long)f.spec_id), 1);
+	ck_assert_int_eq(audit_count("action=prescriber_key.retired&actor=%lld",
+	    (long long)f.spec_id), 1);
+	/* what the old key signed stays verifiable by it */
+	r = api_get(nokey, "%s/keys/%lld?fingerprint=%s", RX, (long long)f.spec_id, fp);
+	ck_assert_msg(r->status == 200 && strstr(r->body, "BEGIN PUBLIC KEY") != NULL, "%s",
+	    rdesc(r));
+	resp_free(r);
+	r = api_get(f.spec, "%s/%lld", RX, (long long)a);
+	ck_assert_str_eq(jstr(r->json, "key_fingerprint"), fp);
+	resp_free(r);
+	free(fp);
+	br_free(nokey);
+	fx_free(&f);
+}
+END_TEST
+
+/* The check's refusals: patient details missing are named. */
+START_TEST(test_patient_details)
+{
+	struct fx	 f;
+	struct resp	*r;
+	json_object	*c;
+
+	fx_new(&f, true);
+	ck_assert_int_eq(sql_exec("UPDATE patient_profile SET address_line1 = NULL, town = NULL,"
+	    " postcode = '' WHERE user_id = %lld", (long long)f.pat.id), 0);
+	r = draft_to(f.spec, RX, &f, f.product, 5000, "");
+	expect_refused(r, "patient-details");
+	c = check_of(r, "patient-details");
+	ck_assert_msg(strstr(jstr(c, "detail"), "address") != NULL &&
+	    strstr(jstr(c, "detail"), "town or postcode") != NULL, "%s", rdesc(r));
+	ck_assert(jbool(check_of(r, "prescriber-details"), "passed"));
+	resp_free(r);
+	fx_free(&f);
+}
+END_TEST
+
+/* Report CSV: names a spreadsheet would run are neutralised inside the quotes (fix for "-1+cmd"). */
+START_TEST(test_running_csv_and_zero_usage)
+{
+	struct fx	 f, g;
+	struct resp	*r;
+
+	fx_new(&f, true);
+	fx_new(&g, true);
+	ck_assert_int_eq(sql_exec("UPDATE users SET given_name = '=HYPERLINK(1+1)' WHERE id = %lld",
+	    (long long)f.pat.id), 0);
+	ck_assert_int_eq(sql_exec("UPDATE users SET given_name = '-1+cmd|'' /C calc''!A0'"
+	    " WHERE id = %lld", (long long)g.pat.id), 0);
+	(void)signed_ok(&g, 5000);
+	/* f has an active plan and nothing prescribed: listed at zero against its ceilings */
+	r = api_get(auditor(), "%s/reports/running?patient=%lld", RX, (long long)f.pat.id);
+	ck_assert_msg(r->status == 200, "running: %s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "patients.0.patient.id"), f.pat.id);
+	ck_assert_int_eq(jint(r->json, "patients.0.products.0.used"), 0);
+	ck_assert_int_eq(jint(r->json, "patients.0.products.0.max"), 30000);
+	ck_assert_int_eq(jint(r->json, "patients.0.thc.used_mg"), 0);
+	resp_free(r);
+	r = api_get(auditor(), "%s/reports/running?patient=%lld&format=csv", RX, (long long)f.pat.id);
+	ck_assert_msg(r->status == 200 && strstr(r->body, ",\"'=HYPERLINK(1+1) ") != NULL, "%s",
+	    r->body);
+	resp_free(r);
+	r = api_get(auditor(), "%s/reports/running?patient=%lld&format=csv", RX, (long long)g.pat.id);
+	ck_assert_msg(r->status == 200 && strstr(r->body, ",\"'-1+cmd|' /C calc'!A0 ") != NULL &&
+	    strstr(r->body, ",-1+cmd") == NULL && strstr(r->body, "'\"-1") == NULL, "%s", r->body);
+	resp_free(r);
+	fx_free(&g);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *
 prescriptions_suite(void)
 {
@@ -778,6 +1090,18 @@ prescriptions_suite(void)
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_expiry_by_dispatch);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("review");
+	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_sign_quota_and_plan_version);
+	tcase_add_test(tc, test_withdrawn_product);
+	tcase_add_test(tc, test_sign_start_date_passed);
+	tcase_add_test(tc, test_live_sets_and_meter);
+	tcase_add_test(tc, test_signed_product_and_check_audit);
+	tcase_add_test(tc, test_keys_404_and_retire);
+	tcase_add_test(tc, test_patient_details);
+	tcase_add_test(tc, test_running_csv_and_zero_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }
