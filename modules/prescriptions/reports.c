@@ -19,7 +19,7 @@
 #include "req.h"
 #include "rx.h"
 
-#define LIVE	"('signed','sent','accepted','dispensed','shipped','delivered')"
+#define LIVE	RX_LIVE_STATUSES
 
 /* Counted: signed at all in [from, to). Cancelled after signing: counted apart. */
 #define TOTAL_SUMS \
@@ -46,16 +46,29 @@ static const char SQL_BY_PATIENT[] =
     " JOIN users u ON u.id = p.patient_id"
     " WHERE p.signed_at IS NOT NULL AND p.signed_at >= ? AND p.signed_at < ?"
     " GROUP BY u.id, f.supply_unit ORDER BY u.family_name, u.given_name, u.id, f.supply_unit";
-/* Live prescriptions in the 30 days ending now, per patient and product. */
+/*
+ * Live prescriptions in the 30 days ending now, per patient and product;
+ * then one row (product columns NULL) for each patient with an active plan
+ * and none of those: zero usage against their ceilings.
+ */
+#define RUNNING_WINDOW \
+	" p.status IN " LIVE " AND p.effective_at > UTC_TIMESTAMP(6) - INTERVAL 30 DAY" \
+	" AND p.effective_at <= UTC_TIMESTAMP(6)"
 static const char SQL_RUNNING[] =
     "SELECT p.patient_id, u.given_name, u.family_name, f.id, f.supplier, f.brand, f.name,"
     " f.form, f.supply_unit, f.pack_size, f.thc_ug_per_unit, f.cbd_ug_per_unit, f.active,"
     " SUM(p.quantity), SUM(p.thc_ug_total)"
     " FROM prescription p JOIN formulary_product f ON f.id = p.product_id"
     " JOIN users u ON u.id = p.patient_id"
-    " WHERE p.status IN " LIVE " AND p.effective_at > UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
-    " AND p.effective_at <= UTC_TIMESTAMP(6) AND (? = 0 OR p.patient_id = ?)"
-    " GROUP BY p.patient_id, f.id ORDER BY u.family_name, u.given_name, p.patient_id, f.id";
+    " WHERE" RUNNING_WINDOW " AND (? = 0 OR p.patient_id = ?)"
+    " GROUP BY p.patient_id, f.id"
+    " UNION ALL SELECT u.id, u.given_name, u.family_name, NULL, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL, NULL, NULL, NULL, NULL FROM users u"
+    " WHERE (? = 0 OR u.id = ?) AND EXISTS (SELECT 1 FROM treatment_plan t"
+    " WHERE t.patient_id = u.id AND t.status = 'active')"
+    " AND NOT EXISTS (SELECT 1 FROM prescription p WHERE p.patient_id = u.id AND"
+    RUNNING_WINDOW ")"
+    " ORDER BY 3, 2, 1, 4";
 static const char SQL_ACTIVE_PLANS[] =
     "SELECT " PLAN_COLS " FROM treatment_plan WHERE patient_id = ? AND status = 'active'"
     " ORDER BY id";
@@ -108,23 +121,23 @@ puts_(struct buf *b, const char *s)
 
 /*
  * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line
- * break; text that a spreadsheet would run as a formula starts with '.
+ * break. Text a spreadsheet would run as a formula (starting with = + - @,
+ * TAB or CR; "-1+cmd|..." too) is neutralised: quoted, with ' as the first
+ * character INSIDE the quotes. Only integer cells (icell) are exempt.
  */
 static void
 cell(struct buf *b, const char *s, bool last)
 {
 	const char	*p;
+	bool		 formula;
 
 	if (s == NULL)
 		s = "";
-	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r') {
-		if (!(*s == '-' && s[1] >= '0' && s[1] <= '9'))
-			put(b, "'", 1);
-	}
-	if (strpbrk(s, ",\"\r\n") == NULL)
+	formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL)
 		puts_(b, s);
 	else {
-		put(b, "\"", 1);
+		put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
 		for (p = s; *p != '\0'; p++) {
 			put(b, p, 1);
 			if (*p == '"')
@@ -135,13 +148,19 @@ cell(struct buf *b, const char *s, bool last)
 	put(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
+/* An integer cell: digits and a sign only, written as they are. */
 static void
 icell(struct buf *b, int64_t v, bool last)
 {
 	char	n[24];
+	int	k = snprintf(n, sizeof(n), "%" PRId64, v);
 
-	(void)snprintf(n, sizeof(n), "%" PRId64, v);
-	cell(b, n, last);
+	if (k <= 0 || (size_t)k >= sizeof(n)) {
+		b->oom = true;
+		return;
+	}
+	put(b, n, (size_t)k);
+	put(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
 static int
@@ -457,7 +476,8 @@ reports_running(struct req *r)
 	int			 st;
 	enum cerr		 rc;
 
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_RUNNING, "ii", patient, patient)) != CE_OK ||
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_RUNNING, "iiii", patient, patient, patient,
+	    patient)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, &wres, SQL_WINDOW, "")) != CE_OK)
 		return reply_db(r, rc);
 	if ((d = json_object_new_object()) != NULL) {
@@ -557,6 +577,48 @@ reports_running(struct req *r)
 			if ((prods = json_object_new_array()) == NULL)
 				goto oom;
 			json_object_object_add(pj, "products", prods);
+		}
+		if (c[3] == NULL) {
+			/* no live prescription: each planned product at zero against its ceiling */
+			size_t	pi, ii;
+
+			for (pi = 0; pi < pr.nplans; pi++)
+				for (ii = 0; ii < pr.plans[pi].nitems; ii++) {
+					if ((rc = product_load(r, pr.plans[pi].items[ii].product_id,
+					    &p)) == CE_NOTFOUND)
+						continue;
+					if (rc != CE_OK) {
+						json_object_put(o);
+						return reply_db(r, rc);
+					}
+					max = ceiling(&pr, p.id, NULL);
+					ul = amount_figures(r->pool, p.supply_unit, p.form, 0);
+					ml = amount_figures(r->pool, p.supply_unit, p.form, max);
+					title = product_title(r->pool, &p);
+					if (ul == NULL || ml == NULL || title == NULL ||
+					    (e = json_object_new_object()) == NULL)
+						goto oom;
+					json_object_object_add(e, "product_id", json_object_new_int64(p.id));
+					json_object_object_add(e, "product", json_object_new_string(title));
+					json_object_object_add(e, "form", json_object_new_string(p.form));
+					json_object_object_add(e, "used", json_object_new_int64(0));
+					json_object_object_add(e, "used_label", json_object_new_string(ul));
+					json_object_object_add(e, "max", json_object_new_int64(max));
+					json_object_object_add(e, "max_label", json_object_new_string(ml));
+					json_object_array_add(prods, e);
+					if (csv) {
+						icell(&b, pr.patient_id, false);
+						cell(&b, pr.name, false);
+						cell(&b, "product", false);
+						cell(&b, title, false);
+						icell(&b, 0, false);
+						cell(&b, p.supply_unit, false);
+						cell(&b, ul, false);
+						icell(&b, max, false);
+						cell(&b, ml, true);
+					}
+				}
+			continue;
 		}
 		p = (struct product){ db_int(c[3]), c[4], c[5], c[6], c[7], c[8], db_int(c[9]),
 		    db_int(c[10]), db_int(c[11]), db_int(c[12]) != 0 };
