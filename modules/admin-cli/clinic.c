@@ -253,6 +253,44 @@ os_user(void)
 }
 
 /*
+ * Records a change this command made as the system (from "local") with
+ * details d (taken: put here in every case; NULL means out of memory), adding
+ * "via" and the operating-system user, and commits the open transaction in
+ * the same round trip. Returns 0, or 1 after rolling back and saying that
+ * `what` could not be recorded.
+ */
+static int
+cli_audit_commit(struct db *db, struct pool *pool, const char *action, const char *entity_type,
+    const char *entity_id, const char *via, struct json_object *d, const char *what)
+{
+	struct audit_rec	rec;
+
+	if (d == NULL) {
+		db_rollback(db);
+		fprintf(stderr, "clinic: out of memory recording %s\n", what);
+		return 1;
+	}
+	json_object_object_add(d, "via", json_object_new_string(via));
+	json_object_object_add(d, "os_user", json_object_new_string(os_user()));
+	memset(&rec, 0, sizeof(rec));
+	rec.actor_role = "system";
+	rec.action = action;
+	rec.entity_type = entity_type;
+	rec.entity_id = entity_id;
+	rec.outcome = "success";
+	rec.client_addr = "local";
+	rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(d);
+	if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
+		db_rollback(db);
+		fprintf(stderr, "clinic: could not record %s: %s\n", what, db_error(db));
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Validates and creates one account with its audit row, in one transaction.
  * Returns 0, 1 on error (printed), 3 when the email exists (if skip_existing).
  */
@@ -269,7 +307,6 @@ create_user(struct db *db, struct pool *pool, struct new_user *u, bool skip_exis
 	const char		*vals[] = { u->email, u->given_name, u->family_name,
 				    u->date_of_birth, u->role };
 	const char		*why, *norm;
-	struct audit_rec	 rec;
 	struct json_object	*d;
 	struct db_res		*res;
 	char			 id[24];
@@ -344,28 +381,15 @@ create_user(struct db *db, struct pool *pool, struct new_user *u, bool skip_exis
 		return 1;
 	}
 	(void)snprintf(id, sizeof(id), "%" PRId64, uid);
-	d = json_object_new_object();
-	json_object_object_add(d, "role", json_object_new_string(u->role));
-	json_object_object_add(d, "email", json_object_new_string(u->email));
-	json_object_object_add(d, "via", json_object_new_string("clinic create-user"));
-	json_object_object_add(d, "os_user", json_object_new_string(os_user()));
-	if (u->specialist)
-		json_object_object_add(d, "specialist", json_object_new_boolean(1));
-	memset(&rec, 0, sizeof(rec));
-	rec.actor_role = "system";
-	rec.action = "user.created";
-	rec.entity_type = "user";
-	rec.entity_id = id;
-	rec.outcome = "success";
-	rec.client_addr = "local";
-	rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(d);
-	if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
-		db_rollback(db);
-		fprintf(stderr, "clinic: could not record the account: %s\n", db_error(db));
-		return 1;
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "role", json_object_new_string(u->role));
+		json_object_object_add(d, "email", json_object_new_string(u->email));
+		if (u->specialist)
+			json_object_object_add(d, "specialist", json_object_new_boolean(1));
 	}
+	if (cli_audit_commit(db, pool, "user.created", "user", id, "clinic create-user", d,
+	    "the account") != 0)
+		return 1;
 	printf("created %s %s (id %s)\n", u->role, u->email, id);
 	return 0;
 }
@@ -472,7 +496,6 @@ load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const c
 {
 	struct json_object	*av, *h, *w, *d;
 	struct db_res		*res;
-	struct audit_rec	 rec;
 	int64_t			 id;
 	size_t			 i, n;
 	int			 sm, em;
@@ -533,23 +556,9 @@ load_demo_hours(struct db *db, struct pool *pool, struct json_object *a, const c
 	json_object_object_add(d, "clinician_id", json_object_new_int64(id));
 	json_object_object_add(d, "sessions", json_object_new_int64((int64_t)n));
 	json_object_object_add(d, "availability", json_object_get(av));
-	json_object_object_add(d, "via", json_object_new_string("clinic load-demo"));
-	json_object_object_add(d, "os_user", json_object_new_string(os_user()));
-	memset(&rec, 0, sizeof(rec));
-	rec.actor_role = "system";
-	rec.action = "appointment.availability_added";
-	rec.entity_type = "user";
-	rec.entity_id = ids;
-	rec.outcome = "success";
-	rec.client_addr = "local";
-	rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(d);
-	if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
-		db_rollback(db);
-		fprintf(stderr, "clinic: could not record the availability: %s\n", db_error(db));
+	if (cli_audit_commit(db, pool, "appointment.availability_added", "user", ids,
+	    "clinic load-demo", d, "the availability") != 0)
 		return 1;
-	}
 	printf("created availability of %s (%zu weekly sessions)\n", email, n);
 	return 0;
 }
@@ -589,7 +598,6 @@ load_demo_formulary(struct db *db, struct pool *pool, struct json_object *root)
 	    "pastille", "spray" };
 	struct json_object	*fa, *p, *d;
 	struct db_res		*res;
-	struct audit_rec	 rec;
 	const char		*sup, *brand, *name, *form;
 	int64_t			 pack, thc, cbd;
 	size_t			 i, j, n;
@@ -653,23 +661,9 @@ load_demo_formulary(struct db *db, struct pool *pool, struct json_object *root)
 		json_object_object_add(d, "pack_size", json_object_new_int64(pack));
 		json_object_object_add(d, "thc_ug_per_unit", json_object_new_int64(thc));
 		json_object_object_add(d, "cbd_ug_per_unit", json_object_new_int64(cbd));
-		json_object_object_add(d, "via", json_object_new_string("clinic load-demo"));
-		json_object_object_add(d, "os_user", json_object_new_string(os_user()));
-		memset(&rec, 0, sizeof(rec));
-		rec.actor_role = "system";
-		rec.action = "formulary.create";
-		rec.entity_type = "formulary_product";
-		rec.entity_id = ids;
-		rec.outcome = "success";
-		rec.client_addr = "local";
-		rec.details = pool_strdup(pool, json_object_to_json_string_ext(d,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(d);
-		if (rec.details == NULL || audit_append(db, pool, &rec, true) != CE_OK) {
-			db_rollback(db);
-			fprintf(stderr, "clinic: could not record the product: %s\n", db_error(db));
+		if (cli_audit_commit(db, pool, "formulary.create", "formulary_product", ids,
+		    "clinic load-demo", d, "the product") != 0)
 			return 1;
-		}
 		printf("created product %s %s\n", brand, name);
 	}
 	return 0;
