@@ -497,6 +497,20 @@ staff_enrol(const char *email, char secret_out[40])
 	return b;
 }
 
+struct resp *
+apif(struct browser *b, const char *method, const char *path, const char *fmt, ...)
+{
+	char	body[8192];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	ck_assert(n > 0 && (size_t)n < sizeof(body));
+	return api(b, method, path, body);
+}
+
 struct browser *
 staff_new(const char *role, int64_t *id)
 {

@@ -91,6 +91,10 @@ struct browser	*clinician_new(bool specialist, int64_t *id, char secret[40]);
 /* Records patient_id's identity as verified (a clear check), as root. */
 void		 patient_verified(int64_t patient_id);
 
+/* api() with a printf-formatted body (at most 8 KiB; asserts it fits). */
+struct resp	*apif(struct browser *, const char *method, const char *path, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 /* Common assertions on every error reply. */
 void		 expect_problem(const struct resp *, long status, const char *slug);
 /* Every API reply: Cache-Control no-store and an X-Request-Id. */

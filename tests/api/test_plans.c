@@ -32,24 +32,6 @@ tag(char *buf, size_t cap)
 	ck_assert(n > 0 && (size_t)n < cap);
 }
 
-/* api() with a printf-formatted body. */
-static struct resp *apif(struct browser *, const char *, const char *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static struct resp *
-apif(struct browser *b, const char *method, const char *path, const char *fmt, ...)
-{
-	char	body[8192];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
-	ck_assert(n > 0 && (size_t)n < sizeof(body));
-	return api(b, method, path, body);
-}
-
 /* A local date "YYYY-MM-DD" days from today (UTC; tests keep clear of midnight by a day). */
 static void
 date_in(int days, char out[11])

@@ -42,24 +42,6 @@ struct fx {
 	int64_t		 plan;		/* 1 g a day, 30 g per 30 days, 300 mg THC a day */
 };
 
-static struct resp *apif(struct browser *, const char *, const char *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* api() with a printf-formatted body. */
-static struct resp *
-apif(struct browser *b, const char *method, const char *path, const char *fmt, ...)
-{
-	char	body[4096];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(body, sizeof(body), fmt, ap);
-	va_end(ap);
-	ck_assert(n > 0 && (size_t)n < sizeof(body));
-	return api(b, method, path, body);
-}
-
 /* A product as root; returns its id. */
 static int64_t
 product_new(const char *form, const char *unit, long long thc)
