@@ -21,12 +21,18 @@ export default function (h) {
 			{ encoding: 'utf8' }).trim();
 	}
 
-	// A verified identity, as the identity flow leaves it (tests/api/helpers.c patient_verified).
+	// A verified identity, as the identity flow leaves it (tests/api/helpers.c patient_verified),
+	// and the address and date of birth a prescription must carry.
 	function verified(patientId) {
 		sql(`INSERT INTO idv_check (patient_id, attempt, status, created_at, updated_at, completed_at)
 			VALUES (${patientId}, 1, 'clear', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
 			INSERT INTO idv_verified (patient_id, check_id, how, verified_at)
-			VALUES (${patientId}, LAST_INSERT_ID(), 'clear', UTC_TIMESTAMP(6));`);
+			VALUES (${patientId}, LAST_INSERT_ID(), 'clear', UTC_TIMESTAMP(6));
+			INSERT INTO patient_profile (user_id, address_line1, town, postcode, updated_at)
+			VALUES (${patientId}, '4 Quay Street', 'Bristol', 'BS1 4DJ', UTC_TIMESTAMP(6))
+			ON DUPLICATE KEY UPDATE address_line1 = VALUES(address_line1), town = VALUES(town),
+				postcode = VALUES(postcode);
+			UPDATE users SET date_of_birth = COALESCE(date_of_birth, '1982-03-09') WHERE id = ${patientId};`);
 	}
 
 	// A flower of this run in the formulary (18% THC, 1% CBD, 10 g packs), as the admin would add it.
@@ -153,7 +159,7 @@ export default function (h) {
 			await page.locator('.rxp-patient').getByText('Verified').waitFor();
 			// The quota meter: nothing used yet, in figures and words.
 			const meter = page.locator('.rxp-meter-row').filter({ hasText: `Harbour E2E Flower 18% ${RUN}` });
-			await meter.getByText('0 g of 15 g used in the last 30 days; 15 g left.').waitFor();
+			await meter.getByText('0 g of 15 g used in the 30-day window; 15 g left.').waitFor();
 			await page.locator('.rxp-product').filter({ hasText: `E2E Flower 18% ${RUN}` }).click();
 			assert(/0\.1 g vaporised/.test(await page.inputValue('#f-dose')), 'the dose is not prefilled from the plan');
 
@@ -209,7 +215,7 @@ export default function (h) {
 			assert(/10 g/.test(signedCard) && /ten grams/i.test(signedCard), `no quantity in words and figures: ${signedCard}`);
 			assert(sql(`SELECT status FROM prescription WHERE id = ${rxId}`) === 'signed', 'not signed in the database');
 			// The meter now counts it.
-			await meter.getByText('10 g of 15 g used in the last 30 days; 5 g left.').waitFor();
+			await meter.getByText('10 g of 15 g used in the 30-day window; 5 g left.').waitFor();
 			await screenshot(page, 'prescribe-signed.png');
 
 			// A second draft (5 g fits what is left); the code just used is refused as reused.

@@ -72,7 +72,7 @@ function MeterRow({ name, used, max, extra, usedLabel, maxLabel, leftLabel, fmt 
 	return html`<li class="rxp-meter-row">
 		<p class="rxp-meter-name">${name}</p>
 		<${Bar} used=${used} extra=${extra} max=${max} />
-		<p class="rxp-meter-text">${usedLabel} of ${maxLabel} used in the last 30 days; ${leftLabel} left.${extra > 0 && fmt ?
+		<p class="rxp-meter-text">${usedLabel} of ${maxLabel} used in the 30-day window; ${leftLabel} left.${extra > 0 && fmt ?
 			html` <span class=${over ? 'rxp-over' : ''}>This prescription: ${fmt(extra)}${over ?
 				` – ${fmt(used + extra - max)} over the limit` : `; ${fmt(max - used - extra)} would be left`}.</span>` : ''}</p>
 	</li>`;
@@ -127,7 +127,7 @@ function QuotaMeter({ patientId, plan, refresh, pending }) {
 	}
 	return html`<section class="card rxp-meter" aria-labelledby="rxp-meter-h">
 		<h2 id="rxp-meter-h">What is left in the 30-day window</h2>
-		${q && q.window && html`<p class="hint">Live prescriptions from ${stamp(q.window.from)} to ${stamp(q.window.to)}.</p>`}
+		${q && q.window && html`<p class="hint">Counting live prescriptions in the fullest 30-day window that includes today (prescriptions from ${stamp(q.window.from)} to ${stamp(q.window.to)}, those starting later included).</p>`}
 		${error && html`<p class="alert" role="alert">${error}</p>`}
 		${!q && !error && html`<p class="loading" role="status">Loading…</p>`}
 		${q && html`<ul class="rxp-meter-list">${rows}</ul>`}
