@@ -442,3 +442,61 @@ pwhash_needs_rehash(const char *stored, int log_n, int r, int p)
 		return true;
 	return pp.log_n < log_n || pp.r < r || pp.p < p;
 }
+
+void
+base64_encode(const unsigned char *in, size_t n, char *out)
+{
+	/* EVP_EncodeBlock writes 4*((n+2)/3) characters and a NUL, no newlines. */
+	(void)EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+static int
+base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+base64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
+{
+	size_t		i, j, o = 0, pad = 0, total;
+	uint32_t	v = 0;
+	int		d;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	if (in[len - 1] == '=')
+		pad = in[len - 2] == '=' ? 2 : 1;
+	total = len / 4 * 3 - pad;
+	if (total > cap)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			if (i + j >= len - pad)
+				d = 0;
+			else if ((d = base64_value((unsigned char)in[i + j])) < 0)
+				return -1;
+			v = v << 6 | (uint32_t)d;
+		}
+		out[o++] = (unsigned char)(v >> 16);
+		if (o < total)
+			out[o++] = (unsigned char)(v >> 8);
+		if (o < total)
+			out[o++] = (unsigned char)v;
+	}
+	if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
+		return -1;
+	return (long)total;
+}
+

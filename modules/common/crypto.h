@@ -36,6 +36,15 @@ void		base32_encode(const unsigned char *in, size_t n, char *out);
  */
 int		base32_decode(const char *in, unsigned char *out, size_t cap);
 
+/* Standard base64 with '=' padding into out (needs 4*((n+2)/3)+1 bytes; n < 2^30). */
+void		base64_encode(const unsigned char *in, size_t n, char *out);
+/*
+ * Strict standard base64 of exactly len characters (a multiple of four, '='
+ * only as the last one or two, unused bits zero) into out, which has room for
+ * cap bytes. Returns the byte count, or -1 on bad input or too little room.
+ */
+long		base64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
+
 /* Unpadded base64url into out (needs 4*((n+2)/3)+1 bytes). */
 void		base64url_encode(const unsigned char *in, size_t n, char *out);
 /* Decodes unpadded base64url; returns the byte count or -1. */

@@ -14,8 +14,6 @@
 #define MAC_LEN		32	/* HMAC-SHA256 */
 #define MAC_B64_LEN	44	/* its standard base64, padded */
 
-static const char	b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 const char *
 webhook_verdict_str(enum webhook_verdict v)
@@ -39,91 +37,6 @@ webhook_verdict_str(enum webhook_verdict v)
 		break;
 	}
 	return "unknown";
-}
-
-/* Standard base64 with '=' padding of n bytes: 4*((n+2)/3) characters + NUL. */
-static void
-b64_encode(const unsigned char *in, size_t n, char *out)
-{
-	size_t		i, o = 0;
-	uint32_t	v;
-
-	for (i = 0; i + 3 <= n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64_alphabet[v >> 18 & 63];
-		out[o++] = b64_alphabet[v >> 12 & 63];
-		out[o++] = b64_alphabet[v >> 6 & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (n - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		out[o++] = b64_alphabet[v >> 18 & 63];
-		out[o++] = b64_alphabet[v >> 12 & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18 & 63];
-		out[o++] = b64_alphabet[v >> 12 & 63];
-		out[o++] = b64_alphabet[v >> 6 & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict standard base64 of exactly len characters (a multiple of four,
- * '=' only as the last one or two, unused bits zero) into out of cap bytes.
- * Returns the byte count, or -1.
- */
-static long
-b64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
-{
-	size_t		i, j, o = 0, pad = 0, total;
-	uint32_t	v = 0;
-	int		d;
-
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	if (in[len - 1] == '=')
-		pad = in[len - 2] == '=' ? 2 : 1;
-	total = len / 4 * 3 - pad;
-	if (total > cap)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		v = 0;
-		for (j = 0; j < 4; j++) {
-			if (i + j >= len - pad)
-				d = 0;
-			else if ((d = b64_value((unsigned char)in[i + j])) < 0)
-				return -1;
-			v = v << 6 | (uint32_t)d;
-		}
-		out[o++] = (unsigned char)(v >> 16);
-		if (o < total)
-			out[o++] = (unsigned char)(v >> 8);
-		if (o < total)
-			out[o++] = (unsigned char)v;
-	}
-	if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
-		return -1;
-	return (long)total;
 }
 
 static bool
@@ -236,7 +149,7 @@ webhook_sign(const unsigned char *secret, size_t secretlen, const char *id,
 	if ((rc = mac_compute(secret, secretlen, id, ts, body, bodylen, mac)) != CE_OK)
 		return rc;
 	memcpy(out, "v1,", 3);
-	b64_encode(mac, MAC_LEN, out + 3);
+	base64_encode(mac, MAC_LEN, out + 3);
 	return CE_OK;
 }
 
@@ -266,7 +179,7 @@ webhook_verify(const unsigned char *secret, size_t secretlen, const char *id,
 	/* timestamp is canonical, so it is exactly what the sender signed. */
 	if (mac_compute(secret, secretlen, id, timestamp, body, bodylen, mac) != CE_OK)
 		return WEBHOOK_ERROR;
-	b64_encode(mac, MAC_LEN, want);
+	base64_encode(mac, MAC_LEN, want);
 	end = signature + siglen;
 	for (p = signature; p < end; p = e + 1) {
 		if ((e = memchr(p, ' ', (size_t)(end - p))) == NULL)
@@ -292,7 +205,7 @@ webhook_secret_decode(const char *text, unsigned char out[WEBHOOK_SECRET_MAX],
 	len = strnlen(text + 6, WEBHOOK_SECRET_TEXT_MAX);
 	if (len >= WEBHOOK_SECRET_TEXT_MAX - 6)
 		return CE_INVALID;
-	if ((n = b64_decode(text + 6, len, out, WEBHOOK_SECRET_MAX)) < WEBHOOK_SECRET_MIN)
+	if ((n = base64_decode(text + 6, len, out, WEBHOOK_SECRET_MAX)) < WEBHOOK_SECRET_MIN)
 		return CE_INVALID;
 	*outlen = (size_t)n;
 	return CE_OK;
@@ -306,6 +219,6 @@ webhook_secret_encode(const unsigned char *secret, size_t n,
 	if (!secret_ok(secret, n))
 		return CE_INVALID;
 	memcpy(out, "whsec_", 6);
-	b64_encode(secret, n, out + 6);
+	base64_encode(secret, n, out + 6);
 	return CE_OK;
 }

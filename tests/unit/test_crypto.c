@@ -1,6 +1,6 @@
 /*
  * crypto: RFC 6238 TOTP vectors and one-time use, RFC 7914 scrypt vectors,
- * password hashes, RFC 4648 base32/base64url, hex, SHA-256 and HMAC.
+ * password hashes, RFC 4648 base32/base64url/base64, hex, SHA-256 and HMAC.
  */
 #include <stdio.h>
 #include <string.h>
@@ -541,6 +541,48 @@ START_TEST(base64url_decode_refuses_bad_input)
 }
 END_TEST
 
+/* RFC 4648 section 10, standard alphabet with padding. */
+START_TEST(base64_rfc4648_vectors)
+{
+	static const struct { const char *in, *b64; } v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	char		enc[16];
+	unsigned char	dec[16];
+	size_t		i, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		n = strlen(v[i].in);
+		base64_encode(u(v[i].in), n, enc);
+		ck_assert_str_eq(enc, v[i].b64);
+		if (n == 0)
+			continue;	/* an empty text is not valid input to the strict decoder */
+		ck_assert_int_eq(base64_decode(v[i].b64, strlen(v[i].b64), dec, sizeof(dec)), (long)n);
+		ck_assert_mem_eq(dec, v[i].in, n);
+	}
+}
+END_TEST
+
+START_TEST(base64_standard_alphabet_and_strictness)
+{
+	static const unsigned char	in[] = { 0xfb, 0xff, 0xbf };
+	unsigned char			dec[8];
+	char				enc[8];
+
+	base64_encode(in, sizeof(in), enc);
+	ck_assert_str_eq(enc, "+/+/");
+	ck_assert_int_eq(base64_decode("+/+/", 4, dec, sizeof(dec)), 3);
+	ck_assert_mem_eq(dec, in, 3);
+	ck_assert_int_eq(base64_decode("-_-_", 4, dec, sizeof(dec)), -1);	/* url alphabet */
+	ck_assert_int_eq(base64_decode("Zg", 2, dec, sizeof(dec)), -1);	/* unpadded */
+	ck_assert_int_eq(base64_decode("Zh==", 4, dec, sizeof(dec)), -1);	/* unused bits set */
+	ck_assert_int_eq(base64_decode("Z=g=", 4, dec, sizeof(dec)), -1);	/* padding inside */
+	ck_assert_int_eq(base64_decode("Zm9v", 4, dec, 2), -1);		/* too little room */
+	ck_assert_int_eq(base64_decode("", 0, dec, sizeof(dec)), -1);
+}
+END_TEST
+
 START_TEST(hex_encode_decode)
 {
 	static const unsigned char	in[] = { 0x00, 0x01, 0xab, 0xcd, 0xef, 0xff };
@@ -689,6 +731,8 @@ unit_suite(void)
 	tcase_add_test(tc, base64url_uses_url_alphabet);
 	tcase_add_test(tc, base64url_round_trips_every_length);
 	tcase_add_test(tc, base64url_decode_refuses_bad_input);
+	tcase_add_test(tc, base64_rfc4648_vectors);
+	tcase_add_test(tc, base64_standard_alphabet_and_strictness);
 	tcase_add_test(tc, hex_encode_decode);
 	tcase_add_test(tc, hex_decode_refuses_bad_input);
 	suite_add_tcase(s, tc);
