@@ -473,8 +473,10 @@ base64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 	uint32_t	v = 0;
 	int		d;
 
-	if (len == 0 || len % 4 != 0)
+	if (len % 4 != 0)
 		return -1;
+	if (len == 0)
+		return 0;
 	if (in[len - 1] == '=')
 		pad = in[len - 2] == '=' ? 2 : 1;
 	total = len / 4 * 3 - pad;

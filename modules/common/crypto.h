@@ -40,8 +40,9 @@ int		base32_decode(const char *in, unsigned char *out, size_t cap);
 void		base64_encode(const unsigned char *in, size_t n, char *out);
 /*
  * Strict standard base64 of exactly len characters (a multiple of four, '='
- * only as the last one or two, unused bits zero) into out, which has room for
- * cap bytes. Returns the byte count, or -1 on bad input or too little room.
+ * only as the last one or two, unused bits zero: the one canonical form)
+ * into out, which has room for cap bytes. Returns the byte count (0 for
+ * empty input), or -1 on bad input or too little room.
  */
 long		base64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
 

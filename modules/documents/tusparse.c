@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "crypto.h"
 #include "pool.h"
 #include "tusparse.h"
 
@@ -22,57 +23,6 @@ tus_decimal(const char *s, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long
-tus_base64(const char *in, size_t inlen, unsigned char *out, size_t cap)
-{
-	size_t		i, o = 0;
-	int		v[4], j, pad;
-
-	if (inlen % 4 != 0)
-		return -1;
-	for (i = 0; i < inlen; i += 4) {
-		pad = 0;
-		for (j = 0; j < 4; j++) {
-			unsigned char	c = (unsigned char)in[i + (size_t)j];
-
-			if (c == '=' && i + 4 == inlen && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad > 0 || (v[j] = b64val(c)) < 0)
-				return -1;
-		}
-		/* Bits below the last whole byte must be zero (canonical form). */
-		if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0))
-			return -1;
-		if (o + 3 - (size_t)pad > cap)
-			return -1;
-		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-	}
-	return (long)o;
 }
 
 static bool
@@ -122,7 +72,7 @@ tus_metadata(struct pool *p, const char *s, struct tus_meta **out)
 		if (ve > v) {
 			if ((buf = pool_calloc(p, 1, (size_t)(ve - v) / 4 * 3 + 1)) == NULL)
 				return -1;
-			if ((dl = tus_base64(v, (size_t)(ve - v), buf, (size_t)(ve - v) / 4 * 3)) < 0 ||
+			if ((dl = base64_decode(v, (size_t)(ve - v), buf, (size_t)(ve - v) / 4 * 3)) < 0 ||
 			    dl > TUS_META_VALUE_MAX)
 				return -1;
 			m[n].value = (const char *)buf;
@@ -167,7 +117,7 @@ tus_checksum(const char *s, unsigned char digest[20])
 	if (vlen == 0 || alen > 32 || strchr(sp + 1, ' ') != NULL)
 		return TUS_CK_MALFORMED;
 	if (vlen > 4 * ((sizeof(buf) + 2) / 3) ||
-	    (n = tus_base64(sp + 1, vlen, buf, sizeof(buf))) < 0)
+	    (n = base64_decode(sp + 1, vlen, buf, sizeof(buf))) < 0)
 		return TUS_CK_MALFORMED;
 	if (alen != 4 || strncmp(s, "sha1", 4) != 0)
 		return TUS_CK_UNSUPPORTED;

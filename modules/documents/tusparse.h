@@ -19,13 +19,6 @@ struct pool;
  */
 int	tus_decimal(const char *s, uint64_t max, uint64_t *out);
 
-/*
- * RFC 4648 base64 (standard alphabet, '=' padding required to a multiple of
- * four characters, nothing else allowed) of inlen characters into out, which
- * has room for cap bytes. Returns the decoded length or -1.
- */
-long	tus_base64(const char *in, size_t inlen, unsigned char *out, size_t cap);
-
 #define TUS_META_MAX		16	/* pairs in one Upload-Metadata */
 #define TUS_META_VALUE_MAX	1024	/* decoded bytes per value */
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "pool.h"
 #include "segcrypt.h"
 #include "tusparse.h"
@@ -62,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (tus_decimal(s, 1000, &v) == 0 && (v > 1000 || strspn(s, "0123456789") != strlen(s)))
 		abort();
-	bl = tus_base64(s, strlen(s), buf, sizeof(buf));
+	bl = base64_decode(s, strlen(s), buf, sizeof(buf));
 	if (bl > (long)sizeof(buf))
 		abort();
 	if (size <= SEG_SEALED && seg_open(key, 0, SEG_LAST, data, size, plain, &outlen) == 0)

@@ -556,8 +556,6 @@ START_TEST(base64_rfc4648_vectors)
 		n = strlen(v[i].in);
 		base64_encode(u(v[i].in), n, enc);
 		ck_assert_str_eq(enc, v[i].b64);
-		if (n == 0)
-			continue;	/* an empty text is not valid input to the strict decoder */
 		ck_assert_int_eq(base64_decode(v[i].b64, strlen(v[i].b64), dec, sizeof(dec)), (long)n);
 		ck_assert_mem_eq(dec, v[i].in, n);
 	}
@@ -579,7 +577,7 @@ START_TEST(base64_standard_alphabet_and_strictness)
 	ck_assert_int_eq(base64_decode("Zh==", 4, dec, sizeof(dec)), -1);	/* unused bits set */
 	ck_assert_int_eq(base64_decode("Z=g=", 4, dec, sizeof(dec)), -1);	/* padding inside */
 	ck_assert_int_eq(base64_decode("Zm9v", 4, dec, 2), -1);		/* too little room */
-	ck_assert_int_eq(base64_decode("", 0, dec, sizeof(dec)), -1);
+	ck_assert_int_eq(base64_decode("A", 1, dec, sizeof(dec)), -1);	/* not a multiple of 4 */
 }
 END_TEST
 

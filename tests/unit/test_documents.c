@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "pool.h"
 #include "reply.h"
 #include "req.h"
@@ -159,17 +160,17 @@ START_TEST(tus_base64_strict)
 {
 	unsigned char	b[16];
 
-	ck_assert_int_eq(tus_base64("YQ==", 4, b, sizeof(b)), 1);
+	ck_assert_int_eq(base64_decode("YQ==", 4, b, sizeof(b)), 1);
 	ck_assert_int_eq(b[0], 'a');
-	ck_assert_int_eq(tus_base64("YWI=", 4, b, sizeof(b)), 2);
-	ck_assert_int_eq(tus_base64("YWJj", 4, b, sizeof(b)), 3);
-	ck_assert_int_eq(tus_base64("", 0, b, sizeof(b)), 0);
-	ck_assert_int_eq(tus_base64("YQ", 2, b, sizeof(b)), -1);	/* unpadded */
-	ck_assert_int_eq(tus_base64("YR==", 4, b, sizeof(b)), -1);	/* stray low bits */
-	ck_assert_int_eq(tus_base64("Y===", 4, b, sizeof(b)), -1);
-	ck_assert_int_eq(tus_base64("YQ==YQ==", 8, b, sizeof(b)), -1);	/* padding inside */
-	ck_assert_int_eq(tus_base64("YW-j", 4, b, sizeof(b)), -1);	/* base64url */
-	ck_assert_int_eq(tus_base64("YWJj", 4, b, 2), -1);		/* no room */
+	ck_assert_int_eq(base64_decode("YWI=", 4, b, sizeof(b)), 2);
+	ck_assert_int_eq(base64_decode("YWJj", 4, b, sizeof(b)), 3);
+	ck_assert_int_eq(base64_decode("", 0, b, sizeof(b)), 0);
+	ck_assert_int_eq(base64_decode("YQ", 2, b, sizeof(b)), -1);	/* unpadded */
+	ck_assert_int_eq(base64_decode("YR==", 4, b, sizeof(b)), -1);	/* stray low bits */
+	ck_assert_int_eq(base64_decode("Y===", 4, b, sizeof(b)), -1);
+	ck_assert_int_eq(base64_decode("YQ==YQ==", 8, b, sizeof(b)), -1);	/* padding inside */
+	ck_assert_int_eq(base64_decode("YW-j", 4, b, sizeof(b)), -1);	/* base64url */
+	ck_assert_int_eq(base64_decode("YWJj", 4, b, 2), -1);		/* no room */
 }
 END_TEST
 
