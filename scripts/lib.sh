@@ -4,7 +4,7 @@
 # it stops exactly what was started.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODULES="auth audit patients intake documents idv appointments consult prescriptions"
+MODULES="auth audit patients intake documents idv appointments consult prescriptions bridge pharmacy"
 # FastCGI processes per module (libfcgi serves one connection per process).
 procs_for() {
 	case "$1" in
@@ -64,6 +64,19 @@ stack_write_conf() {
 			chmod 600 "$var/$k"
 		fi
 	done
+	# Standard Webhooks secrets (whsec_ + base64 of 32 random bytes): the
+	# clinic's messages to the pharmacy, the pharmacy's to the clinic, the
+	# courier's tracking webhooks to the pharmacy; and the courier's API key.
+	for k in bridge-c2p-secret bridge-p2c-secret courier-webhook-secret; do
+		if [ ! -f "$var/$k" ]; then
+			printf 'whsec_%s' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$var/$k"
+			chmod 600 "$var/$k"
+		fi
+	done
+	if [ ! -f "$var/courier-api-key" ]; then
+		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/courier-api-key"
+		chmod 600 "$var/courier-api-key"
+	fi
 	mkdir -p "$var/uploads"
 	chmod 700 "$var/uploads"
 	cat > "$var/clinic.conf" <<CONF
@@ -99,6 +112,18 @@ turn_secret = $(turn_secret "$var")
 turn_urls = turn:127.0.0.1:$((port + 9))?transport=udp,turn:127.0.0.1:$((port + 9))?transport=tcp
 # signalling: nginx's internal nchan publisher (clinic-site.conf)
 signal_publish_socket = $var/run/signal-publish.sock
+# The demo pharmacy (modules/pharmacy), a separate party reached over HTTP
+# through the same nginx; the clinic knows it as partner demo-pharmacy
+# (\`clinic partner-set\`, stack_partner_set). The courier: the local
+# stand-in (tools/courier-standin) on port+10.
+pharmacy_name = Harbour Pharmacy (demo)
+pharmacy_clinic_url = http://127.0.0.1:$port
+pharmacy_events_url = http://127.0.0.1:$port/api/v1/bridge/events/demo-pharmacy
+pharmacy_clinic_secret_in = $(cat "$var/bridge-c2p-secret")
+pharmacy_clinic_secret_out = $(cat "$var/bridge-p2c-secret")
+courier_url = http://127.0.0.1:$((port + 10))
+courier_api_key = $(cat "$var/courier-api-key")
+courier_webhook_secret = $(cat "$var/courier-webhook-secret")
 ${CLINIC_EXTRA_CONF:-}
 CONF
 	chmod 600 "$var/clinic.conf"
@@ -142,6 +167,17 @@ SQL
 	CLINIC_CONF="$VAR/clinic.conf" "$BUILD/modules/admin-cli/clinic" migrate \
 	    --sql-dir "$TOP/sql" --db-user root >"$VAR/log/migrate.log" 2>&1 ||
 		{ cat "$VAR/log/migrate.log" >&2; die "migrations failed"; }
+	stack_partner_set
+}
+
+# The clinic's partner pharmacy: the demo pharmacy of this same stack, reached
+# over HTTP through nginx, with this stack's two bridge secrets.
+stack_partner_set() {
+	CLINIC_CONF="$VAR/clinic.conf" "$BUILD/modules/admin-cli/clinic" partner-set \
+	    --code demo-pharmacy --name "Harbour Pharmacy (demo)" --url "http://127.0.0.1:$PORT" \
+	    --send-secret-file "$VAR/bridge-c2p-secret" \
+	    --receive-secret-file "$VAR/bridge-p2c-secret" >>"$VAR/log/migrate.log" 2>&1 ||
+		say "warning: the demo pharmacy partner could not be set (see $VAR/log/migrate.log)"
 }
 
 stack_fcgi_start() {
@@ -229,6 +265,23 @@ stack_notify_start() {
 	fi
 }
 
+# The courier's stand-in on PORT+10 (tracking webhooks to this stack's
+# pharmacy), by pid file; restarted when changed.
+stack_courier_start() {
+	standin=$TOP/tools/courier-standin/standin.mjs
+	[ -f "$standin" ] || return 0
+	if pid_alive "$VAR/run/courier-standin.pid" && [ "$standin" -nt "$VAR/run/courier-standin.pid" ]; then
+		stop_pids "$VAR/run/courier-standin.pid"
+	fi
+	if ! pid_alive "$VAR/run/courier-standin.pid"; then
+		node "$standin" --port "$((PORT + 10))" --api-key "$(cat "$VAR/courier-api-key")" \
+		    --webhook-secret "$(cat "$VAR/courier-webhook-secret")" \
+		    --webhook-url "http://127.0.0.1:$PORT/api/v1/pharmacy/courier/events" \
+		    ${CLINIC_COURIER_OPTS:-} >>"$VAR/log/courier-standin.log" 2>&1 &
+		echo $! > "$VAR/run/courier-standin.pid"
+	fi
+}
+
 # turn_secret VAR: the stack's coturn shared secret (made once, kept in VAR).
 turn_secret() {
 	if [ ! -f "$1/turn-secret" ]; then
@@ -271,6 +324,7 @@ stack_up() {
 	stack_fcgi_start
 	stack_nginx_start
 	stack_notify_start
+	stack_courier_start
 	stack_idv_start
 	stack_turn_start
 	i=0
@@ -303,6 +357,7 @@ stack_down() {
 	stop_pids "$VAR/run/dispatch.pid"
 	stop_pids "$VAR/run/idv-standin.pid"
 	stop_pids "$VAR/run/notify-standin.pid"
+	stop_pids "$VAR/run/courier-standin.pid"
 	stop_pids "$VAR/run/turnserver.pid"
 	for m in $MODULES; do stop_pids "$VAR/run/$m.pid"; done
 	stop_pids "$VAR/run/mysqld.pid"

@@ -19,6 +19,11 @@ import { Plans } from './views/plans.js';
 import { Prescriptions } from './views/prescriptions.js';
 import { Formulary } from './views/formulary.js';
 import { RxReports } from './views/rx-reports.js';
+import { Pharmacy } from './views/pharmacy.js';
+import { Shipments } from './views/shipments.js';
+import { Pipeline } from './views/pipeline.js';
+import { Notifications } from './views/notifications.js';
+import { Outbox } from './views/outbox.js';
 
 export const ROUTES = {
 	profile: { view: Profile, roles: ['patient'] },
@@ -38,4 +43,9 @@ export const ROUTES = {
 	prescriptions: { view: Prescriptions, roles: ['patient', 'clinician', 'pharmacist', 'admin', 'auditor'] },
 	formulary: { view: Formulary, roles: ['clinician', 'pharmacist', 'admin', 'auditor'] },
 	'rx-reports': { view: RxReports, roles: ['admin', 'auditor'] },
+	pharmacy: { view: Pharmacy, roles: ['pharmacist', 'auditor'] },
+	shipments: { view: Shipments, roles: ['pharmacist'] },
+	pipeline: { view: Pipeline, roles: ['admin', 'auditor'] },
+	notifications: { view: Notifications, roles: ['patient', 'clinician', 'pharmacist', 'admin', 'auditor'] },
+	outbox: { view: Outbox, roles: ['admin'] },
 };

@@ -36,6 +36,7 @@
 #include "session.h"
 #include "user.h"
 #include "valid.h"
+#include "cli.h"
 
 /*
  * Each applied migration is recorded with the SHA-256 of its text, so one
@@ -70,6 +71,8 @@ usage(void)
 	    "          --password P --given-name G --family-name F [--date-of-birth YYYY-MM-DD]\n"
 	    "          [--gmc N] [--gphc N] [--specialist] [--totp-secret BASE32]\n"
 	    "  load-demo FILE\n"
+	    "  partner-set --code C --name N --url URL --send-secret-file F\n"
+	    "          --receive-secret-file F [--inactive]   (a partner pharmacy)\n"
 	    "  verify-audit\n"
 	    "  purge          (ended sessions, old sign-in failures, old outbox messages;"
 	    " run hourly)\n");
@@ -259,7 +262,7 @@ os_user(void)
  * the same round trip. Returns 0, or 1 after rolling back and saying that
  * `what` could not be recorded.
  */
-static int
+int
 cli_audit_commit(struct db *db, struct pool *pool, const char *action, const char *entity_type,
     const char *entity_id, const char *via, struct json_object *d, const char *what)
 {
@@ -731,6 +734,8 @@ cmd_load_demo(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = load_demo_formulary(db, pool, root);
+	if (rc == 0)
+		rc = load_demo_pharmacy(db, pool, root);
 	db_close(db);
 	pool_free(pool);
 	json_object_put(root);
@@ -834,6 +839,8 @@ main(int argc, char **argv)
 		return cmd_verify_audit(argc, argv);
 	if (strcmp(cmd, "purge") == 0)
 		return cmd_purge(argc, argv);
+	if (strcmp(cmd, "partner-set") == 0)
+		return cmd_partner_set(argc, argv);
 	usage();
 	return 2;
 }

@@ -88,6 +88,18 @@ struct conf {
 	long	 prescription_validity_days;	/* a signed prescription is valid this long (28) */
 	long	 prescription_max_days;		/* days' treatment without a justification (30) */
 	long	 prescription_paper_original;	/* 1: the pharmacy needs the paper original */
+	/* the pharmacy bridge, clinic side (partners are in pharmacy_partner) */
+	long	 bridge_low_stock_packs;	/* low: fewer than this many packs available */
+	/* the pharmacy side (modules/pharmacy): this pharmacy and the clinic it serves */
+	char	*pharmacy_name;
+	char	*pharmacy_clinic_url;		/* the clinic's base URL (prescribers' keys) */
+	char	*pharmacy_events_url;		/* where our messages to the clinic go */
+	char	*pharmacy_clinic_secret_in;	/* whsec_: checks the clinic's messages */
+	char	*pharmacy_clinic_secret_out;	/* whsec_: signs our messages to the clinic */
+	long	 pharmacy_snapshot_minutes;	/* a full stock snapshot this often */
+	char	*courier_url;			/* the courier's API base URL */
+	char	*courier_api_key;		/* Bearer key for it */
+	char	*courier_webhook_secret;	/* whsec_: checks its tracking webhooks */
 	/* misc */
 	char	*sql_dir;
 	char	*log_level;

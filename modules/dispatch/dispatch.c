@@ -43,6 +43,7 @@
 #include "req.h"
 #include "../idv/provider.h"
 #include "../prescriptions/rx.h"
+#include "../pharmacy/pharmacy.h"
 
 static const char SQL_PICK[] =
     "SELECT id, kind, payload, idempotency_key, attempts, status FROM outbox"
@@ -95,8 +96,10 @@ static char	deliverable[1024];
 int
 dispatch_kinds_list(char *buf, size_t cap)
 {
-	const struct kind	*tables[] = { idv_kinds, notify_kinds };
-	size_t			 counts[] = { idv_nkinds, notify_nkinds };
+	const struct kind	*tables[] = { idv_kinds, notify_kinds, bridge_kinds,
+				    pharmacy_kinds, courier_kinds };
+	size_t			 counts[] = { idv_nkinds, notify_nkinds, bridge_nkinds,
+				    pharmacy_nkinds, courier_nkinds };
 	size_t			 t, i, used = 0, len;
 
 	if (cap == 0)
@@ -120,14 +123,16 @@ dispatch_kinds_list(char *buf, size_t cap)
 static const struct kind *
 kind_for(const char *name)
 {
-	size_t	i;
+	const struct kind	*tables[] = { idv_kinds, notify_kinds, bridge_kinds,
+				    pharmacy_kinds, courier_kinds };
+	size_t			 counts[] = { idv_nkinds, notify_nkinds, bridge_nkinds,
+				    pharmacy_nkinds, courier_nkinds };
+	size_t			 t, i;
 
-	for (i = 0; i < idv_nkinds; i++)
-		if (strcmp(idv_kinds[i].name, name) == 0)
-			return &idv_kinds[i];
-	for (i = 0; i < notify_nkinds; i++)
-		if (strcmp(notify_kinds[i].name, name) == 0)
-			return &notify_kinds[i];
+	for (t = 0; t < nitems(tables); t++)
+		for (i = 0; i < counts[t]; i++)
+			if (strcmp(tables[t][i].name, name) == 0)
+				return &tables[t][i];
 	return NULL;
 }
 
@@ -382,7 +387,7 @@ main(void)
 	unsigned char	 raw[6];
 	char		 host[32] = "host", rid[64], tag[13];
 	bool		 got, plain;
-	time_t		 last_sweep = 0;
+	time_t		 last_sweep = 0, last_snapshot = 0;
 	enum cerr	 rc;
 
 	log_init("dispatch", LOG_LVL_INFO);
@@ -447,6 +452,16 @@ main(void)
 				log_warn("expiring prescriptions failed: %s", cerr_str(rc));
 			else if (n > 0)
 				log_info("expired %d prescription%s", n, n == 1 ? "" : "s");
+			r.request_id = NULL;
+			pool_reset(pool);
+		}
+		/* The pharmacy's full stock snapshot to the clinic, every pharmacy_snapshot_minutes. */
+		if (time(NULL) - last_snapshot >= conf.pharmacy_snapshot_minutes * 60) {
+			last_snapshot = time(NULL);
+			(void)snprintf(rid, sizeof(rid), "dispatch-%s-snapshot", tag);
+			r.request_id = rid;
+			if ((rc = ph_stock_snapshot(&r)) != CE_OK)
+				log_warn("queueing the stock snapshot failed: %s", cerr_str(rc));
 			r.request_id = NULL;
 			pool_reset(pool);
 		}

@@ -38,6 +38,9 @@ struct answer {
 	struct json_object	*json;		/* parsed body or NULL; put by the loop */
 	char			 why[300];	/* for V_RETRY/V_FAIL: what went wrong */
 	char			 header[128];	/* http_req.answer_header's value ("" if none) */
+	long long		 retry_after_ms;	/* a Retry-After the partner sent with a
+						   retryable answer (429, 503): the next
+						   attempt waits at least this; 0 if none */
 };
 
 /* One HTTP request to a partner (all strings borrowed from the caller). */
@@ -46,7 +49,8 @@ struct http_req {
 	const char	*base_name;	/* the setting's name, for messages */
 	const char	*method;	/* "GET" or "POST" */
 	const char	*path;		/* appended to base */
-	const char	*auth;		/* the Authorization header's value ("Bearer ...") */
+	const char	*auth;		/* the Authorization header's value ("Bearer ..."),
+					   or NULL for none (a public URL) */
 	const char	*key;		/* Idempotency-Key, or NULL for none */
 	const char	*key_header;	/* another header also carrying key (Twilio's
 					   I-Twilio-Idempotency-Token), or NULL */
@@ -104,6 +108,34 @@ extern const size_t		idv_nkinds;
 /* The email and SMS kinds, notify.email and notify.sms (notify_kinds.c). */
 extern const struct kind	notify_kinds[];
 extern const size_t		notify_nkinds;
+/*
+ * The clinic's messages to partner pharmacies: pharmacy.prescription and
+ * pharmacy.cancel (bridge_kinds.c).
+ */
+extern const struct kind *const	bridge_kinds;
+extern const size_t		bridge_nkinds;
+/*
+ * The pharmacy's: its messages to the clinic (PH_CLINIC_KIND) and fetching
+ * a prescriber's public key, ph.fetch_key (modules/pharmacy/ph_kinds.c).
+ */
+extern const struct kind *const	pharmacy_kinds;
+extern const size_t		pharmacy_nkinds;
+/* Booking a courier, ph.courier_book (modules/pharmacy/courier_kinds.c). */
+extern const struct kind *const	courier_kinds;
+extern const size_t		courier_nkinds;
+
+/*
+ * One Standard Webhooks delivery (docs/WEBHOOKS.md, webhook.h): POSTs body
+ * (len bytes of JSON) to url (https, or plain http to a loopback host; named
+ * url_name in messages) with webhook-id msg_id (the outbox row's
+ * idempotency key, the same on every attempt), webhook-timestamp now and
+ * webhook-signature under secret (a "whsec_..." string), Content-Type
+ * application/json and no Authorization. Verdicts as http_call(): any 2xx
+ * is V_DONE (a->json set when the answer is a JSON object); a Retry-After
+ * (seconds or an HTTP date) on a retryable answer sets a->retry_after_ms.
+ */
+enum verdict	 webhook_send(const char *url, const char *url_name, const char *secret,
+		    const char *msg_id, const char *body, size_t len, struct answer *a);
 /*
  * The names of the kinds this dispatcher delivers (the tables above),
  * comma-separated, into buf (cap bytes): only rows of these kinds are

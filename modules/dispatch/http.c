@@ -146,7 +146,8 @@ http_call(const struct http_req *q, struct answer *a)
 		blen--;
 	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)blen, q->base, q->path) >=
 	    sizeof(url) ||
-	    (size_t)snprintf(auth, sizeof(auth), "Authorization: %s", q->auth) >= sizeof(auth) ||
+	    (size_t)snprintf(auth, sizeof(auth), "Authorization: %s",
+	    q->auth != NULL ? q->auth : "") >= sizeof(auth) ||
 	    (size_t)snprintf(idem, sizeof(idem), "Idempotency-Key: %s",
 	    q->key != NULL ? q->key : "") >= sizeof(idem) ||
 	    (size_t)snprintf(idem2, sizeof(idem2), "%s: %s",
@@ -159,7 +160,8 @@ http_call(const struct http_req *q, struct answer *a)
 	}
 	/* Each append either returns the extended list or NULL (the old list kept). */
 #define ADD(s)	do { if ((t = curl_slist_append(h, (s))) == NULL) goto nomem; h = t; } while (0)
-	ADD(auth);
+	if (q->auth != NULL)
+		ADD(auth);
 	if (q->key != NULL)
 		ADD(idem);
 	if (q->key != NULL && q->key_header != NULL)

@@ -119,6 +119,11 @@ Suite		*plans_suite(void);
 Suite		*prescriptions_suite(void);
 Suite		*notify_suite(void);
 Suite		*isolation_suite(void);
+Suite		*bridge_suite(void);
+Suite		*pipeline_suite(void);
+Suite		*pharmacy_suite(void);
+Suite		*courier_suite(void);
+Suite		*nothing_lost_suite(void);
 
 /*
  * A call to a local stand-in's test API (the identity provider's or the

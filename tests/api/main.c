@@ -56,6 +56,11 @@ main(void)
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, plans_suite());
 	srunner_add_suite(sr, prescriptions_suite());
+	srunner_add_suite(sr, bridge_suite());
+	srunner_add_suite(sr, pipeline_suite());
+	srunner_add_suite(sr, pharmacy_suite());
+	srunner_add_suite(sr, courier_suite());
+	srunner_add_suite(sr, nothing_lost_suite());
 	srunner_add_suite(sr, isolation_suite());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_ENV);
