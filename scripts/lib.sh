@@ -177,7 +177,7 @@ stack_partner_set() {
 	    --code demo-pharmacy --name "Harbour Pharmacy (demo)" --url "http://127.0.0.1:$PORT" \
 	    --send-secret-file "$VAR/bridge-c2p-secret" \
 	    --receive-secret-file "$VAR/bridge-p2c-secret" >>"$VAR/log/migrate.log" 2>&1 ||
-		say "warning: the demo pharmacy partner could not be set (see $VAR/log/migrate.log)"
+		die "the demo pharmacy partner could not be set (see $VAR/log/migrate.log)"
 }
 
 stack_fcgi_start() {
