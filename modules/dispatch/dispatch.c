@@ -8,7 +8,10 @@
  * transaction that first checks the lease is still ours. A failure is tried
  * again after a full-jitter exponential backoff (dispatch_backoff_base_ms,
  * dispatch_backoff_max_ms) until dispatch_max_attempts, then the row is
- * 'failed' (GET /api/v1/idv/outbox?status=failed shows it to admins). An
+ * 'failed', the dead letter (GET /api/v1/outbox?status=failed shows it to
+ * admins, POST /api/v1/outbox/{id}/replay sends it again). A Retry-After the
+ * partner sends with a retryable answer is a floor for the next wait
+ * (retry_wait_ms; at most RETRY_AFTER_MAX_MS, an hour). An
  * outcome that cannot be recorded (other than a deadlock, retried, or a lost
  * connection) fails the row in a second transaction, with the error: a
  * handler that cannot store a partner's answer would otherwise leave the row
@@ -261,6 +264,9 @@ record(struct req *r, struct job *j, const struct kind *k, enum verdict v, struc
 			rnd = (uint64_t)time(NULL) ^ (uint64_t)j->id;
 		delay = outbox_backoff_ms((unsigned)(j->attempts - 1), conf.dispatch_backoff_base_ms,
 		    conf.dispatch_backoff_max_ms, rnd);
+		/* The partner's Retry-After is a floor (capped at RETRY_AFTER_MAX_MS). */
+		if (a->retry_after_ms > 0)
+			delay = retry_wait_ms(delay, a->retry_after_ms);
 		if ((rc = db_exec(r->db, r->pool, NULL, SQL_RETRY, "sii", a->why,
 		    (int64_t)delay * 1000, j->id)) != CE_OK) {
 			json_object_put(d);
@@ -268,6 +274,9 @@ record(struct req *r, struct job *j, const struct kind *k, enum verdict v, struc
 		}
 		json_object_object_add(d, "error", json_object_new_string(a->why));
 		json_object_object_add(d, "retry_in_ms", json_object_new_int64(delay));
+		if (a->retry_after_ms > 0)
+			json_object_object_add(d, "retry_after_ms",
+			    json_object_new_int64(a->retry_after_ms));
 		action = "outbox.retry_scheduled";
 		break;
 	default:

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "webhook.h"
 
 struct req;
 struct json_object;
@@ -62,6 +63,8 @@ struct http_req {
 	bool		 any_2xx_ok;	/* any 2xx is a success, even one that is not a
 					   JSON object (a->json NULL then): the partner
 					   accepted the request, so it must not be sent again */
+	const char *const *headers;	/* more request header lines ("Name: value"),
+					   NULL-terminated, or NULL for none */
 };
 
 /*
@@ -136,6 +139,40 @@ extern const size_t		courier_nkinds;
  */
 enum verdict	 webhook_send(const char *url, const char *url_name, const char *secret,
 		    const char *msg_id, const char *body, size_t len, struct answer *a);
+/*
+ * The longest wait a Retry-After may ask for (1 hour): a partner asking for
+ * more is tried again after an hour anyway (and the backoff may wait longer).
+ */
+#define RETRY_AFTER_MAX_MS	3600000LL
+/*
+ * A Retry-After header's value (RFC 9110 10.2.3: delta-seconds, or an
+ * HTTP-date in the IMF-fixdate, RFC 850 or asctime form) as milliseconds
+ * from now (Unix seconds), capped at RETRY_AFTER_MAX_MS; a date in the past
+ * is 0. -1 when value is NULL or neither form. Pure (wh_out.c).
+ */
+long long	 retry_after_ms(const char *value, int64_t now);
+/*
+ * The wait before the next attempt: the backoff's, or the partner's
+ * Retry-After (capped at RETRY_AFTER_MAX_MS) when that is longer. Pure.
+ */
+long long	 retry_wait_ms(long long backoff_ms, long long retry_after);
+
+/* The three Standard Webhooks header lines of one message (webhook_headers). */
+struct webhook_headers {
+	char	id[WEBHOOK_ID_MAX + 16];	/* "webhook-id: <id>" */
+	char	timestamp[48];			/* "webhook-timestamp: <unix seconds>" */
+	char	signature[WEBHOOK_SIG_LEN + 24];	/* "webhook-signature: v1,<base64>" */
+};
+/*
+ * Fills h with the header lines of a message msg_id sent at now with body
+ * (len bytes; NULL when len is 0), signed under secret_text ("whsec_...").
+ * CE_OK; CE_INVALID when the secret is not a whsec_ secret or the id or time
+ * is out of webhook.h's bounds (h is then all empty strings); CE_CRYPTO.
+ * Pure (wh_out.c); webhook_send() sends these.
+ */
+enum cerr	 webhook_headers(const char *secret_text, const char *msg_id, int64_t now,
+		    const void *body, size_t len, struct webhook_headers *h);
+
 /*
  * The names of the kinds this dispatcher delivers (the tables above),
  * comma-separated, into buf (cap bytes): only rows of these kinds are

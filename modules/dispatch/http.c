@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
 #include "conf.h"
 #include "dispatch.h"
@@ -42,7 +44,32 @@ gather(char *data, size_t size, size_t n, void *arg)
 struct hdr_want {
 	const char	*name;		/* header wanted (case-insensitive) */
 	struct answer	*a;
+	char		 retry_after[64];	/* Retry-After's value, "" if none or too long */
 };
+
+/* Keeps a Retry-After header's value (trimmed, printable, up to 63 bytes) in w. */
+static void
+retry_after_seen(struct hdr_want *w, const char *data, size_t len)
+{
+	static const char	name[] = "retry-after:";
+	size_t			i = sizeof(name) - 1, j = 0;
+
+	if (len < i || strncasecmp(data, name, i) != 0)
+		return;
+	while (i < len && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	while (len > i && (data[len - 1] == '\r' || data[len - 1] == '\n' ||
+	    data[len - 1] == ' ' || data[len - 1] == '\t'))
+		len--;
+	if (len - i >= sizeof(w->retry_after))
+		return;
+	for (; i < len; i++) {
+		if (!isprint((unsigned char)data[i]))
+			return;
+		w->retry_after[j++] = data[i];
+	}
+	w->retry_after[j] = '\0';
+}
 
 /* Keeps the value of the wanted header (a plain token, up to 127 bytes) in a->header. */
 static size_t
@@ -51,6 +78,10 @@ header_seen(char *data, size_t size, size_t n, void *arg)
 	struct hdr_want	*w = arg;
 	size_t		 len = size * n, nl, i, j = 0;
 
+	/* A new response (after a 100 Continue, say) starts with its status line. */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		w->retry_after[0] = '\0';
+	retry_after_seen(w, data, len);
 	if (w->name == NULL)
 		return len;
 	nl = strlen(w->name);
@@ -122,7 +153,8 @@ enum verdict
 http_call(const struct http_req *q, struct answer *a)
 {
 	struct curl_slist	*h = NULL, *t;
-	struct hdr_want		 want = { q->answer_header, a };
+	struct hdr_want		 want = { q->answer_header, a, "" };
+	const char *const	*x;
 	char			 url[2300], auth[600], idem[200], idem2[240], ctype[120], wbuf[40];
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	const char		*why, *type;
@@ -170,6 +202,8 @@ http_call(const struct http_req *q, struct answer *a)
 	ADD("Expect:");
 	if (q->body != NULL && q->type != NULL)
 		ADD(ctype);
+	for (x = q->headers; x != NULL && *x != NULL; x++)
+		ADD(*x);
 #undef ADD
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, plain ? "http" : "https");
@@ -203,8 +237,15 @@ http_call(const struct http_req *q, struct answer *a)
 			    a->status, type);
 		else
 			(void)snprintf(a->why, sizeof(a->why), "the provider answered %ld", a->status);
-		return a->status == 408 || a->status == 425 || a->status == 429 ||
-		    a->status >= 500 ? V_RETRY : V_FAIL;
+		if (a->status == 408 || a->status == 425 || a->status == 429 ||
+		    a->status >= 500) {
+			if (*want.retry_after != '\0' &&
+			    (a->retry_after_ms = retry_after_ms(want.retry_after,
+			    (int64_t)time(NULL))) < 0)
+				a->retry_after_ms = 0;
+			return V_RETRY;
+		}
+		return V_FAIL;
 	}
 	if (q->empty_ok && a->len == 0)
 		return V_DONE;
@@ -256,4 +297,42 @@ provider_call(const char *method, const char *path, const char *key, struct json
 		q.len = strlen(q.body);
 	}
 	return http_call(&q, a);
+}
+
+enum verdict
+webhook_send(const char *url, const char *url_name, const char *secret, const char *msg_id,
+    const char *body, size_t len, struct answer *a)
+{
+	struct webhook_headers	 wh;
+	struct http_req		 q;
+	const char		*lines[4];
+	enum verdict		 v;
+	enum cerr		 rc;
+
+	if ((rc = webhook_headers(secret, msg_id, (int64_t)time(NULL), body, len, &wh)) != CE_OK) {
+		(void)snprintf(a->why, sizeof(a->why), rc == CE_CRYPTO ?
+		    "the message could not be signed (crypto library)" :
+		    "the message could not be signed: the secret for %s is not a whsec_ secret"
+		    " or the message id is unusable", url_name);
+		return rc == CE_CRYPTO ? V_RETRY : V_FAIL;
+	}
+	lines[0] = wh.id;
+	lines[1] = wh.timestamp;
+	lines[2] = wh.signature;
+	lines[3] = NULL;
+	memset(&q, 0, sizeof(q));
+	q.base = url;
+	q.base_name = url_name;
+	q.method = "POST";
+	q.path = "";
+	q.auth = NULL;
+	q.type = "application/json";
+	q.body = body;
+	q.len = len;
+	q.empty_ok = true;
+	q.any_2xx_ok = true;
+	q.headers = lines;
+	v = http_call(&q, a);
+	OPENSSL_cleanse(&wh, sizeof(wh));
+	return v;
 }
