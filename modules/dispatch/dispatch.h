@@ -134,8 +134,11 @@ extern const size_t		courier_nkinds;
  * idempotency key, the same on every attempt), webhook-timestamp now and
  * webhook-signature under secret (a "whsec_..." string), Content-Type
  * application/json and no Authorization. Verdicts as http_call(): any 2xx
- * is V_DONE (a->json set when the answer is a JSON object); a Retry-After
- * (seconds or an HTTP date) on a retryable answer sets a->retry_after_ms.
+ * is V_DONE (a->json set when the answer is a JSON object); V_FAIL only for
+ * 400, 413, 415 and 422 (the receiver refuses this message), a URL that is
+ * not https (plain http only to loopback) or a secret that is not a whsec_
+ * one; any other failure is V_RETRY. A Retry-After (seconds or an HTTP
+ * date) on a retryable answer sets a->retry_after_ms.
  */
 enum verdict	 webhook_send(const char *url, const char *url_name, const char *secret,
 		    const char *msg_id, const char *body, size_t len, struct answer *a);

@@ -334,5 +334,14 @@ webhook_send(const char *url, const char *url_name, const char *secret, const ch
 	q.headers = lines;
 	v = http_call(&q, a);
 	OPENSSL_cleanse(&wh, sizeof(wh));
+	/*
+	 * A receiver that refuses the message itself (400, 413, 415, 422) will
+	 * refuse it again; any other 4xx (401 from a secret being rotated or a
+	 * clock out of step, 404 from a receiver not yet deployed, 409, 423)
+	 * may pass later, so the message is tried again over the whole span.
+	 */
+	if (v == V_FAIL && a->status >= 400 && a->status <= 499 && a->status != 400 &&
+	    a->status != 413 && a->status != 415 && a->status != 422)
+		v = V_RETRY;
 	return v;
 }

@@ -42,7 +42,10 @@ static const char SQL_SIGN[] =
     " daily_amount = ?,"
     " days_supply = ?, thc_ug_total = ?, cbd_ug_total = ?, effective_at = ?, signed_at = ?,"
     " valid_until = ?, key_id = ?, document = ?, signature = ?, paper_required = ?,"
-    " status_changed_at = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'draft'";
+    " status_changed_at = ?, updated_at = UTC_TIMESTAMP(6),"
+    /* The pharmacy it goes to (issue 6): the first active partner. */
+    " pharmacy_id = (SELECT MIN(id) FROM pharmacy_partner WHERE active = 1)"
+    " WHERE id = ? AND status = 'draft'";
 
 static const char STEPUP_DETAIL[] =
     "is not right, was already used, or is missing: enter the current code from your"
