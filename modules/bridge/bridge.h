@@ -17,6 +17,7 @@
 #include "err.h"
 
 struct req;
+struct pool;
 struct json_object;
 
 /* What bridge_apply() made of a message (stored in bridge_inbox.outcome). */
@@ -48,7 +49,17 @@ enum bridge_outcome {
 enum cerr	bridge_apply(struct req *, int64_t partner_id, const char *partner_name,
 		    const char *type, struct json_object *data, enum bridge_outcome *out);
 
-/* "applied", "ignored" or "unknown". */
+/* "applied", "ignored" or "unknown". Implemented in view_apply.c. */
 const char	*bridge_outcome_str(enum bridge_outcome);
+
+/*
+ * The first member data lacks (or has wrong) for type, as a 422 names it
+ * ("data", "prescription_id", "missing[0].product_id", ...), or NULL when
+ * data is fine or the type is unknown (kept, not applied). Pure; the
+ * string is static or in pool. bridge_apply() returns CE_INVALID exactly
+ * when this is not NULL (or a stock message's as_of is not a time).
+ * Implemented in view_rules.c.
+ */
+const char	*bridge_check_data(struct pool *, const char *type, struct json_object *data);
 
 #endif
