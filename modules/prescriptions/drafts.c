@@ -76,7 +76,8 @@ static const char SQL_EVENT[] =
     " VALUES (?, ?, UTC_TIMESTAMP(6), NULLIF(?, 0), ?)";
 static const char SQL_EVENTS[] =
     "SELECT e.status, DATE_FORMAT(e.at, '%Y-%m-%dT%H:%i:%sZ'), e.actor_id, u.given_name,"
-    " u.family_name, e.reason FROM prescription_event e LEFT JOIN users u ON u.id = e.actor_id"
+    " u.family_name, e.reason, e.source, e.detail FROM prescription_event e"
+    " LEFT JOIN users u ON u.id = e.actor_id"
     " WHERE e.prescription_id = ? ORDER BY e.id";
 static const char SQL_PERSON[] =
     "SELECT u.given_name, u.family_name, DATE_FORMAT(u.date_of_birth, '%Y-%m-%d'),"
@@ -806,10 +807,14 @@ rx_json(struct req *r, const struct rx_row *x)
 			} else
 				json_object_object_add(e, "by", NULL);
 			add_str(e, "reason", c[5]);
+			add_str(e, "source", c[6]);
+			json_object_object_add(e, "detail", c[7] != NULL ? json_tokener_parse(c[7]) :
+			    NULL);
 			json_object_array_add(ev, e);
 		}
 	}
 	json_object_object_add(o, "events", ev);
+	json_object_object_add(o, "where", rx_where(r, x));
 	return o;
 }
 

@@ -18,12 +18,13 @@
 #define SWEEP_MAX	100	/* at most this many per call */
 
 static const char SQL_DUE[] =
-    "SELECT id FROM prescription WHERE status IN ('signed','sent','accepted','out_of_stock')"
+    "SELECT id FROM prescription"
+    " WHERE status IN ('signed','sent','accepted','out_of_stock','awaiting_paper')"
     " AND valid_until <= UTC_TIMESTAMP(6) ORDER BY valid_until, id LIMIT 100";
 static const char SQL_LOCK[] =
     "SELECT p.status, p.patient_id, p.product_id, p.quantity, f.supply_unit"
     " FROM prescription p JOIN formulary_product f ON f.id = p.product_id WHERE p.id = ?"
-    " AND p.status IN ('signed','sent','accepted','out_of_stock')"
+    " AND p.status IN ('signed','sent','accepted','out_of_stock','awaiting_paper')"
     " AND p.valid_until <= UTC_TIMESTAMP(6) FOR UPDATE";
 static const char SQL_EXPIRE[] =
     "UPDATE prescription SET status = 'expired', status_changed_at = UTC_TIMESTAMP(6),"

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "conf.h"
 #include "db.h"
 #include "patient.h"
 #include "pool.h"
@@ -33,6 +34,10 @@ static const char SQL_INSERT[] =
     "INSERT INTO formulary_product (supplier, brand, name, form, supply_unit, pack_size,"
     " thc_ug_per_unit, cbd_ug_per_unit, active, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))";
+static const char SQL_THRESHOLD[] =
+    "UPDATE formulary_product SET low_stock_threshold = ? WHERE id = ?";
+static const char SQL_THRESHOLD_OLD[] =
+    "SELECT low_stock_threshold FROM formulary_product WHERE id = ?";
 static const char SQL_UPDATE[] =
     "UPDATE formulary_product SET supplier = ?, brand = ?, name = ?, form = ?,"
     " supply_unit = ?, pack_size = ?, thc_ug_per_unit = ?, cbd_ug_per_unit = ?,"
@@ -148,22 +153,70 @@ product_load(struct req *r, int64_t id, struct product *p)
 }
 
 /*
- * Where the product can be had. Stock is not known until the pharmacy
- * bridge (issue 6) feeds it; this is the one place that will fill it.
+ * Where the product can be had, as the partner pharmacies last reported it
+ * (pharmacy_stock, fed by the bridge, issue 6): per active partner the
+ * figure, when it is from and whether it is low (below the product's
+ * low_stock_threshold, or bridge_low_stock_packs packs); overall
+ * "available" when some pharmacy has enough, "low" when some has a little,
+ * "out_of_stock" when none has any, "unknown" when none has reported.
+ * *stored is the product's own threshold (-1: none, the setting applies).
  */
-static struct json_object *
-product_availability(struct req *r, const struct product *p)
-{
-	struct json_object	*o = json_object_new_object(), *a = json_object_new_array();
+static const char SQL_AVAILABILITY[] =
+    "SELECT COALESCE(f.low_stock_threshold, f.pack_size * ?), f.low_stock_threshold,"
+    " s.partner_id, pp.name, s.available, DATE_FORMAT(s.expected_date, '%Y-%m-%d'),"
+    " DATE_FORMAT(s.as_of, '%Y-%m-%dT%H:%i:%sZ')"
+    " FROM formulary_product f LEFT JOIN pharmacy_stock s ON s.product_id = f.id"
+    " LEFT JOIN pharmacy_partner pp ON pp.id = s.partner_id"
+    " WHERE f.id = ? AND (s.partner_id IS NULL OR pp.active = 1) ORDER BY pp.name, s.partner_id";
 
-	(void)r;
-	(void)p;
-	if (o == NULL || a == NULL) {
+static struct json_object *
+product_availability(struct req *r, const struct product *p, int64_t *threshold,
+    int64_t *stored)
+{
+	struct json_object	*o, *a, *e;
+	struct db_res		*res;
+	int64_t			 avail, thr = 0;
+	bool			 any = false, enough = false, left = false;
+	size_t			 i;
+
+	*threshold = 0;
+	*stored = -1;
+	if (db_exec(r->db, r->pool, &res, SQL_AVAILABILITY, "ii",
+	    (int64_t)conf.bridge_low_stock_packs, p->id) != CE_OK)
+		return NULL;
+	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
 		json_object_put(o);
-		json_object_put(a);
 		return NULL;
 	}
-	json_object_object_add(o, "status", json_object_new_string("unknown"));
+	for (i = 0; i < res->nrows; i++) {
+		char **c = res->rows[i];
+
+		thr = db_int(c[0]);
+		if (c[1] != NULL)
+			*stored = db_int(c[1]);
+		if (c[2] == NULL)
+			continue;
+		avail = db_int(c[4]);
+		any = true;
+		if (avail > 0 && avail >= thr)
+			enough = true;
+		if (avail > 0)
+			left = true;
+		if ((e = json_object_new_object()) == NULL)
+			continue;
+		json_object_object_add(e, "id", json_object_new_int64(db_int(c[2])));
+		json_object_object_add(e, "name", json_object_new_string(c[3] != NULL ? c[3] : ""));
+		json_object_object_add(e, "available", json_object_new_int64(avail));
+		json_object_object_add(e, "unit", json_object_new_string(p->supply_unit));
+		json_object_object_add(e, "expected_date", c[5] != NULL ?
+		    json_object_new_string(c[5]) : NULL);
+		json_object_object_add(e, "as_of", c[6] != NULL ? json_object_new_string(c[6]) : NULL);
+		json_object_object_add(e, "low", json_object_new_boolean(avail == 0 || avail < thr));
+		json_object_array_add(a, e);
+	}
+	*threshold = thr;
+	json_object_object_add(o, "status", json_object_new_string(!any ? "unknown" :
+	    enough ? "available" : left ? "low" : "out_of_stock"));
 	json_object_object_add(o, "pharmacies", a);
 	return o;
 }
@@ -173,6 +226,7 @@ product_json(struct req *r, const struct product *p)
 {
 	struct json_object	*o, *av;
 	const char		*pack, *strength, *ul;
+	int64_t			 thr, stored;
 
 	pack = amount_figures(r->pool, p->supply_unit, p->form, p->pack_size);
 	strength = strength_label(r->pool, p->form, p->supply_unit, p->thc_ug, p->cbd_ug);
@@ -181,7 +235,7 @@ product_json(struct req *r, const struct product *p)
 		return NULL;
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	if ((av = product_availability(r, p)) == NULL) {
+	if ((av = product_availability(r, p, &thr, &stored)) == NULL) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -200,6 +254,9 @@ product_json(struct req *r, const struct product *p)
 	json_object_object_add(o, "cbd_ug_per_unit", json_object_new_int64(p->cbd_ug));
 	json_object_object_add(o, "strength_label", json_object_new_string(strength));
 	json_object_object_add(o, "active", json_object_new_boolean(p->active));
+	json_object_object_add(o, "low_stock_threshold", stored >= 0 ?
+	    json_object_new_int64(stored) : NULL);
+	json_object_object_add(o, "low_threshold", json_object_new_int64(thr));
 	json_object_object_add(o, "availability", av);
 	return o;
 }
@@ -260,9 +317,10 @@ formulary_get(struct req *r)
 
 /*
  * The body of POST and PUT (the same table order: supplier, brand, name,
- * form, pack_size, thc, cbd[, active]) into *p. Checks what the field table
- * cannot: content that no product of that form can have. Replies and
- * returns the status on a problem, 0 when fine.
+ * form, pack_size, thc, cbd, low_stock_threshold[, active]) into *p
+ * (the threshold is written apart). Checks what the field table cannot:
+ * content that no product of that form can have. Replies and returns the
+ * status on a problem, 0 when fine.
  */
 static int
 product_from_body(struct req *r, struct product *p)
@@ -336,6 +394,7 @@ int
 formulary_create(struct req *r)
 {
 	struct product	 p;
+	struct json_object *d;
 	char		 ids[24];
 	int64_t		 id;
 	int		 st;
@@ -356,9 +415,15 @@ formulary_create(struct req *r)
 	if (rc != CE_OK)
 		return reply_db(r, rc);
 	id = (int64_t)db_insert_id(r->db);
+	if (r->in.vals[7].present && (rc = db_exec(r->db, r->pool, NULL, SQL_THRESHOLD, "ii",
+	    r->in.vals[7].i, id)) != CE_OK)
+		return reply_db(r, rc);
 	(void)snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((d = product_audit(&p)) != NULL && r->in.vals[7].present)
+		json_object_object_add(d, "low_stock_threshold",
+		    json_object_new_int64(r->in.vals[7].i));
 	if ((rc = audit_commit(r, "formulary.create", "formulary_product", ids, "success",
-	    product_audit(&p))) != CE_OK)
+	    d)) != CE_OK)
 		return reply_db(r, rc);
 	return product_reply(r, 201, id);
 }
@@ -404,7 +469,8 @@ int
 formulary_update(struct req *r)
 {
 	struct product		 p, old;
-	struct json_object	*d;
+	struct json_object	*d, *c;
+	struct db_res		*res;
 	char			 ids[24];
 	int64_t			 id = req_id(r, "id");
 	int			 st;
@@ -429,7 +495,7 @@ formulary_update(struct req *r)
 		    " (grams, millilitres or counts): add it as a new product");
 	}
 	p.id = id;
-	p.active = r->in.vals[7].present ? r->in.vals[7].i != 0 : old.active;
+	p.active = r->in.vals[8].present ? r->in.vals[8].i != 0 : old.active;
 	rc = db_exec(r->db, r->pool, NULL, SQL_UPDATE, "sssssiiiii", p.supplier, p.brand, p.name,
 	    p.form, p.supply_unit, p.pack_size, p.thc_ug, p.cbd_ug, (int64_t)(p.active ? 1 : 0), id);
 	if (rc == CE_DUPLICATE) {
@@ -451,6 +517,23 @@ formulary_update(struct req *r)
 	change_i(d, "thc_ug_per_unit", old.thc_ug, p.thc_ug);
 	change_i(d, "cbd_ug_per_unit", old.cbd_ug, p.cbd_ug);
 	change_b(d, "active", old.active, p.active);
+	/* low_stock_threshold: absent keeps it (editors that do not know it leave it be) */
+	if (r->in.vals[7].present) {
+		if ((rc = db_exec(r->db, r->pool, &res, SQL_THRESHOLD_OLD, "i", id)) != CE_OK ||
+		    (rc = db_exec(r->db, r->pool, NULL, SQL_THRESHOLD, "ii", r->in.vals[7].i,
+		    id)) != CE_OK) {
+			json_object_put(d);
+			return reply_db(r, rc);
+		}
+		if (res->nrows == 1 && (res->rows[0][0] == NULL ||
+		    db_int(res->rows[0][0]) != r->in.vals[7].i) &&
+		    (c = json_object_new_object()) != NULL) {
+			json_object_object_add(c, "before", res->rows[0][0] != NULL ?
+			    json_object_new_int64(db_int(res->rows[0][0])) : NULL);
+			json_object_object_add(c, "after", json_object_new_int64(r->in.vals[7].i));
+			json_object_object_add(d, "low_stock_threshold", c);
+		}
+	}
 	(void)snprintf(ids, sizeof(ids), "%" PRId64, id);
 	if ((rc = audit_commit(r, "formulary.update", "formulary_product", ids, "success",
 	    d)) != CE_OK)

@@ -19,6 +19,7 @@ static const struct field product_fields[] = {
 	{ "pack_size", V_INT, true, 1, 100000000, NULL, NULL },
 	{ "thc_ug_per_unit", V_INT, true, 0, 10000000, NULL, NULL },
 	{ "cbd_ug_per_unit", V_INT, true, 0, 10000000, NULL, NULL },
+	{ "low_stock_threshold", V_INT, false, 0, 1000000000, NULL, NULL },
 	{ "active", V_BOOL, false, 0, 0, NULL, NULL },
 };
 

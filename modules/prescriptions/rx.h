@@ -214,7 +214,8 @@ int		 plan_diff(struct pool *, const struct plan *a, const struct plan *b,
  * The rules, the quota meter and the running report count these.
  */
 #define RX_LIVE_STATUSES \
-	"('signed','sent','accepted','out_of_stock','dispensed','shipped','delivered')"
+	"('signed','sent','accepted','out_of_stock','awaiting_paper','dispensed','shipped'," \
+	"'delivered')"
 
 /* A live prescription of the patient (RX_LIVE_STATUSES), as the windows count it. */
 struct rx_live {
@@ -432,5 +433,12 @@ enum cerr	 rx_key_retire(struct req *, int64_t clinician_id, const struct rx_key
 enum cerr	 rx_expire_sweep(struct req *, int *expired);
 /* Plain words for a status ("Signed — on its way to the pharmacy"). Static. */
 const char	*rx_status_label(const char *status);
+/*
+ * Where the medicine is, for the patient's page (issue 6, states.c):
+ * {"stage", "sentence" (plain words), "pharmacy": {id, name} | null,
+ * "pharmacy_ref", "supply_method", "tracking_number", "tracking_url",
+ * "expected_date" (when out of stock, if known)}. NULL on failure.
+ */
+struct json_object *rx_where(struct req *, const struct rx_row *);
 
 #endif

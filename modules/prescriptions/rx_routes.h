@@ -43,7 +43,7 @@ static const struct field rx_cancel_fields[] = {
 static const struct field rx_list_query[] = {
 	{ "patient_id", V_INT, false, 1, RX_ID_MAX, NULL, NULL },
 	{ "status", V_ENUM, false, 0, 0, "draft|signed|sent|accepted|rejected|out_of_stock|"
-	    "dispensed|shipped|delivered|cancelled|expired", NULL },
+	    "awaiting_paper|dispensed|shipped|delivered|cancelled|expired", NULL },
 	{ "mine", V_INT, false, 0, 1, NULL, NULL },
 };
 
