@@ -1,0 +1,358 @@
+/*
+ * The controlled-drug register (docs/API.md#pharmacy, REGULATORY.md):
+ * every receipt, supply, return, destruction, count adjustment and
+ * correction as its own entry with the product's running balance; read as
+ * JSON or CSV (cells a spreadsheet would run as formulas are neutralised),
+ * and corrected only by a new entry naming the one it corrects (the
+ * table's triggers refuse edits and removals).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "db.h"
+#include "patient.h"
+#include "pool.h"
+#include "reply.h"
+#include "req.h"
+#include "valid.h"
+#include "pharmacy.h"
+#include "ph.h"
+
+static const char SQL_REGISTER[] =
+    "SELECT g.id, DATE_FORMAT(g.at, '%Y-%m-%dT%H:%i:%sZ'), g.product_id, p.brand, p.name,"
+    " p.supply_unit, g.kind, g.quantity, g.balance, b.batch_number,"
+    " DATE_FORMAT(b.expiry_date, '%Y-%m-%d'), b.thc_ug_per_unit, b.cbd_ug_per_unit,"
+    " g.counterparty, g.prescription_id, g.prescriber, g.collector, g.id_requested,"
+    " g.id_provided, g.witness, g.corrects_id, g.reason,"
+    " CONCAT_WS(' ', u.given_name, u.family_name), g.recorded_by"
+    " FROM ph_register g JOIN ph_product p ON p.id = g.product_id"
+    " LEFT JOIN ph_batch b ON b.id = g.batch_id LEFT JOIN users u ON u.id = g.recorded_by"
+    " WHERE (? = 0 OR g.product_id = ?) AND (? IS NULL OR g.at >= ?)"
+    " AND (? IS NULL OR g.at < DATE_ADD(?, INTERVAL 1 DAY))"
+    " ORDER BY g.product_id, g.id LIMIT 20000";
+static const char SQL_ENTRY[] =
+    "SELECT product_id, batch_id, kind FROM ph_register WHERE id = ?";
+static const char SQL_BATCH_LOCK[] =
+    "SELECT on_hand FROM ph_batch WHERE id = ? FOR UPDATE";
+static const char SQL_BATCH_ADD[] =
+    "UPDATE ph_batch SET on_hand = on_hand + ? WHERE id = ? AND on_hand + ? >= 0";
+static const char SQL_LAST_BALANCE[] =
+    "SELECT balance FROM ph_register WHERE product_id = ? ORDER BY id DESC LIMIT 1";
+
+struct buf {
+	struct pool	*pool;
+	char		*s;
+	size_t		 len, cap;
+	bool		 oom;
+};
+
+static void
+put(struct buf *b, const char *s, size_t n)
+{
+	char	*ns;
+	size_t	 cap;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		for (cap = b->cap == 0 ? 4096 : b->cap; cap < b->len + n + 1; cap *= 2)
+			;
+		if ((ns = pool_calloc(b->pool, 1, cap)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		if (b->len > 0)
+			memcpy(ns, b->s, b->len);
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/*
+ * One CSV cell (RFC 4180), quoted when it holds a comma, quote or line
+ * break; text a spreadsheet would run as a formula (= + - @ TAB CR first)
+ * gets ' as its first character inside the quotes. Integers use icell.
+ */
+static void
+cell(struct buf *b, const char *s, bool last)
+{
+	const char	*p;
+	bool		 formula;
+
+	if (s == NULL)
+		s = "";
+	formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL)
+		put(b, s, strlen(s));
+	else {
+		put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
+		for (p = s; *p != '\0'; p++) {
+			put(b, p, 1);
+			if (*p == '"')
+				put(b, "\"", 1);
+		}
+		put(b, "\"", 1);
+	}
+	put(b, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+static void
+icell(struct buf *b, const char *num, bool last)
+{
+	char	n[24];
+	int	k;
+
+	k = snprintf(n, sizeof(n), "%" PRId64, num != NULL ? db_int(num) : (int64_t)0);
+	if (num == NULL)
+		k = 0;
+	if (k < 0 || (size_t)k >= sizeof(n)) {
+		b->oom = true;
+		return;
+	}
+	put(b, n, (size_t)k);
+	put(b, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+static const char *
+yesno(const char *v)
+{
+	return v == NULL ? NULL : db_int(v) != 0 ? "yes" : "no";
+}
+
+static struct json_object *
+jstr(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *
+jint(const char *s)
+{
+	return s != NULL ? json_object_new_int64(db_int(s)) : NULL;
+}
+
+static struct json_object *
+jbool(const char *s)
+{
+	return s != NULL ? json_object_new_boolean(db_int(s) != 0) : NULL;
+}
+
+static bool
+wants_csv(struct req *r)
+{
+	const char	*acc = req_env(r, "HTTP_ACCEPT");
+
+	if (r->q.vals[3].present && strcmp(r->q.vals[3].s, "csv") == 0)
+		return true;
+	if (r->q.vals[3].present)
+		return false;
+	return acc != NULL && strstr(acc, "text/csv") != NULL &&
+	    strstr(acc, "application/json") == NULL;
+}
+
+/* query: product, from, to, format */
+int
+ph_register(struct req *r)
+{
+	int64_t			 product = r->q.vals[0].present ? r->q.vals[0].i : 0;
+	const char		*from = r->q.vals[1].present ? r->q.vals[1].s : NULL;
+	const char		*to = r->q.vals[2].present ? r->q.vals[2].s : NULL;
+	bool			 csv = wants_csv(r);
+	struct db_res		*res;
+	struct json_object	*o, *a, *e, *d;
+	struct buf		 b = { r->pool, NULL, 0, 0, false };
+	const char		*disp;
+	size_t			 i;
+	enum cerr		 rc;
+
+	if (from != NULL && to != NULL && strcmp(from, to) > 0)
+		return reply_field(r, 422, "to", "must not be before from");
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER, "iissss", product, product, from,
+	    from, to, to)) != CE_OK)
+		return reply_db(r, rc);
+	/* the register names patients: who read it is recorded */
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "product", product != 0 ? json_object_new_int64(product) :
+		    NULL);
+		json_object_object_add(d, "from", jstr(from));
+		json_object_object_add(d, "to", jstr(to));
+		json_object_object_add(d, "format", json_object_new_string(csv ? "csv" : "json"));
+		json_object_object_add(d, "entries", json_object_new_int64((int64_t)res->nrows));
+	}
+	if ((rc = db_begin(r->db)) != CE_OK ||
+	    (rc = audit_commit(r, "pharmacy.register_read", "ph_register", NULL, "success", d))
+	    != CE_OK)
+		return reply_db(r, rc);
+	if (csv) {
+		put(&b, "id,at,product_id,product,unit,kind,quantity,balance,batch,expiry_date,"
+		    "thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,prescriber,"
+		    "collector,id_requested,id_provided,witness,corrects_id,reason,recorded_by\r\n",
+		    strlen("id,at,product_id,product,unit,kind,quantity,balance,batch,expiry_date,"
+		    "thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,prescriber,"
+		    "collector,id_requested,id_provided,witness,corrects_id,reason,recorded_by\r\n"));
+		for (i = 0; i < res->nrows; i++) {
+			char **x = res->rows[i];
+
+			icell(&b, x[0], false);
+			cell(&b, x[1], false);
+			icell(&b, x[2], false);
+			cell(&b, pool_printf(r->pool, "%s %s", x[3], x[4]), false);
+			cell(&b, x[5], false);
+			cell(&b, x[6], false);
+			icell(&b, x[7], false);
+			icell(&b, x[8], false);
+			cell(&b, x[9], false);
+			cell(&b, x[10], false);
+			icell(&b, x[11], false);
+			icell(&b, x[12], false);
+			cell(&b, x[13], false);
+			icell(&b, x[14], false);
+			cell(&b, x[15], false);
+			cell(&b, x[16], false);
+			cell(&b, yesno(x[17]), false);
+			cell(&b, yesno(x[18]), false);
+			cell(&b, x[19], false);
+			icell(&b, x[20], false);
+			cell(&b, x[21], false);
+			cell(&b, x[23] == NULL ? "system" : x[22], true);
+		}
+		if (b.oom || (disp = pool_printf(r->pool, "attachment; filename=\"cd-register%s%s%s%s"
+		    ".csv\"", from != NULL ? "-from-" : "", from != NULL ? from : "",
+		    to != NULL ? "-to-" : "", to != NULL ? to : "")) == NULL)
+			return reply_internal(r, "out of memory");
+		if (reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
+		    reply_header(r, "Content-Disposition", disp) != 0)
+			return reply_internal(r, "out of memory");
+		r->out = b.s != NULL ? b.s : pool_strdup(r->pool, "");
+		r->outlen = b.len;
+		if (r->out == NULL)
+			return reply_internal(r, "out of memory");
+		r->status = 200;
+		return 200;
+	}
+	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
+		json_object_put(o);
+		return reply_internal(r, "out of memory");
+	}
+	json_object_object_add(o, "items", a);
+	for (i = 0; i < res->nrows; i++) {
+		char **x = res->rows[i];
+
+		if ((e = json_object_new_object()) == NULL || json_object_array_add(a, e) != 0) {
+			json_object_put(e);
+			json_object_put(o);
+			return reply_internal(r, "out of memory");
+		}
+		json_object_object_add(e, "id", jint(x[0]));
+		json_object_object_add(e, "at", jstr(x[1]));
+		json_object_object_add(e, "product_id", jint(x[2]));
+		json_object_object_add(e, "product", json_object_new_string(pool_printf(r->pool,
+		    "%s %s", x[3], x[4])));
+		json_object_object_add(e, "unit", jstr(x[5]));
+		json_object_object_add(e, "kind", jstr(x[6]));
+		json_object_object_add(e, "quantity", jint(x[7]));
+		json_object_object_add(e, "balance", jint(x[8]));
+		json_object_object_add(e, "batch_number", jstr(x[9]));
+		json_object_object_add(e, "expiry_date", jstr(x[10]));
+		json_object_object_add(e, "thc_ug_per_unit", jint(x[11]));
+		json_object_object_add(e, "cbd_ug_per_unit", jint(x[12]));
+		json_object_object_add(e, "counterparty", jstr(x[13]));
+		json_object_object_add(e, "prescription_id", jint(x[14]));
+		json_object_object_add(e, "prescriber", jstr(x[15]));
+		json_object_object_add(e, "collector", jstr(x[16]));
+		json_object_object_add(e, "id_requested", jbool(x[17]));
+		json_object_object_add(e, "id_provided", jbool(x[18]));
+		json_object_object_add(e, "witness", jstr(x[19]));
+		json_object_object_add(e, "corrects_id", jint(x[20]));
+		json_object_object_add(e, "reason", jstr(x[21]));
+		json_object_object_add(e, "recorded_by", x[23] == NULL ? json_object_new_string(
+		    "system") : jstr(x[22]));
+	}
+	return reply_json(r, 200, o);
+}
+
+/* fields: quantity (signed, non-zero), reason */
+int
+ph_correction(struct req *r)
+{
+	int64_t			 id = req_id(r, "id");
+	int64_t			 q = r->in.vals[0].i, product, batch, entry;
+	struct db_res		*res, *b, *bal;
+	struct json_object	*d, *o;
+	struct ph_entry		 en;
+	enum cerr		 rc;
+
+	if (id == 0)
+		return reply_problem(r, 404, "not-found", "No such register entry", NULL);
+	if (q == 0)
+		return reply_field(r, 422, "quantity", "a correction changes the stock: a signed,"
+		    " non-zero whole number");
+	if ((rc = db_begin(r->db)) != CE_OK)
+		return reply_db(r, rc);
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_ENTRY, "i", id)) != CE_OK)
+		return reply_db(r, rc);
+	if (res->nrows != 1) {
+		db_rollback(r->db);
+		return reply_problem(r, 404, "not-found", "No such register entry", NULL);
+	}
+	product = db_int(res->rows[0][0]);
+	batch = res->rows[0][1] != NULL ? db_int(res->rows[0][1]) : 0;
+	if ((rc = ph_product_lock(r, product)) != CE_OK)
+		return reply_db(r, rc);
+	if (batch != 0) {
+		if ((rc = db_exec(r->db, r->pool, &b, SQL_BATCH_LOCK, "i", batch)) != CE_OK)
+			return reply_db(r, rc);
+		if (b->nrows != 1 || db_int(b->rows[0][0]) + q < 0) {
+			db_rollback(r->db);
+			return reply_field(r, 422, "quantity", pool_printf(r->pool, "the batch has %s"
+			    " on hand: it cannot go below zero", b->nrows == 1 ? b->rows[0][0] : "0"));
+		}
+		if ((rc = db_exec(r->db, r->pool, NULL, SQL_BATCH_ADD, "iii", q, batch, q)) != CE_OK)
+			return reply_db(r, rc);
+	} else {
+		if ((rc = db_exec(r->db, r->pool, &bal, SQL_LAST_BALANCE, "i", product)) != CE_OK)
+			return reply_db(r, rc);
+		if (bal->nrows == 1 && db_int(bal->rows[0][0]) + q < 0) {
+			db_rollback(r->db);
+			return reply_field(r, 422, "quantity", "the balance cannot go below zero");
+		}
+	}
+	memset(&en, 0, sizeof(en));
+	en.product_id = product;
+	en.batch_id = batch;
+	en.kind = "correction";
+	en.quantity = q;
+	en.corrects_id = id;
+	en.reason = r->in.vals[1].s;
+	en.id_requested = en.id_provided = -1;
+	en.recorded_by = r->who.user_id;
+	if ((rc = ph_register_add(r, &en, &entry)) != CE_OK)
+		return reply_db(r, rc);
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "corrects_id", json_object_new_int64(id));
+		json_object_object_add(d, "quantity", json_object_new_int64(q));
+		json_object_object_add(d, "reason", json_object_new_string(r->in.vals[1].s));
+	}
+	if ((rc = ph_audit(r, r->who.user_id, "pharmacy.register_corrected", "ph_register", entry,
+	    d)) != CE_OK || (rc = ph_stock_changed(r, product, pool_printf(r->pool, "reg-%" PRId64,
+	    entry))) != CE_OK || (rc = db_commit(r->db)) != CE_OK)
+		return reply_db(r, rc);
+	if ((rc = db_exec(r->db, r->pool, &bal, SQL_LAST_BALANCE, "i", product)) != CE_OK)
+		return reply_db(r, rc);
+	if ((o = json_object_new_object()) == NULL)
+		return reply_internal(r, "out of memory");
+	json_object_object_add(o, "id", json_object_new_int64(entry));
+	json_object_object_add(o, "corrects_id", json_object_new_int64(id));
+	json_object_object_add(o, "quantity", json_object_new_int64(q));
+	json_object_object_add(o, "product_id", json_object_new_int64(product));
+	json_object_object_add(o, "balance", bal->nrows == 1 ? json_object_new_int64(
+	    db_int(bal->rows[0][0])) : NULL);
+	return reply_json(r, 201, o);
+}
