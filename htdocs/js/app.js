@@ -10,6 +10,7 @@ import { MfaVerify, MfaEnrol } from './views/mfa.js';
 import { Home } from './views/home.js';
 import { Account } from './views/account.js';
 import { ROUTES } from './routes.js';
+import { NotificationsLink } from './views/notifications.js';
 import { clearPendingUploads, pendingFor } from './documents-pending.js';
 import { clearNoteDrafts, noteDraftsFor } from './consult/drafts.js';
 
@@ -56,6 +57,7 @@ function Header({ session, onSignOut, busy }) {
 			<a class="brand" href="#/home">Clinic</a>
 			${session && !session.mfa_required && html`<nav aria-label="Account">
 				<a href="#/home">Home</a>
+				<${NotificationsLink} />
 				<a href="#/account">Account</a>
 			</nav>`}
 			${session && html`<button type="button" class="button button-small" onClick=${onSignOut} disabled=${busy}>

@@ -106,7 +106,7 @@ function Journey({ userId }) {
 			${step('treatment', '#/prescriptions', 'Your treatment', 'Your treatment plan and prescriptions, and where each prescription is',
 				'Not yet')}
 		</ol>
-		<p><a href="#/appointments">Your appointments</a></p>
+		<p><a href="#/appointments">Your appointments</a> · <a href="#/notifications">Your notifications</a></p>
 	</section>`;
 }
 
@@ -146,7 +146,8 @@ function ClinicianHome({ session }) {
 			['#/patients', 'Patients', 'Find a patient and open their record'],
 			['#/review', 'Intake reviews', 'Intakes flagged for a clinician to review'],
 			['#/prescriptions', 'Prescriptions', 'The prescriptions you wrote: status, signature, print'],
-			['#/formulary', 'Formulary', 'Search the products you can put in a plan']]} />
+			['#/notifications', 'Notifications', 'Prescriptions out of stock or not accepted, with the plan\'s alternatives'],
+			['#/formulary', 'Formulary', 'Search the products you can put in a plan, with stock at the pharmacies']]} />
 		<p class="muted">To write a treatment plan or a prescription, open the patient's record. Signing asks for a fresh code from your authenticator app.</p>
 	<//>`;
 }
@@ -185,6 +186,7 @@ function AdminHome({ session }) {
 			['#/questionnaires', 'Questionnaires', 'The intake and its eligibility rules, as versioned data'],
 			['#/formulary', 'Formulary', 'Add, correct and withdraw products'],
 			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
+			['#/pipeline', 'Prescription pipeline', 'Where every prescription is between signing and delivery; stuck ones first'],
 			['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV']]} />
 		<${AuditTrail} />
 	<//>`;
@@ -195,6 +197,7 @@ function AuditorHome({ session }) {
 		<${StaffCard} u=${session.user} />
 		<${StaffLinks} links=${[['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV'],
 			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
+			['#/pipeline', 'Prescription pipeline', 'Where every prescription is between signing and delivery'],
 			['#/formulary', 'Formulary', 'The products the clinic prescribes']]} />
 		<${AuditTrail} />
 	<//>`;

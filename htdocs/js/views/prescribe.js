@@ -17,7 +17,35 @@ import {
 } from '../rx-units.js';
 
 const CHECK_DELAY = 400;	// ms of quiet typing before the checks run again
-const CANCELLABLE = ['draft', 'signed', 'sent', 'accepted', 'out_of_stock'];
+const CANCELLABLE = ['draft', 'signed', 'sent', 'accepted', 'out_of_stock', 'awaiting_paper'];
+
+// Stock as the partner pharmacies report it (product.availability, issue 6).
+const STOCK_WORDS = { available: 'In stock', low: 'Low stock', out_of_stock: 'Out of stock', unknown: 'Stock not reported' };
+
+function stockStatus(p) {
+	return (p && p.availability && p.availability.status) || 'unknown';
+}
+
+function StockBadge({ p }) {
+	const st = stockStatus(p);
+	return html`<span class=${`badge stock-badge stock-${st}`}>${STOCK_WORDS[st] || st}</span>`;
+}
+
+// Before signing: what each pharmacy has of the chosen product, and a warning when it is low or out.
+function StockWarning({ product }) {
+	const st = stockStatus(product);
+	if (!product || (st !== 'low' && st !== 'out_of_stock'))
+		return null;
+	const ph = (product.availability && product.availability.pharmacies) || [];
+	const unit = product.supply_unit;
+	return html`<div class="notice stock-warning" role="note">
+		<p><strong>${st === 'low' ? 'Low stock' : 'Out of stock'}:</strong> ${st === 'low' ?
+			'the pharmacy may run out before it can supply this prescription.' :
+			'no pharmacy that reports stock has any of this product. The patient will wait until more arrives; consider another product in the plan.'}</p>
+		<ul>${ph.map((x) => html`<li key=${x.id}>${x.name}: ${amountText(x.available, unit, product.form)} available${x.expected_date ?
+			`, more expected ${longDate(x.expected_date)}` : ''}</li>`)}</ul>
+	</div>`;
+}
 
 const LABELS = {
 	plan_id: 'Plan', product_id: 'Product', quantity: 'Quantity', dose: 'Dose', justification: 'Clinical justification',
@@ -27,7 +55,8 @@ const LABELS = {
 
 const STATUS = {
 	draft: 'Draft', signed: 'Signed', sent: 'Sent to the pharmacy', accepted: 'Accepted by the pharmacy',
-	rejected: 'Rejected by the pharmacy', out_of_stock: 'Out of stock', dispensed: 'Dispensed', shipped: 'Shipped',
+	rejected: 'Rejected by the pharmacy', out_of_stock: 'Out of stock', awaiting_paper: 'Awaiting the paper original',
+	dispensed: 'Dispensed', shipped: 'Shipped',
 	delivered: 'Delivered', cancelled: 'Cancelled', expired: 'Expired',
 };
 
@@ -617,11 +646,13 @@ export function Prescribe({ session, path }) {
 									<label class="rxp-product" for=${`product-${p.id}`}>
 										<span class="rxp-product-name">${productName(p)}</span>
 										<span class="rxp-product-meta">${[p.form_label, p.strength_label, p.pack_label].filter(Boolean).join(' · ')}</span>
-										<span class="rxp-product-meta">${p.supplier} · Availability: ${p.availability && p.availability.status || 'unknown'}</span>
+										<span class="rxp-product-meta">${p.supplier}</span>
+										<${StockBadge} p=${p} />
 										<span class=${inPlan(p) ? 'badge badge-done' : 'badge badge-action'}>${inPlan(p) ? 'In the plan' : 'Not in the plan'}</span>
 									</label>
 								</li>`)}</ul>`}
 						</fieldset>
+						<${StockWarning} product=${product} />
 						${product && html`<${AmountField} name="quantity" label="Quantity" unit=${unit} form=${product.form}
 							hint=${planItem ? `The plan allows ${planItem.daily_label || amountText(planItem.daily_amount, unit, product.form)} a day, at most ${planItem.max_label || amountText(planItem.max_per_30d, unit, product.form)} in any 30 days.${product.pack_label ? ` Packs of ${product.pack_label}.` : ''}` :
 								`In ${unitWord(unit, product.form)}.${product.pack_label ? ` Packs of ${product.pack_label}.` : ''}`}
@@ -680,6 +711,7 @@ export function Prescribe({ session, path }) {
 				${draft && !signed && html`<section class="card rxp-sign" aria-labelledby="rxp-sign-h">
 					<h2 id="rxp-sign-h" tabindex="-1" ref=${signRef}>Sign prescription ${draft.id}</h2>
 					<p>${productName(draft.product)}: ${draft.quantity_figures} (${draft.quantity_words}). ${draft.dose}</p>
+					<${StockWarning} product=${draft.product} />
 					${dirty ? html`<p class="notice">You changed the draft: save the changes before signing.</p>` :
 						html`<form onSubmit=${sign} noValidate>
 							<div class=${signAlert ? 'alert' : 'alert alert-empty'} role="alert">${signAlert && html`<p>${signAlert}</p>`}</div>

@@ -21,19 +21,21 @@ const EVENT_WORDS = {
 	accepted: 'Accepted by the pharmacy',
 	rejected: 'Not accepted by the pharmacy',
 	out_of_stock: 'Waiting for stock at the pharmacy',
+	awaiting_paper: 'Waiting at the pharmacy for the paper original',
 	dispensed: 'Dispensed by the pharmacy',
+	tracking: 'Courier update',
 	shipped: 'On its way to you',
 	delivered: 'Delivered',
 	cancelled: 'Cancelled',
 	expired: 'Expired: not used in time',
 };
 
-const STATUSES = ['draft', 'signed', 'sent', 'accepted', 'rejected', 'out_of_stock', 'dispensed', 'shipped',
-	'delivered', 'cancelled', 'expired'];
+const STATUSES = ['draft', 'signed', 'sent', 'accepted', 'rejected', 'out_of_stock', 'awaiting_paper', 'dispensed',
+	'shipped', 'delivered', 'cancelled', 'expired'];
 
 const STAFF_STATUS = {
 	draft: 'Draft', signed: 'Signed', sent: 'Sent to pharmacy', accepted: 'Accepted', rejected: 'Rejected',
-	out_of_stock: 'Out of stock', dispensed: 'Dispensed', shipped: 'Shipped', delivered: 'Delivered',
+	out_of_stock: 'Out of stock', awaiting_paper: 'Awaiting paper original', dispensed: 'Dispensed', shipped: 'Shipped', delivered: 'Delivered',
 	cancelled: 'Cancelled', expired: 'Expired',
 };
 
@@ -90,10 +92,43 @@ function Timeline({ events, staff }) {
 	return html`<ol class="rx-timeline">
 		${events.map((ev, i) => html`<li key=${i} class=${i === events.length - 1 ? 'rx-now' : ''}>
 			<span class="rx-event">${ev.label || EVENT_WORDS[ev.status] || ev.status}</span>
-			<span class="rx-event-when">${dateTimeWords(ev.at)}${staff && ev.by ? ` · ${nameOf(ev.by)}` : ''}</span>
-			${ev.reason && html`<span class="rx-event-reason">Reason: ${ev.reason}</span>`}
+			<span class="rx-event-when">${dateTimeWords(ev.at)}${staff && ev.by ? ` · ${nameOf(ev.by)}` : ''}${ev.source && ev.source !== 'clinic' ?
+				` · ${ev.source === 'courier' ? 'the courier' : 'the pharmacy'}` : ''}</span>
+			${ev.reason && html`<span class="rx-event-reason">${ev.status === 'tracking' || ev.source === 'courier' ? '' : 'Reason: '}${ev.reason}${ev.detail &&
+				ev.detail.location ? ` (${ev.detail.location})` : ''}</span>`}
 		</li>`)}
 	</ol>`;
+}
+
+// ---- where the medicine is ----
+
+// The steps on the way to the patient; waiting for stock or for the paper
+// original happen at the "accepted" step.
+const STEPS = [['signed', 'Signed'], ['sent', 'At the pharmacy'], ['accepted', 'Accepted'], ['dispensed', 'Prepared'],
+	['shipped', 'On its way'], ['delivered', 'Delivered']];
+const STEP_OF = { signed: 0, sent: 1, out_of_stock: 2, awaiting_paper: 2, accepted: 2, dispensed: 3, shipped: 4, delivered: 5 };
+
+function Where({ rx, staff }) {
+	const w = rx.where;
+	if (!w || rx.status === 'draft')
+		return null;
+	const at = STEP_OF[rx.status];
+	const steps = STEPS.filter(([s]) => s !== 'shipped' || w.supply_method !== 'collection');
+	const current = at === undefined ? -1 : steps.findIndex(([s]) => s === STEPS[at][0]);
+	return html`<section class="card rx-where" aria-labelledby="where-h">
+		<h2 id="where-h">${staff ? 'Where it is' : 'Where is my medicine?'}</h2>
+		<p class="rx-where-sentence">${w.sentence}</p>
+		${current >= 0 && html`<ol class="rx-steps">
+			${steps.map(([s, label], i) => html`<li key=${s} class=${i < current ? 'rx-step rx-step-done' : i === current ? 'rx-step rx-step-now' : 'rx-step'}
+				aria-current=${i === current ? 'step' : undefined}>${label}${i < current ? html`<span class="visually-hidden"> (done)</span>` : ''}</li>`)}
+		</ol>`}
+		${(w.tracking_number || w.pharmacy) && html`<dl class="facts">
+			${w.pharmacy && html`<dt>Pharmacy</dt><dd>${w.pharmacy.name}${w.pharmacy_ref ? html` <span class="muted">(their reference ${w.pharmacy_ref})</span>` : ''}</dd>`}
+			${w.expected_date && html`<dt>More stock expected</dt><dd>${dateWords(w.expected_date)}</dd>`}
+			${w.tracking_number && html`<dt>Tracking number</dt><dd class="rx-tracking">${w.tracking_number}</dd>`}
+		</dl>`}
+		${w.tracking_url && html`<p><a href=${w.tracking_url} target="_blank" rel="noopener noreferrer">Track the parcel with the courier</a></p>`}
+	</section>`;
 }
 
 // ---- lists ----
@@ -161,6 +196,8 @@ function PatientList({ session }) {
 				${latest && html`<div class="rx-latest">
 					<p class="rx-latest-title"><a href=${`#/prescriptions/${latest.id}`}>${productName(latest.product)}</a>${`, ${latest.quantity_figures}`}</p>
 					<p><span class=${statusClass(latest.status)}>${statusText(latest, false)}</span></p>
+					${latest.where && latest.status !== 'draft' && html`<p class="rx-where-sentence">${latest.where.sentence}${latest.where.tracking_number ?
+						` Tracking number: ${latest.where.tracking_number}.` : ''}</p>`}
 					<h3 class="h3">What has happened so far</h3>
 					<${Timeline} events=${latest.events} />
 				</div>`}
@@ -279,7 +316,7 @@ function SignatureBlock({ rx }) {
 	</section>`;
 }
 
-const CANCELLABLE = ['draft', 'signed', 'sent', 'accepted', 'out_of_stock'];
+const CANCELLABLE = ['draft', 'signed', 'sent', 'accepted', 'out_of_stock', 'awaiting_paper'];
 
 // Cancelling (the prescriber or an admin) needs a reason; the pharmacy is told
 // when the prescription had been signed.
@@ -335,6 +372,7 @@ function Detail({ session, id }) {
 	return html`<${Page} title=${title}>
 		<div class=${done ? 'alert alert-ok' : 'alert alert-empty'} role="status">${done && html`<p>${done}</p>`}</div>
 		<p class="rx-status-line"><span class=${statusClass(rx.status)}>${statusText(rx, false)}</span></p>
+		<${Where} rx=${rx} staff=${staff} />
 		<section class="card" aria-labelledby="what-h">
 			<h2 id="what-h">${productName(p)}</h2>
 			<dl class="facts">
