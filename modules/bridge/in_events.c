@@ -33,6 +33,7 @@
 #include "webhook.h"
 #include "bridge.h"
 #include "in_msg.h"
+#include "view.h"
 
 #define AUDIT_ID_MAX	128	/* characters of a refused message's webhook-id kept */
 
@@ -159,7 +160,7 @@ bridge_event_receive(struct req *r)
 	struct db_res		*res;
 	enum bridge_outcome	 out = BRIDGE_UNKNOWN;
 	enum webhook_verdict	 v;
-	const char		*pid, *pname, *outcome;
+	const char		*pid, *pname, *outcome, *bad;
 	char			 label[80], eid[24];
 	size_t			 slen = 0, n;
 	int64_t			 partner, rx;
@@ -207,11 +208,16 @@ bridge_event_receive(struct req *r)
 	}
 	rc = bridge_apply(r, partner, pname, m.type, m.data, &out);
 	if (rc == CE_INVALID) {
+		/* Name the member (view_rules.c), as "data.<member>". */
 		db_rollback(r->db);
-		errs[0].field = "data";
-		errs[0].detail = "does not have the members this type of message needs"
+		bad = bridge_check_data(r->pool, m.type, m.data);
+		errs[0].field = bad == NULL || strcmp(bad, "data") == 0 ? "data" :
+		    pool_printf(r->pool, "data.%s", bad);
+		errs[0].detail = "is missing or not what this type of message needs"
 		    " (docs/WEBHOOKS.md)";
 		json_object_put(m.root);
+		if (errs[0].field == NULL)
+			errs[0].field = "data";
 		return invalid(r, errs, 1);
 	}
 	outcome = bridge_outcome_str(out);
