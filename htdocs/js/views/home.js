@@ -187,7 +187,8 @@ function AdminHome({ session }) {
 			['#/formulary', 'Formulary', 'Add, correct and withdraw products'],
 			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
 			['#/pipeline', 'Prescription pipeline', 'Where every prescription is between signing and delivery; stuck ones first'],
-			['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV']]} />
+			['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV'],
+			['#/outbox', 'Messages to partners', 'Dead letters first: messages that gave up, and sending them again']]} />
 		<${AuditTrail} />
 	<//>`;
 }
