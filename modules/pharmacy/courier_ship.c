@@ -388,7 +388,7 @@ courier_book(struct req *r)
 		return reply_internal(r, "out of memory");
 	}
 	if ((rc = outbox_put(r, COURIER_KIND, key, p)) == CE_DUPLICATE)
-		return rollback_problem(r, 409, "busy", "A booking was asked for a moment ago",
+		return rollback_problem(r, 503, "busy", "A booking was asked for a moment ago",
 		    "Try again in a second.");
 	if (rc != CE_OK)
 		return reply_db(r, rc);

@@ -1,14 +1,662 @@
 /*
- * API tests (issue 6, helper D): shipments and the courier's tracking webhooks.
+ * API tests (issue 6, helper D): shipments and the courier's tracking
+ * webhooks (docs/API.md#courier-and-shipments). The courier is the stack's
+ * stand-in (tools/courier-standin, at courier_url), the dispatcher books
+ * for real, and tracking events either come from the stand-in (its
+ * /_advance control) or are signed here with webhook_sign() under the
+ * stack's courier_webhook_secret.
+ *
+ * Most tests start from a prescription the pharmacy has dispensed for
+ * delivery, written as root (rx_dispensed): the pharmacy's own intake and
+ * dispensing are test_pharmacy.c's. The last test goes the whole way: a
+ * clinician signs, dispatch delivers to the pharmacy, which accepts; a
+ * pharmacist dispenses through the API and books; the courier delivers;
+ * the clinic's prescription ends 'delivered' with the proof.
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <check.h>
 
 #include "helpers.h"
+#include "webhook.h"
+
+#define EVENTS		"/api/v1/pharmacy/courier/events"
+#define WAIT_SECS	60
+
+static char	courier_base[256];	/* the stand-in: courier_url */
+static char	secret_text[WEBHOOK_SECRET_TEXT_MAX];	/* courier_webhook_secret */
+static int	seq;
+
+/* Reads one "name = value" setting from the stack's clinic.conf. */
+static void
+conf_value(const char *name, char *out, size_t cap)
+{
+	FILE	*f = fopen(E.conf, "r");
+	char	 line[1024];
+	size_t	 n = strlen(name), l;
+
+	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
+			continue;
+		ck_assert((size_t)snprintf(out, cap, "%s", line + n + 3) < cap);
+		l = strlen(out);
+		while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == '\r'))
+			out[--l] = '\0';
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(out[0] != '\0', "%s has no %s", E.conf, name);
+}
+
+static void
+setup(void)
+{
+	conf_value("courier_url", courier_base, sizeof(courier_base));
+	conf_value("courier_webhook_secret", secret_text, sizeof(secret_text));
+	fx_clear_throttle();
+}
+
+/* A number unique to this run for clinic prescription ids the clinic never issued. */
+static int64_t
+fake_clinic_rx(void)
+{
+	return 800000000LL + ((int64_t)time(NULL) % 100000) * 1000 + (getpid() % 100) * 10 +
+	    (++seq % 10);
+}
+
+/*
+ * A prescription the pharmacy has dispensed (method: courier or collection)
+ * for a patient at address (a SQL literal, e.g. "'1 High St, Leeds, LS1 4AP'"
+ * or "NULL"), written as root. Returns its pharmacy id; *clinic_rx its
+ * clinic id.
+ */
+static int64_t
+rx_dispensed(const char *method, const char *address, int64_t *clinic_rx)
+{
+	int64_t	product, batch, reg, rx, crx = fake_clinic_rx();
+
+	ck_assert_msg(sql_exec("INSERT INTO ph_product (supplier, brand, name, form, supply_unit,"
+	    " pack_size, created_at, updated_at) VALUES ('Courier Test', 'Harbour', 'Parcel %lld',"
+	    " 'flower', 'mg', 10000, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))", (long long)crx) == 0,
+	    "product: %s", sql_error());
+	product = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_msg(sql_exec("INSERT INTO ph_batch (product_id, batch_number, supplier, expiry_date,"
+	    " thc_ug_per_unit, cbd_ug_per_unit, received_qty, on_hand, received_at) VALUES (%lld,"
+	    " 'CT-%lld', 'Courier Test', '2035-01-01', 200, 10, 10000, 0, UTC_TIMESTAMP(6))",
+	    (long long)product, (long long)crx) == 0, "batch: %s", sql_error());
+	batch = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_msg(sql_exec("INSERT INTO ph_register (product_id, batch_id, kind, quantity, balance,"
+	    " at, counterparty) VALUES (%lld, %lld, 'supply', -10000, 0, UTC_TIMESTAMP(6),"
+	    " 'Ann Parcel')", (long long)product, (long long)batch) == 0, "register: %s",
+	    sql_error());
+	reg = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_msg(sql_exec("INSERT INTO ph_prescription (clinic_rx_id, webhook_id, status,"
+	    " signature_status, document, signature, key_fingerprint, prescriber_id, product_id,"
+	    " quantity, patient_name, received_at, status_changed_at) VALUES (%lld, 'ct-%lld',"
+	    " 'dispensed', 'valid', JSON_OBJECT('type', 'clinic-prescription-v1', 'prescription_id',"
+	    " %lld, 'patient', JSON_OBJECT('name', 'Ann Parcel', 'date_of_birth', '1980-01-01',"
+	    " 'address', %s), 'quantity', JSON_OBJECT('amount', 10000, 'unit', 'mg')), 'sig',"
+	    " REPEAT('0', 64), 1, %lld, 10000, 'Ann Parcel', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+	    (long long)crx, (long long)crx, (long long)crx, address, (long long)product) == 0,
+	    "prescription: %s", sql_error());
+	rx = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_msg(sql_exec("INSERT INTO ph_dispense (prescription_id, batch_id, quantity, method,"
+	    " collector, id_requested, id_provided, register_id, pharmacist_id, at) VALUES (%lld,"
+	    " %lld, 10000, '%s', %s, 0, 0, %lld, 1, UTC_TIMESTAMP(6))", (long long)rx,
+	    (long long)batch, method, strcmp(method, "courier") == 0 ? "NULL" : "'Ann Parcel'",
+	    (long long)reg) == 0, "dispense: %s", sql_error());
+	if (clinic_rx != NULL)
+		*clinic_rx = crx;
+	return rx;
+}
+
+/* POSTs body to the courier webhook with these headers (any may be NULL). */
+static struct resp *
+post_raw(const char *id, const char *ts, const char *sig, const char *body)
+{
+	struct browser	*b = br_new();
+	char		 h[3][WEBHOOK_SIGHDR_MAX + 64];
+	const char	*extra[4];
+	size_t		 n = 0;
+	struct resp	*r;
+
+	if (id != NULL) {
+		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-id: %s", id) < sizeof(h[n]));
+		extra[n] = h[n];
+		n++;
+	}
+	if (ts != NULL) {
+		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-timestamp: %s", ts) <
+		    sizeof(h[n]));
+		extra[n] = h[n];
+		n++;
+	}
+	if (sig != NULL) {
+		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-signature: %s", sig) <
+		    sizeof(h[n]));
+		extra[n] = h[n];
+		n++;
+	}
+	extra[n] = NULL;
+	r = http_raw(b, "POST", EVENTS, body, strlen(body), "application/json", NULL, extra);
+	br_free(b);
+	return r;
+}
+
+/* POSTs body signed under secret (a whsec_ text; NULL: the stack's) at time ts. */
+static struct resp *
+post_signed(const char *id, int64_t ts, const char *body, const char *secret)
+{
+	unsigned char	key[WEBHOOK_SECRET_MAX];
+	size_t		klen = 0;
+	char		sig[WEBHOOK_SIG_LEN], tsbuf[24];
+
+	ck_assert(webhook_secret_decode(secret != NULL ? secret : secret_text, key, &klen) == CE_OK);
+	ck_assert(webhook_sign(key, klen, id, ts, body, strlen(body), sig) == CE_OK);
+	ck_assert((size_t)snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)ts) < sizeof(tsbuf));
+	return post_raw(id, tsbuf, sig, body);
+}
+
+/* A tracking.updated body. */
+static char *
+event_body(const char *ship, const char *tn, const char *status, const char *proof)
+{
+	char	*b = malloc(2048);
+	int	 n;
+
+	ck_assert(b != NULL);
+	n = snprintf(b, 2048, "{\"type\":\"tracking.updated\",\"timestamp\":\"2026-01-01T00:00:00Z\","
+	    "\"data\":{\"shipment_id\":\"%s\",\"tracking_number\":\"%s\",\"status\":\"%s\","
+	    "\"description\":\"Step %s\",\"location\":\"Test hub\",\"at\":\"2026-11-26T10:%02d:00Z\","
+	    "\"proof\":%s}}", ship, tn, status, status, ++seq % 60, proof != NULL ? proof : "null");
+	ck_assert(n > 0 && n < 2048);
+	return b;
+}
+
+/* A webhook id unique to this run. */
+static void
+msg_id(char *out, size_t cap, const char *tag)
+{
+	ck_assert((size_t)snprintf(out, cap, "msg_test_%s_%ld_%d_%d", tag, (long)time(NULL),
+	    (int)getpid(), ++seq) < cap);
+}
+
+static int64_t
+inbox_rows(const char *id)
+{
+	return sql_int("SELECT COUNT(*) FROM ph_inbox WHERE source = 'courier' AND webhook_id = '%s'",
+	    id);
+}
+
+/* The shipment's status of pharmacy prescription rx once dispatch has left 'requested'. */
+static char *
+wait_booked(int64_t rx)
+{
+	char	*st = NULL;
+	int	 i;
+
+	for (i = 0; i < WAIT_SECS * 4; i++) {
+		free(st);
+		st = sql_str("SELECT status FROM ph_shipment WHERE prescription_id = %lld",
+		    (long long)rx);
+		if (st != NULL && strcmp(st, "requested") != 0)
+			break;
+		ck_assert(usleep(250000) == 0);
+	}
+	ck_assert_msg(st != NULL, "no shipment for %lld", (long long)rx);
+	return st;
+}
+
+/* POST .../prescriptions/{rx}/shipment as b. */
+static struct resp *
+book(struct browser *b, int64_t rx, const char *body)
+{
+	char	path[128];
+
+	ck_assert((size_t)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/shipment",
+	    (long long)rx) < sizeof(path));
+	return api(b, "POST", path, body);
+}
+
+/* How many of the stand-in's shipments carry reference. */
+static int
+standin_count(const char *reference)
+{
+	json_object	*o = standin_call(courier_base, "GET", "/_shipments", NULL), *a;
+	size_t		 i;
+	int		 n = 0;
+
+	a = jget(o, "shipments");
+	ck_assert(a != NULL);
+	for (i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(jstr(json_object_array_get_idx(a, i), "reference"), reference) == 0)
+			n++;
+	json_object_put(o);
+	return n;
+}
+
+/*
+ * Asks the stand-in for the next tracking event of courier shipment ref;
+ * asserts the pharmacy took it. Returns the event's webhook-id (caller frees).
+ */
+static char *
+advance(const char *ref, const char *want)
+{
+	char		 path[128], *id;
+	json_object	*o;
+
+	ck_assert((size_t)snprintf(path, sizeof(path), "/_advance/%s", ref) < sizeof(path));
+	o = standin_call(courier_base, "POST", path, "{}");
+	ck_assert_str_eq(jstr(o, "status"), want);
+	ck_assert_msg(jint(o, "webhook_status") == 200, "the pharmacy answered %lld to %s",
+	    jint(o, "webhook_status"), want);
+	ck_assert((id = strdup(jstr(o, "webhook_id"))) != NULL);
+	json_object_put(o);
+	return id;
+}
+
+/* A dispensed-for-courier prescription booked through the API and dispatch; its courier ref. */
+static char *
+booked(struct browser *ph, int64_t *rx, int64_t *crx)
+{
+	struct resp	*r;
+	char		*st, *ref;
+
+	*rx = rx_dispensed("courier", "'1 High Street, Flat 2, Leeds, LS1 4AP'", crx);
+	r = book(ph, *rx, "{\"service\":\"tracked_24\"}");
+	ck_assert_msg(r->status == 202, "book: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "requested");
+	expect_one_audit(r, "courier.requested", "success");
+	resp_free(r);
+	st = wait_booked(*rx);
+	ck_assert_msg(strcmp(st, "booked") == 0, "the shipment is %s, not booked", st);
+	free(st);
+	ref = sql_str("SELECT courier_ref FROM ph_shipment WHERE prescription_id = %lld",
+	    (long long)*rx);
+	ck_assert(ref != NULL);
+	return ref;
+}
+
+START_TEST(bad_signature_refused)
+{
+	char		 id[96], ts[24];
+	char		*body = event_body("shp_nope", "CT1", "collected", NULL);
+	struct resp	*r;
+	int64_t		 before = sql_int("SELECT COUNT(*) FROM ph_shipment_event");
+
+	msg_id(id, sizeof(id), "badsig");
+	/* signed with another secret */
+	r = post_signed(id, (int64_t)time(NULL), body,
+	    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	expect_problem(r, 401, "webhook-signature");
+	expect_one_audit(r, "courier.webhook_refused", "failure");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE request_id = '%s' AND"
+	    " JSON_VALUE(details, '$.verdict') = 'bad_signature' AND JSON_VALUE(details,"
+	    " '$.webhook_id') = '%s'", r->rid, id), 1);
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(id), 0);
+	/* no headers at all; a garbled signature */
+	r = post_raw(NULL, NULL, NULL, body);
+	expect_problem(r, 401, "webhook-signature");
+	expect_one_audit(r, "courier.webhook_refused", "failure");
+	resp_free(r);
+	ck_assert((size_t)snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL)) < sizeof(ts));
+	r = post_raw(id, ts, "v1,bm90IGEgc2lnbmF0dXJl", body);
+	expect_problem(r, 401, "webhook-signature");
+	resp_free(r);
+	/* a body changed after signing */
+	{
+		unsigned char	key[WEBHOOK_SECRET_MAX];
+		size_t		klen;
+		char		sig[WEBHOOK_SIG_LEN];
+		char		*other = event_body("shp_nope", "CT1", "delivered", NULL);
+
+		ck_assert(webhook_secret_decode(secret_text, key, &klen) == CE_OK);
+		ck_assert(webhook_sign(key, klen, id, (int64_t)time(NULL), body, strlen(body), sig) ==
+		    CE_OK);
+		r = post_raw(id, ts, sig, other);
+		expect_problem(r, 401, "webhook-signature");
+		resp_free(r);
+		free(other);
+	}
+	ck_assert_int_eq(inbox_rows(id), 0);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment_event"), before);
+	free(body);
+}
+END_TEST
+
+START_TEST(stale_refused)
+{
+	char		 id[96];
+	char		*body = event_body("shp_nope", "CT1", "collected", NULL);
+	struct resp	*r;
+
+	msg_id(id, sizeof(id), "stale");
+	r = post_signed(id, (int64_t)time(NULL) - 600, body, NULL);
+	expect_problem(r, 401, "webhook-stale");
+	expect_one_audit(r, "courier.webhook_refused", "failure");
+	resp_free(r);
+	r = post_signed(id, (int64_t)time(NULL) + 600, body, NULL);
+	expect_problem(r, 401, "webhook-stale");
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(id), 0);
+	free(body);
+}
+END_TEST
+
+START_TEST(invalid_message)
+{
+	char		 id[96];
+	struct resp	*r;
+
+	msg_id(id, sizeof(id), "invalid");
+	r = post_signed(id, (int64_t)time(NULL), "{\"type\":\"tracking.updated\",\"data\":"
+	    "{\"shipment_id\":\"shp 1\",\"status\":\"lost\",\"at\":\"yesterday\"}}", NULL);
+	expect_problem(r, 422, "invalid-message");
+	ck_assert(has_error_field(r, "data.shipment_id"));
+	ck_assert(has_error_field(r, "data.tracking_number"));
+	ck_assert(has_error_field(r, "data.status"));
+	ck_assert(has_error_field(r, "data.at"));
+	resp_free(r);
+	r = post_signed(id, (int64_t)time(NULL), "not json", NULL);
+	expect_problem(r, 422, "invalid-message");
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(id), 0);
+	/* a well-formed event for a shipment nobody booked: refused, so the courier tries later */
+	{
+		char	*body = event_body("shp_unknown_1", "CT1", "collected", NULL);
+
+		r = post_signed(id, (int64_t)time(NULL), body, NULL);
+		ck_assert_msg(r->status == 404, "unknown shipment: %s", rdesc(r));
+		resp_free(r);
+		free(body);
+	}
+	ck_assert_int_eq(inbox_rows(id), 0);
+	/* news of another kind is acknowledged, once */
+	r = post_signed(id, (int64_t)time(NULL), "{\"type\":\"label.printed\",\"data\":{}}", NULL);
+	ck_assert_msg(r->status == 200 && jbool(r->json, "received"), "other type: %s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(id), 1);
+}
+END_TEST
+
+START_TEST(booking_refused)
+{
+	int64_t		 ph_id, rx;
+	struct browser	*ph = staff_new("pharmacist", &ph_id);
+	struct user	 pat;
+	struct resp	*r;
+
+	/* dispensed for collection: nothing to ship */
+	rx = rx_dispensed("collection", "'1 High Street, Leeds, LS1 4AP'", NULL);
+	r = book(ph, rx, "{}");
+	expect_problem(r, 409, "not-for-delivery");
+	resp_free(r);
+	/* no address on the prescription */
+	rx = rx_dispensed("courier", "NULL", NULL);
+	r = book(ph, rx, "{}");
+	expect_problem(r, 422, "no-address");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment WHERE prescription_id = %lld",
+	    (long long)rx), 0);
+	/* not dispensed yet */
+	ck_assert(sql_exec("UPDATE ph_prescription SET status = 'accepted' WHERE id = %lld",
+	    (long long)rx) == 0);
+	r = book(ph, rx, "{}");
+	expect_problem(r, 409, "not-for-delivery");
+	resp_free(r);
+	/* a service the courier does not sell; an unknown prescription */
+	r = book(ph, rx, "{\"service\":\"pigeon\"}");
+	ck_assert_msg(r->status == 422 && has_error_field(r, "service"), "service: %s", rdesc(r));
+	resp_free(r);
+	r = book(ph, 999999999, "{}");
+	expect_problem(r, 404, "not-found");
+	resp_free(r);
+	/* only pharmacists book, and nobody without signing in */
+	user_register(&pat, "courier");
+	r = book(pat.b, rx, "{}");
+	ck_assert_msg(r->status == 403, "patient: %s", rdesc(r));
+	resp_free(r);
+	r = api_get(pat.b, "/api/v1/pharmacy/shipments");
+	ck_assert_msg(r->status == 403, "patient list: %s", rdesc(r));
+	resp_free(r);
+	user_free(&pat);
+	br_free(ph);
+}
+END_TEST
+
+START_TEST(tracking_to_delivery)
+{
+	int64_t		 ph_id, rx, crx, ship;
+	struct browser	*ph = staff_new("pharmacist", &ph_id);
+	struct resp	*r;
+	char		*ref, *tn, *first_event, reference[40], *v;
+	json_object	*o;
+
+	ref = booked(ph, &rx, &crx);
+	ship = sql_int("SELECT id FROM ph_shipment WHERE prescription_id = %lld", (long long)rx);
+	/* booked: the prescription is shipped and the clinic is told, with the tracking number */
+	ck_assert((size_t)snprintf(reference, sizeof(reference), "PH-%lld", (long long)rx) <
+	    sizeof(reference));
+	ck_assert_int_eq(standin_count(reference), 1);
+	v = sql_str("SELECT status FROM ph_prescription WHERE id = %lld", (long long)rx);
+	ck_assert_str_eq(v, "shipped");
+	free(v);
+	tn = sql_str("SELECT tracking_number FROM ph_shipment WHERE id = %lld", (long long)ship);
+	ck_assert(tn != NULL && strlen(tn) > 5);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'ph.clinic_event' AND"
+	    " idempotency_key = 'ph-rx-%lld-shipped' AND JSON_VALUE(payload, '$.data.tracking_number')"
+	    " = '%s'", (long long)crx, tn), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action = 'courier.booked'"
+	    " AND entity_id = '%lld'", (long long)ship), 1);
+	/* the second booking is refused */
+	r = book(ph, rx, "{}");
+	expect_problem(r, 409, "shipment-exists");
+	resp_free(r);
+
+	/* collected, through the stand-in's signed webhook */
+	first_event = advance(ref, "collected");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment_event WHERE shipment_id = %lld",
+	    (long long)ship), 1);
+	ck_assert_int_eq(inbox_rows(first_event), 1);
+	/* the same event delivered again changes nothing */
+	{
+		char		 path[128];
+		json_object	*x;
+
+		ck_assert((size_t)snprintf(path, sizeof(path), "/_redeliver/%s", ref) < sizeof(path));
+		x = standin_call(courier_base, "POST", path, "{}");
+		ck_assert_int_eq(jint(x, "webhook_status"), 200);
+		ck_assert_str_eq(jstr(x, "webhook_id"), first_event);
+		json_object_put(x);
+	}
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment_event WHERE shipment_id = %lld",
+	    (long long)ship), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE"
+	    " 'ph-rx-%lld-tracking-%%'", (long long)crx), 1);
+	/* and so does a signed duplicate posted here, answered {"duplicate": true} */
+	{
+		char	*body = event_body(ref, tn, "collected", NULL);
+
+		r = post_signed(first_event, (int64_t)time(NULL), body, NULL);
+		ck_assert_msg(r->status == 200 && jbool(r->json, "duplicate"), "dup: %s", rdesc(r));
+		resp_free(r);
+		free(body);
+	}
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment_event WHERE shipment_id = %lld",
+	    (long long)ship), 1);
+
+	free(advance(ref, "in_transit"));
+	free(advance(ref, "out_for_delivery"));
+	/* a late "collected" (new id) is recorded but moves nothing back and tells nobody */
+	{
+		char	 id[96];
+		char	*body = event_body(ref, tn, "collected", NULL);
+
+		msg_id(id, sizeof(id), "late");
+		r = post_signed(id, (int64_t)time(NULL), body, NULL);
+		ck_assert_msg(r->status == 200, "late: %s", rdesc(r));
+		ck_assert_str_eq(jstr(r->json, "outcome"), "late");
+		ck_assert_str_eq(jstr(r->json, "status"), "out_for_delivery");
+		resp_free(r);
+		free(body);
+	}
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE"
+	    " 'ph-rx-%lld-tracking-%%'", (long long)crx), 3);
+	free(advance(ref, "delivered"));
+
+	/* delivered with the courier's proof: shipment, prescription, the clinic's message */
+	v = sql_str("SELECT status FROM ph_prescription WHERE id = %lld", (long long)rx);
+	ck_assert_str_eq(v, "delivered");
+	free(v);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment WHERE id = %lld AND status ="
+	    " 'delivered' AND delivered_at IS NOT NULL AND JSON_VALUE(proof, '$.type') = 'signature'",
+	    (long long)ship), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'ph.clinic_event' AND"
+	    " idempotency_key = 'ph-rx-%lld-delivered' AND JSON_VALUE(payload, '$.type') ="
+	    " 'prescription.delivered' AND JSON_VALUE(payload, '$.data.proof.type') = 'signature'"
+	    " AND JSON_VALUE(payload, '$.data.method') = 'courier'", (long long)crx), 1);
+
+	/* what pharmacists see */
+	r = api_get(ph, "/api/v1/pharmacy/shipments/%lld", (long long)ship);
+	ck_assert_msg(r->status == 200, "detail: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "delivered");
+	ck_assert_str_eq(jstr(r->json, "tracking_number"), tn);
+	ck_assert_str_eq(jstr(r->json, "proof.type"), "signature");
+	o = jget(r->json, "events");
+	ck_assert(o != NULL && json_object_array_length(o) == 5);
+	ck_assert_int_eq(jint(r->json, "prescription.id"), rx);
+	resp_free(r);
+	r = api_get(ph, "/api/v1/pharmacy/shipments?status=delivered&limit=500");
+	ck_assert_msg(r->status == 200, "list: %s", rdesc(r));
+	{
+		json_object	*a = jget(r->json, "shipments");
+		size_t		 i;
+		bool		 found = false;
+
+		for (i = 0; a != NULL && i < json_object_array_length(a); i++)
+			if (jint(json_object_array_get_idx(a, i), "id") == ship)
+				found = true;
+		ck_assert(found);
+	}
+	resp_free(r);
+	r = api_get(ph, "/api/v1/pharmacy/prescriptions/%lld/shipment", (long long)rx);
+	ck_assert_msg(r->status == 200, "rx shipment: %s", rdesc(r));
+	ck_assert(!jbool(r->json, "can_book"));
+	ck_assert_str_eq(jstr(r->json, "shipment.status"), "delivered");
+	resp_free(r);
+	free(first_event);
+	free(tn);
+	free(ref);
+	br_free(ph);
+}
+END_TEST
+
+START_TEST(idempotent_booking)
+{
+	int64_t		 ph_id, rx;
+	struct browser	*ph = staff_new("pharmacist", &ph_id);
+	struct resp	*r;
+	json_object	*o;
+	char		 reference[40], *st;
+	long long	 replays;
+
+	o = standin_call(courier_base, "GET", "/_stats", NULL);
+	replays = jint(o, "replays");
+	json_object_put(o);
+	rx = rx_dispensed("courier", "'3 Mill Lane, York, YO1 7HH'", NULL);
+	/* the courier books the parcel but its answer is lost on the way back */
+	o = standin_call(courier_base, "POST", "/_mode", "{\"mode\":\"lose_response\",\"times\":1}");
+	json_object_put(o);
+	r = book(ph, rx, "{\"service\":\"special_delivery\"}");
+	ck_assert_msg(r->status == 202, "book: %s", rdesc(r));
+	resp_free(r);
+	st = wait_booked(rx);
+	ck_assert_msg(strcmp(st, "booked") == 0, "shipment %s", st);
+	free(st);
+	/* the retry carried the same Idempotency-Key: one parcel, and the courier's answer replayed */
+	ck_assert((size_t)snprintf(reference, sizeof(reference), "PH-%lld", (long long)rx) <
+	    sizeof(reference));
+	ck_assert_int_eq(standin_count(reference), 1);
+	o = standin_call(courier_base, "GET", "/_stats", NULL);
+	ck_assert_int_gt(jint(o, "replays"), replays);
+	json_object_put(o);
+	ck_assert_int_ge(sql_int("SELECT attempts FROM outbox WHERE kind = 'ph.courier_book' AND"
+	    " JSON_VALUE(payload, '$.prescription_id') = %lld", (long long)rx), 2);
+	o = standin_call(courier_base, "POST", "/_mode", "{\"mode\":\"ok\"}");
+	json_object_put(o);
+	br_free(ph);
+}
+END_TEST
+
+START_TEST(booking_fails_then_again)
+{
+	int64_t		 ph_id, rx;
+	struct browser	*ph = staff_new("pharmacist", &ph_id);
+	struct resp	*r;
+	char		*st, *v;
+	json_object	*o;
+
+	/* the courier refuses the booking (422): it fails for good, and says so */
+	rx = rx_dispensed("courier", "'1 Road, Leeds, LS1 4AP'", NULL);
+	o = standin_call(courier_base, "POST", "/_mode", "{\"mode\":\"reject\",\"times\":1}");
+	json_object_put(o);
+	r = book(ph, rx, "{}");
+	ck_assert_msg(r->status == 202, "book: %s", rdesc(r));
+	resp_free(r);
+	st = wait_booked(rx);
+	ck_assert_msg(strcmp(st, "failed") == 0, "shipment %s", st);
+	free(st);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
+	    " 'courier.booking_failed' AND entity_id = (SELECT id FROM ph_shipment WHERE"
+	    " prescription_id = %lld)", (long long)rx), 1);
+	v = sql_str("SELECT status FROM ph_prescription WHERE id = %lld", (long long)rx);
+	ck_assert_str_eq(v, "dispensed");
+	free(v);
+	r = api_get(ph, "/api/v1/pharmacy/prescriptions/%lld/shipment", (long long)rx);
+	ck_assert(r->status == 200 && jbool(r->json, "can_book"));
+	resp_free(r);
+	/* the pharmacist books again: the same shipment, booked this time */
+	r = book(ph, rx, "{}");
+	ck_assert_msg(r->status == 202, "again: %s", rdesc(r));
+	resp_free(r);
+	st = wait_booked(rx);
+	ck_assert_msg(strcmp(st, "booked") == 0, "shipment %s", st);
+	free(st);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_shipment WHERE prescription_id = %lld",
+	    (long long)rx), 1);
+	v = sql_str("SELECT status FROM ph_prescription WHERE id = %lld", (long long)rx);
+	ck_assert_str_eq(v, "shipped");
+	free(v);
+	br_free(ph);
+}
+END_TEST
 
 Suite *
 courier_suite(void)
 {
 	Suite	*s = suite_create("courier");
+	TCase	*tc = tcase_create("webhooks");
 
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, bad_signature_refused);
+	tcase_add_test(tc, stale_refused);
+	tcase_add_test(tc, invalid_message);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shipments");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, booking_refused);
+	tcase_add_test(tc, tracking_to_delivery);
+	tcase_add_test(tc, idempotent_booking);
+	tcase_add_test(tc, booking_fails_then_again);
+	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,10 +35,11 @@
 //        {shipment_id, status, webhook_id, webhook_status}
 //   POST /_redeliver/{id} sends the shipment's last event again, same webhook-id
 //   GET  /_shipments      {shipments: [... with events and webhook attempts]}
-//   POST /_mode {mode: ok|down|error|lose_response, times?}  for the next
-//        `times` API calls (or until ok): down drops the connection, error 503,
-//        lose_response books but drops the answer (the caller must retry with
-//        its Idempotency-Key and get the same shipment)
+//   POST /_mode {mode: ok|down|error|lose_response|reject, times?}  for the
+//        next `times` API calls (or until ok): down drops the connection, error
+//        503, lose_response books but drops the answer (the caller must retry
+//        with its Idempotency-Key and get the same shipment), reject refuses a
+//        booking with 422 (an address the courier does not deliver to)
 //   GET  /_stats          {shipments, bookings, replays, webhooks, webhook_failures, mode}
 //
 // Options: --port N (required) --host 127.0.0.1 --api-key K --webhook-secret whsec_...
@@ -332,6 +333,9 @@ async function handleApi(req, res, path) {
 		if (m === 'error')
 			return problem(res, 503, 'unavailable', 'Service unavailable', 'The stand-in is set to fail.');
 		lose = m === 'lose_response';
+		if (m === 'reject' && req.method === 'POST' && path === '/v1/shipments')
+			return problem(res, 422, 'validation', 'Invalid request', 'The address is not one we deliver to.',
+			    [{ field: 'recipient.address_lines', detail: 'is not a known delivery address' }]);
 	}
 	let raw;
 	try {
@@ -432,9 +436,9 @@ async function handleControl(req, res, path) {
 	if (!body)
 		return problem(res, 400, 'malformed', 'Malformed request', 'JSON object expected.');
 	if (path === '/_mode') {
-		if (!['ok', 'down', 'error', 'lose_response'].includes(body.mode))
-			return problem(res, 422, 'validation', 'Invalid request', 'mode: ok|down|error|lose_response',
-			    [{ field: 'mode', detail: 'ok, down, error or lose_response' }]);
+		if (!['ok', 'down', 'error', 'lose_response', 'reject'].includes(body.mode))
+			return problem(res, 422, 'validation', 'Invalid request', 'mode: ok|down|error|lose_response|reject',
+			    [{ field: 'mode', detail: 'ok, down, error, lose_response or reject' }]);
 		mode = body.mode;
 		modeTimes = Number.isInteger(body.times) && body.times > 0 ? body.times : 0;
 		log(`mode ${mode}${modeTimes ? ` for ${modeTimes} calls` : ''}`);
