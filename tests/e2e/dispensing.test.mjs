@@ -231,9 +231,13 @@ export default function (h) {
 			await heading(page, `Welcome, ${patient.given}`);
 			await page.goto(`${URL_}/#/prescriptions/${rxId}`);
 			await heading(page, 'Your prescription');
-			await page.getByText(tracking).first().waitFor();
-			const body = await page.locator('main').textContent();
-			assert(/shipped|on its way|posted|with the courier/i.test(body), `the patient's page does not say it was shipped: ${body.slice(0, 600)}`);
+			const where = page.locator('.rx-where');
+			await where.waitFor();
+			const shipped = await where.locator('.rx-where-sentence').textContent();
+			assert(/on its way/i.test(shipped) && shipped.includes(tracking),
+				`the patient is not told it is on its way with ${tracking}: "${shipped}"`);
+			assert((await where.locator('.rx-tracking').textContent()).trim() === tracking, 'no tracking number shown');
+			assert(await where.getByRole('link', { name: /Track the parcel/ }).count() === 1, 'no link to the courier\'s tracking page');
 			await noSideScroll(page, 'patient prescription, shipped');
 			await noAxeViolations(page, 'patient prescription, shipped');
 			await screenshot(page, 'dispensing-patient-shipped.png');
@@ -249,9 +253,11 @@ export default function (h) {
 			});
 			await page.reload();
 			await heading(page, 'Your prescription');
-			await page.getByText(/delivered/i).first().waitFor();
-			const done = await page.locator('main').textContent();
-			assert(/delivered/i.test(done), `the patient's page does not say delivered: ${done.slice(0, 600)}`);
+			const sentence = page.locator('.rx-where .rx-where-sentence');
+			await sentence.filter({ hasText: /was delivered/ }).waitFor()
+				.catch(async () => assert(false, `the patient is not told it was delivered: "${await sentence.textContent()}"`));
+			const steps = await page.locator('.rx-timeline li').allTextContents();
+			assert(steps.some((t) => /Delivered/.test(t)), `no delivery on the timeline: ${JSON.stringify(steps)}`);
 			await noSideScroll(page, 'patient prescription, delivered');
 			await noAxeViolations(page, 'patient prescription, delivered');
 			await screenshot(page, 'dispensing-patient-delivered.png');
