@@ -170,7 +170,7 @@ pipeline_list(struct req *r)
 	int64_t			 limit = q[5].present ? q[5].i : 500;
 	struct db_res		*res, *dead;
 	struct prow		*rows;
-	struct json_object	*o, *a, *counts, *cs[NSTAGES], *d, *e;
+	struct json_object	*o, *a = NULL, *counts, *cs[NSTAGES], *d, *e;
 	int64_t			 nstage[NSTAGES] = { 0 }, nstuck[NSTAGES] = { 0 }, total_stuck = 0;
 	size_t			 i, n;
 	int			 k;
