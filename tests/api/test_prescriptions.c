@@ -7,7 +7,7 @@
  * signing (missing, wrong and reused codes refused, nothing signed); the
  * signature checked with the openssl command line; signed rows fixed by
  * the trigger even for root; expiry after the validity; cancellation with
- * a reason; the outbox row of the pharmacy left pending by dispatch; who
+ * a reason; the outbox row of the pharmacy claimed by dispatch; who
  * may read what. Products and plans are written with SQL as root, so these
  * tests do not depend on the formulary and plan routes.
  *
@@ -549,29 +549,19 @@ START_TEST(test_signature_openssl)
 	expect_problem(key, 404, "not-found");
 	resp_free(key);
 	br_free(anon);
-	/* The pharmacy's outbox row, written with the signing, stays pending. */
+	/*
+	 * The pharmacy's outbox row, written with the signing, is claimed by the
+	 * dispatcher (issue 6 delivers it: tests/api/test_bridge.c follows it;
+	 * here the partner is inactive, so it is retried).
+	 */
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'pharmacy.prescription'"
 	    " AND idempotency_key = 'rx-%lld-sent'", (long long)id), 1);
-	/*
-	 * A message the dispatcher does handle, queued after it (so due later:
-	 * claims go in order of due time), is claimed and fails (its payload is
-	 * not an object); by then the dispatcher has passed over the pharmacy's
-	 * row, which stays pending, untouched. (Before, it was claimed first and
-	 * failed as "no handler".)
-	 */
-	ck_assert_msg(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status,"
-	    " attempts, next_attempt_at, created_at) VALUES ('notify.email', '[]',"
-	    " 'rx-test-%lld-probe', 'pending', 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-	    (long long)id) == 0, "probe: %s", sql_error());
 	until = now_secs() + 30;
-	while (now_secs() < until && sql_int("SELECT status = 'failed' FROM outbox WHERE"
-	    " idempotency_key = 'rx-test-%lld-probe'", (long long)id) != 1)
+	while (now_secs() < until && sql_int("SELECT attempts > 0 FROM outbox WHERE"
+	    " idempotency_key = 'rx-%lld-sent'", (long long)id) != 1)
 		usleep(200 * 1000);
-	ck_assert_int_eq(sql_int("SELECT status = 'failed' FROM outbox WHERE idempotency_key ="
-	    " 'rx-test-%lld-probe'", (long long)id), 1);
-	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE idempotency_key ="
-	    " 'rx-%lld-sent' AND status = 'pending' AND attempts = 0 AND locked_by IS NULL",
-	    (long long)id), 1);
+	ck_assert_int_eq(sql_int("SELECT attempts > 0 FROM outbox WHERE idempotency_key ="
+	    " 'rx-%lld-sent'", (long long)id), 1);
 	/* The signing's audit row carries the prescriber's GMC number. */
 	copy = sql_str("SELECT actor_reg FROM audit_event WHERE action = 'prescription.sign' AND"
 	    " outcome = 'success' AND entity_id = '%lld'", (long long)id);
@@ -670,7 +660,7 @@ START_TEST(test_cancel)
 	ck_assert_str_eq(jstr(r->json, "cancel_reason"), "Dose to be reviewed");
 	resp_free(r);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'pharmacy.cancel' AND"
-	    " idempotency_key = 'rx-%lld-cancel' AND status = 'pending'", (long long)id), 1);
+	    " idempotency_key = 'rx-%lld-cancel'", (long long)id), 1);
 	r = api(f.spec, "POST", path, "{\"reason\":\"again\"}");
 	expect_problem(r, 409, "cannot-cancel");
 	resp_free(r);
@@ -1045,6 +1035,26 @@ START_TEST(test_running_csv_and_zero_usage)
 }
 END_TEST
 
+/*
+ * Issue 6 delivers signed prescriptions to the partner pharmacy, whose
+ * answers (accepted, rejected: these products are not in its catalogue)
+ * move them on at once. These tests are about prescribing, so while they run
+ * the demo partner is inactive: what they sign stays 'signed' (its message
+ * waits, retried, and is delivered once the suite ends). tests/api/test_bridge.c
+ * follows a prescription to the pharmacy.
+ */
+static void
+pharmacy_off(void)
+{
+	(void)sql_exec("UPDATE pharmacy_partner SET active = 0 WHERE code = 'demo-pharmacy'");
+}
+
+static void
+pharmacy_on(void)
+{
+	(void)sql_exec("UPDATE pharmacy_partner SET active = 1 WHERE code = 'demo-pharmacy'");
+}
+
 Suite *
 prescriptions_suite(void)
 {
@@ -1052,6 +1062,7 @@ prescriptions_suite(void)
 	TCase	*tc = tcase_create("rules");
 
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_add_unchecked_fixture(tc, pharmacy_off, pharmacy_on);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_check_and_create);
 	tcase_add_test(tc, test_quota_boundary);
@@ -1061,6 +1072,7 @@ prescriptions_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signing");
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_add_unchecked_fixture(tc, pharmacy_off, pharmacy_on);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_step_up);
 	tcase_add_test(tc, test_signature_openssl);
@@ -1070,11 +1082,13 @@ prescriptions_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dispatch");
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_add_unchecked_fixture(tc, pharmacy_off, pharmacy_on);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_expiry_by_dispatch);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("review");
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
+	tcase_add_unchecked_fixture(tc, pharmacy_off, pharmacy_on);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_sign_quota_and_plan_version);
 	tcase_add_test(tc, test_withdrawn_product);
