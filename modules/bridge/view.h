@@ -61,6 +61,12 @@ int64_t		 bridge_limit_minutes(int64_t amount, const char *unit);
 /* Whether something in its stage since `since` is over the limit at `now` (Unix seconds). */
 bool		 bridge_over_limit(int64_t since, int64_t now, int64_t amount, const char *unit);
 
+/*
+ * "2030-01-15" as people read it: "15 January 2030" (in pool); the text as
+ * given when it is not such a date (or NULL on OOM).
+ */
+const char	*bridge_date_words(struct pool *, const char *ymd);
+
 /* Plain words for a stage ("Waiting for stock at the pharmacy"); never NULL. */
 const char	*bridge_stage_label(const char *status);
 

@@ -250,7 +250,8 @@ notify_problem(struct req *r, const struct rx_view *x, const char *partner_name,
 		    " for %s yet. %s%s%s %s%s",
 		    partner_name, x->id, figures(r, x->unit, x->form, x->quantity), product,
 		    x->patient_name, *why != '\0' ? why : "Not enough in stock", ". ",
-		    expected != NULL ? pool_printf(r->pool, "More is expected on %s.", expected) :
+		    expected != NULL ? pool_printf(r->pool, "More is expected on %s.",
+		    bridge_date_words(r->pool, expected)) :
 		    "No delivery date is known yet.",
 		    *names != '\0' ? "Alternatives in the patient's plan: " : "No other product"
 		    " in the patient's plan is available.",
@@ -288,7 +289,8 @@ notify_problem(struct req *r, const struct rx_view *x, const char *partner_name,
 		body = pool_printf(r->pool, "The pharmacy does not have enough %s for your"
 		    " prescription right now. %s Your clinic has been told and will be in touch"
 		    " about what happens next.", product, expected != NULL ?
-		    pool_printf(r->pool, "More is expected on %s.", expected) :
+		    pool_printf(r->pool, "More is expected on %s.",
+		    bridge_date_words(r->pool, expected)) :
 		    "It does not yet know when more will arrive.");
 	} else {
 		title = pool_printf(r->pool, "Your prescription for %s was not accepted", product);

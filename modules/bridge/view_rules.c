@@ -387,3 +387,19 @@ bridge_over_limit(int64_t since, int64_t now, int64_t amount, const char *unit)
 		return false;
 	return (now - since) / 60 > lim;
 }
+
+const char *
+bridge_date_words(struct pool *p, const char *ymd)
+{
+	static const char *const months[] = { "January", "February", "March", "April", "May",
+		"June", "July", "August", "September", "October", "November", "December" };
+	int	m, d;
+
+	if (ymd == NULL || !date_ok(ymd))
+		return ymd;
+	m = (ymd[5] - '0') * 10 + (ymd[6] - '0');
+	d = (ymd[8] - '0') * 10 + (ymd[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return ymd;
+	return pool_printf(p, "%d %s %.4s", d, months[m - 1], ymd);
+}

@@ -51,6 +51,9 @@ static const char SQL_WHERE[] =
     "SELECT p.pharmacy_ref, p.supply_method, p.tracking_number, p.tracking_url, pp.id, pp.name,"
     " DATE_FORMAT(p.status_changed_at, '%e %M %Y'),"
     " (SELECT JSON_UNQUOTE(JSON_EXTRACT(e.detail, '$.expected_date')) FROM prescription_event e"
+    "  WHERE e.prescription_id = p.id AND e.status = 'out_of_stock' ORDER BY e.id DESC LIMIT 1),"
+    " (SELECT DATE_FORMAT(STR_TO_DATE(JSON_UNQUOTE(JSON_EXTRACT(e.detail, '$.expected_date')),"
+    "  '%Y-%m-%d'), '%e %M %Y') FROM prescription_event e"
     "  WHERE e.prescription_id = p.id AND e.status = 'out_of_stock' ORDER BY e.id DESC LIMIT 1)"
     " FROM prescription p LEFT JOIN pharmacy_partner pp ON pp.id = p.pharmacy_id WHERE p.id = ?";
 
@@ -66,6 +69,7 @@ rx_where(struct req *r, const struct rx_row *x)
 	struct db_res		*res;
 	struct json_object	*o, *ph;
 	const char		*ref, *method, *tn, *turl, *name = "the pharmacy", *since, *exp;
+	const char		*exp_words;
 	const char		*s = x->status, *w;
 
 	if (db_exec(r->db, r->pool, &res, SQL_WHERE, "i", x->id) != CE_OK || res->nrows != 1 ||
@@ -80,6 +84,7 @@ rx_where(struct req *r, const struct rx_row *x)
 	since = res->rows[0][6];
 	exp = res->rows[0][7] != NULL && strcmp(res->rows[0][7], "null") != 0 ?
 	    res->rows[0][7] : NULL;
+	exp_words = exp != NULL && res->rows[0][8] != NULL ? res->rows[0][8] : exp;
 	if (strcmp(s, "signed") == 0)
 		w = pool_printf(r->pool, "Your prescription is signed and on its way to %s.", name);
 	else if (strcmp(s, "sent") == 0)
@@ -87,7 +92,7 @@ rx_where(struct req *r, const struct rx_row *x)
 	else if (strcmp(s, "out_of_stock") == 0)
 		w = pool_printf(r->pool, "%s is waiting for stock of your medicine. %s Your clinic"
 		    " knows and will be in touch if anything needs to change.", name, exp != NULL ?
-		    pool_printf(r->pool, "More is expected on %s.", exp) :
+		    pool_printf(r->pool, "More is expected on %s.", exp_words) :
 		    "It does not yet know when more will arrive.");
 	else if (strcmp(s, "awaiting_paper") == 0)
 		w = pool_printf(r->pool, "%s has checked your prescription and is waiting for the"

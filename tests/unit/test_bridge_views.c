@@ -65,6 +65,11 @@ START_TEST(test_rank_forward)
 	ck_assert_str_eq(bridge_stage_label("awaiting_paper"),
 	    "Waiting for the paper original at the pharmacy");
 	ck_assert_str_eq(bridge_stage_label("zzz"), "Unknown");
+	ck_assert_str_eq(bridge_date_words(unit_pool, "2030-01-15"), "15 January 2030");
+	ck_assert_str_eq(bridge_date_words(unit_pool, "2026-12-08"), "8 December 2026");
+	ck_assert_str_eq(bridge_date_words(unit_pool, "2026-13-08"), "2026-13-08");
+	ck_assert_str_eq(bridge_date_words(unit_pool, "soon"), "soon");
+	ck_assert_ptr_null(bridge_date_words(unit_pool, NULL));
 }
 END_TEST
 

@@ -106,6 +106,7 @@ function Timeline({ events, staff }) {
 // original happen at the "accepted" step.
 const STEPS = [['signed', 'Signed'], ['sent', 'At the pharmacy'], ['accepted', 'Accepted'], ['dispensed', 'Prepared'],
 	['shipped', 'On its way'], ['delivered', 'Delivered']];
+const WAITING = { out_of_stock: 'Waiting for stock', awaiting_paper: 'Waiting for the paper original' };
 const STEP_OF = { signed: 0, sent: 1, out_of_stock: 2, awaiting_paper: 2, accepted: 2, dispensed: 3, shipped: 4, delivered: 5 };
 
 function Where({ rx, staff }) {
@@ -120,7 +121,8 @@ function Where({ rx, staff }) {
 		<p class="rx-where-sentence">${w.sentence}</p>
 		${current >= 0 && html`<ol class="rx-steps">
 			${steps.map(([s, label], i) => html`<li key=${s} class=${i < current ? 'rx-step rx-step-done' : i === current ? 'rx-step rx-step-now' : 'rx-step'}
-				aria-current=${i === current ? 'step' : undefined}>${label}${i < current ? html`<span class="visually-hidden"> (done)</span>` : ''}</li>`)}
+				aria-current=${i === current ? 'step' : undefined}>${i === current && WAITING[rx.status] || label}${i < current ?
+				html`<span class="visually-hidden"> (done)</span>` : ''}</li>`)}
 		</ol>`}
 		${(w.tracking_number || w.pharmacy) && html`<dl class="facts">
 			${w.pharmacy && html`<dt>Pharmacy</dt><dd>${w.pharmacy.name}${w.pharmacy_ref ? html` <span class="muted">(their reference ${w.pharmacy_ref})</span>` : ''}</dd>`}

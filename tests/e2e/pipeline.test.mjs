@@ -1,0 +1,269 @@
+// Browser tests of the clinic's views of the bridge (issue 6, helper B):
+// the admin's pipeline puts a stuck prescription first with its reason and
+// a limit is changed there; a patient sees the out-of-stock notification
+// (header count, the list) and, on the prescription's page, where the
+// medicine is in plain words. Set-up through the API and root SQL: a
+// specialist signs a real prescription; copies of it (root, no outbox row,
+// so the stack's own pharmacy never hears of them) are the ones the tests
+// move, with messages signed here as the demo pharmacy (Standard Webhooks,
+// the pharmacy_clinic_secret_out of the test conf). Phone-sized pages: no
+// side scroll, axe-core.
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const TOTP = 'NBSWY3DPONSWY3DPMFRGGZDFMZTWQ2LK';
+
+export default function (h) {
+	const { test, withPage, heading, signIn, enterCode, createUser, noSideScroll, noAxeViolations, screenshot,
+		nextCode, assert, PHONE, URL_, RUN, CONF } = h;
+
+	const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+	const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+	let n = 0;
+
+	function root(query) {
+		const socket = process.env.CLINIC_TEST_DB_SOCKET;
+		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
+		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
+			{ encoding: 'utf8' }).trim();
+	}
+
+	function conf(name) {
+		const line = readFileSync(CONF, 'utf8').split('\n').find((l) => l.startsWith(`${name} = `));
+		assert(line, `${CONF} has no ${name}`);
+		return line.slice(name.length + 3).trim();
+	}
+
+	// A code for the next unused time step (waits when it would be two ahead).
+	async function freshCode(account) {
+		while ((account.lastStep ?? -1) + 1 > Math.floor(Date.now() / 30000) + 1)
+			await wait(500);
+		return nextCode(account);
+	}
+
+	// A tiny API client with its own cookie and CSRF token.
+	async function req(s, method, path, body) {
+		const headers = { Accept: 'application/json, application/problem+json' };
+		if (s.cookie)
+			headers.Cookie = s.cookie;
+		if (body !== undefined)
+			headers['Content-Type'] = 'application/json';
+		if (method !== 'GET' && s.csrf)
+			headers['X-CSRF-Token'] = s.csrf;
+		const res = await fetch(`${URL_}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const text = await res.text();
+		let json = null;
+		try {
+			json = text ? JSON.parse(text) : null;
+		} catch {
+			json = null;
+		}
+		const set = res.headers.get('set-cookie');
+		if (set && !/^[^=]+=;/.test(set))
+			s.cookie = set.split(';')[0];
+		if (json && json.csrf_token)
+			s.csrf = json.csrf_token;
+		return { status: res.status, json, text };
+	}
+
+	async function session(account) {
+		const s = {};
+		let r = await req(s, 'POST', '/api/v1/auth/login', { email: account.email, password: account.password });
+		assert(r.status === 200, `sign-in ${account.email}: ${r.status} ${r.text}`);
+		if (r.json.mfa_required) {
+			r = await req(s, 'POST', '/api/v1/auth/mfa', { code: await freshCode(account) });
+			assert(r.status === 200, `code ${account.email}: ${r.status} ${r.text}`);
+		}
+		return s;
+	}
+
+	function staffWith(role, flags) {
+		const a = createUser(role, [...flags, '--totp-secret', TOTP]);
+		a.secret = TOTP;
+		return a;
+	}
+
+	// A message from the demo pharmacy, signed as Standard Webhooks says.
+	async function pharmacySays(type, data) {
+		const secret = conf('pharmacy_clinic_secret_out');
+		const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+		const id = `e2e-views-${RUN}-${++n}`;
+		const ts = Math.floor(Date.now() / 1000);
+		const body = JSON.stringify({ type, timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), data });
+		const sig = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+		const res = await fetch(`${URL_}/api/v1/bridge/events/demo-pharmacy`, {
+			method: 'POST', body,
+			headers: { 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts),
+				'webhook-signature': `v1,${sig}` },
+		});
+		const text = await res.text();
+		assert(res.status === 200 && /"outcome":"applied"/.test(text), `${type}: ${res.status} ${text}`);
+	}
+
+	// A verified patient with an address, a specialist, a product, a plan and one signed
+	// prescription; returns what the tests need.
+	async function world(tag) {
+		const patient = { email: `e2e-views-${tag}-${RUN}@example.org`, password: `e2e views meadow ${RUN}`,
+			given: 'Imogen', family: `Hartley${RUN % 100000}` };
+		const ps = {};
+		let r = await req(ps, 'POST', '/api/v1/auth/register', { email: patient.email, password: patient.password,
+			given_name: patient.given, family_name: patient.family, date_of_birth: '1979-05-21' });
+		assert(r.status === 201, `register: ${r.status} ${r.text}`);
+		patient.id = r.json.user.id;
+		r = await req(ps, 'PATCH', '/api/v1/patients/me', { address_line1: '4 Canal Row', town: 'Leeds', postcode: 'LS2 7EY' });
+		assert(r.status === 200, `address: ${r.status} ${r.text}`);
+		root(`INSERT INTO idv_check (patient_id, attempt, status, created_at, updated_at, completed_at)
+			VALUES (${patient.id}, 1, 'clear', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+			INSERT INTO idv_verified (patient_id, check_id, how, verified_at)
+			SELECT ${patient.id}, id, 'clear', UTC_TIMESTAMP(6) FROM idv_check WHERE patient_id = ${patient.id};`);
+		const admin = staffWith('admin', []);
+		const as = await session(admin);
+		const brand = `Fernleaf${RUN % 100000}${tag}`;
+		r = await req(as, 'POST', '/api/v1/prescriptions/formulary', { supplier: 'Pennine Botanicals Ltd', brand,
+			name: 'Flower 18%', form: 'flower', pack_size: 10000, thc_ug_per_unit: 180, cbd_ug_per_unit: 5 });
+		assert(r.status === 201, `product: ${r.status} ${r.text}`);
+		const product = r.json;
+		const clinician = staffWith('clinician', ['--gmc', '7000011', '--specialist']);
+		const cs = await session(clinician);
+		r = await req(cs, 'POST', `/api/v1/prescriptions/plans/${patient.id}`, { condition: 'Chronic pain',
+			items: [{ product_id: product.id, dose: 'Vaporise 0.5 g up to twice a day', daily_amount: 1000, max_per_30d: 30000 }],
+			max_thc_mg_per_day: 200, review_date: day(90), reason: 'Plan agreed at the specialist consultation' });
+		assert(r.status === 201, `plan: ${r.status} ${r.text}`);
+		r = await req(cs, 'POST', '/api/v1/prescriptions', { patient_id: patient.id, plan_id: r.json.id,
+			product_id: product.id, quantity: 10000 });
+		assert(r.status === 201, `draft: ${r.status} ${r.text}`);
+		const signed = r.json.id;
+		r = await req(cs, 'POST', `/api/v1/prescriptions/${signed}/sign`, { code: await freshCode(clinician) });
+		assert(r.status === 200, `sign: ${r.status} ${r.text}`);
+		return { patient, admin, as, clinician, product, brand, signed };
+	}
+
+	// A copy of the signed prescription at the demo pharmacy in status, minutes in it.
+	function copy(w, status, minutes) {
+		return Number(root(`INSERT INTO prescription (patient_id, plan_id, plan_version, prescriber_id, product_id,
+			pharmacy_id, status, initial, dose, quantity, daily_amount, days_supply, thc_ug_total, cbd_ug_total,
+			effective_at, created_at, updated_at, signed_at, valid_until, key_id, document, signature,
+			paper_required, status_changed_at)
+			SELECT patient_id, plan_id, plan_version, prescriber_id, product_id,
+			(SELECT id FROM pharmacy_partner WHERE code = 'demo-pharmacy'), '${status}', initial, dose, quantity,
+			daily_amount, days_supply, thc_ug_total, cbd_ug_total, effective_at, created_at, updated_at, signed_at,
+			valid_until, key_id, document, signature, paper_required, UTC_TIMESTAMP(6) - INTERVAL ${minutes} MINUTE
+			FROM prescription WHERE id = ${w.signed}; SELECT LAST_INSERT_ID();`));
+	}
+
+	// Closes the copies so no other test's pipeline shows them stuck.
+	function close(ids) {
+		root(`UPDATE prescription SET status = 'delivered', status_changed_at = UTC_TIMESTAMP(6)
+			WHERE id IN (${ids.join(',')})`);
+	}
+
+	async function staffSignIn(page, account, home) {
+		await signIn(page, account.email, account.password);
+		await heading(page, 'Enter your code');
+		await enterCode(page, await freshCode(account));
+		await heading(page, home);
+	}
+
+	test('pipeline: the admin sees a stuck prescription first with its reason, and changes the stage\'s limit', async () => {
+		const w = await world('admin');
+		const stuck = copy(w, 'sent', 40);
+		const fresh = copy(w, 'accepted', 5);
+		try {
+			await withPage(PHONE, async (page) => {
+				await staffSignIn(page, w.admin, 'Administration');
+				await page.getByRole('link', { name: 'Prescription pipeline' }).click();
+				await heading(page, 'Prescription pipeline');
+				await page.locator('.pipeline-row').first().waitFor();
+				// only this clinician's, then the stuck one is first, highlighted, with the reason
+				await page.selectOption('#f-pl-prescriber', String(w.clinician.id));
+				await page.locator('.pipeline-row').filter({ hasText: `Prescription ${fresh}` }).waitFor();
+				const first = page.locator('.pipeline-row').first();
+				assert((await first.textContent()).includes(`Prescription ${stuck}`),
+					`the first row is not the stuck one: ${await first.textContent()}`);
+				assert(await first.evaluate((el) => el.classList.contains('pipeline-stuck')), 'the stuck row is not highlighted');
+				await first.getByText('Stuck: not acknowledged by the pharmacy').waitFor();
+				await first.getByText(/40 minutes|41 minutes/).first().waitFor();
+				const other = page.locator('.pipeline-row').filter({ hasText: `Prescription ${fresh}` });
+				assert(!await other.evaluate((el) => el.classList.contains('pipeline-stuck')), 'the fresh one is shown stuck');
+				await page.getByRole('heading', { name: /stuck of/ }).waitFor();
+				await noSideScroll(page, 'pipeline');
+				await noAxeViolations(page, 'pipeline');
+				await screenshot(page, 'pipeline-stuck.png');
+
+				// the limit for "sent": 2 hours; then it is no longer stuck
+				const limit = page.locator('.pipeline-limit').filter({ hasText: 'At the pharmacy, waiting to be checked' });
+				await limit.getByRole('button', { name: /Change/ }).click();
+				await limit.getByLabel('Amount').fill('2');
+				await limit.getByLabel('Unit').selectOption('hours');
+				await limit.getByRole('button', { name: 'Save the limit' }).click();
+				await page.getByText('is now 2 hours').waitFor();
+				await limit.locator('.pipeline-limit-value').filter({ hasText: '2 hours' }).waitFor();
+				await noAxeViolations(page, 'pipeline limits');
+				await page.getByRole('button', { name: 'Refresh' }).click();
+				await page.waitForFunction((id) => {
+					const row = [...document.querySelectorAll('.pipeline-row')].find((el) => el.textContent.includes(`Prescription ${id}`));
+					return row && !row.classList.contains('pipeline-stuck');
+				}, stuck);
+				assert(root("SELECT CONCAT(amount, ' ', unit) FROM pipeline_limit WHERE stage = 'sent'") === '2 hours',
+					'the limit was not stored');
+			});
+		} finally {
+			// back as it was, for the other tests
+			await req(w.as, 'PUT', '/api/v1/pipeline/limits/sent', { amount: 15, unit: 'minutes',
+				reason: 'not acknowledged by the pharmacy' });
+			close([stuck, fresh]);
+		}
+	});
+
+	test('pipeline: a patient sees the out-of-stock notification and where the prescription is, in plain words', async () => {
+		const w = await world('patient');
+		const rx = copy(w, 'sent', 2);
+		const expected = day(12);
+		const expectedWords = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric',
+			timeZone: 'UTC' }).format(new Date(`${expected}T00:00:00Z`));
+		try {
+			await pharmacySays('prescription.received', { prescription_id: rx, pharmacy_ref: `HP-${rx}` });
+			await pharmacySays('prescription.out_of_stock', { prescription_id: rx, pharmacy_ref: `HP-${rx}`,
+				missing: [{ product_id: w.product.id, needed: 10000, available: 2500, unit: 'mg' }], expected_date: expected });
+			await withPage(PHONE, async (page) => {
+				await signIn(page, w.patient.email, w.patient.password);
+				await heading(page, `Welcome, ${w.patient.given}`);
+				// the header's link counts what is unread
+				const link = page.locator('header a.notify-link');
+				await page.waitForFunction(() => {
+					const a = document.querySelector('header a.notify-link');
+					return a && /unread/.test(a.getAttribute('aria-label') || '');
+				});
+				await link.click();
+				await heading(page, 'Notifications');
+				const item = page.locator('.notify-item').filter({ hasText: `Your ${w.brand} Flower 18% is waiting for stock` });
+				await item.waitFor();
+				await item.getByText('will be in touch').waitFor();
+				await item.getByText(expectedWords).waitFor();
+				assert(await item.evaluate((el) => el.classList.contains('notify-unread')), 'the notification is not marked new');
+				await noSideScroll(page, 'notifications');
+				await noAxeViolations(page, 'notifications');
+				await screenshot(page, 'notifications-patient.png');
+				// opening it reads it and shows the prescription
+				await item.getByRole('link').click();
+				await heading(page, 'Your prescription');
+				await page.getByRole('heading', { name: 'Where is my medicine?' }).waitFor();
+				const where = page.locator('.rx-where');
+				await where.getByText(/is waiting for stock of your medicine/).waitFor();
+				await where.getByText(`HP-${rx}`).waitFor();
+				await where.getByText(`More is expected on ${expectedWords}`).waitFor();
+				const now = where.locator('[aria-current="step"]');
+				assert((await now.textContent()).includes('Waiting for stock'), `current step: ${await now.textContent()}`);
+				await page.locator('.rx-timeline').getByText('Waiting for stock at the pharmacy').first().waitFor();
+				await noSideScroll(page, 'prescription (out of stock)');
+				await noAxeViolations(page, 'prescription (out of stock)');
+				await screenshot(page, 'prescription-where.png');
+				assert(root(`SELECT COUNT(*) FROM notification WHERE user_id = ${w.patient.id}
+					AND kind = 'prescription.out_of_stock' AND read_at IS NOT NULL`) === '1', 'opening it did not mark it read');
+			});
+		} finally {
+			close([rx]);
+		}
+	});
+}
