@@ -294,7 +294,7 @@ ph_register_add(struct req *r, const struct ph_entry *e, int64_t *entry_id)
 	if (res->nrows == 1)
 		balance = db_int(res->rows[0][0]);
 	balance += e->quantity;
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_REGISTER, "iisiisisssiiiisisi",
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_REGISTER, "iisiisissiiiisisi",
 	    e->product_id, e->batch_id, e->kind, e->quantity, balance, e->counterparty,
 	    e->prescription_id, e->prescriber, e->collector, idr, idr, idp, idp, e->witness,
 	    e->corrects_id, e->reason, e->recorded_by)) != CE_OK)
