@@ -164,12 +164,12 @@ function StaffLinks({ links }) {
 function PharmacistHome({ session }) {
 	return html`<${Page} title="Pharmacy console">
 		<${StaffCard} u=${session.user} regLabel="GPhC number" />
-		<${StaffLinks} links=${[['#/prescriptions', 'Prescriptions', 'Signed prescriptions and their signatures'],
+		<${StaffLinks} links=${[['#/pharmacy', 'Incoming prescriptions', 'Check, accept and dispense signed prescriptions'],
+			['#/pharmacy/stock', 'Stock', 'Batches on the shelves, receipts, expected deliveries, counts, returns and destruction'],
+			['#/pharmacy/register', 'Controlled drugs register', 'Every receipt and supply with running balances; download as CSV'],
+			['#/shipments', 'Courier shipments', 'Parcels booked with the courier and their tracking'],
+			['#/prescriptions', 'Prescriptions', 'Signed prescriptions and their signatures'],
 			['#/formulary', 'Formulary', 'The products the clinic prescribes']]} />
-		<section class="card" aria-labelledby="soon-h">
-			<h2 id="soon-h">Coming here</h2>
-			<p>Checking and dispensing prescriptions, stock, and the controlled drugs register will live here.</p>
-		</section>
 	<//>`;
 }
 
