@@ -19,6 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <check.h>
 
 #include "helpers.h"
@@ -28,20 +34,20 @@
 
 static int	seq;
 
-/* The test stack's pharmacy→clinic secret (whsec_...) into out. */
+/* A whsec_ setting of the test stack's configuration into out. */
 static void
-p2c_secret(char out[WEBHOOK_SECRET_TEXT_MAX])
+conf_secret(const char *name, char out[WEBHOOK_SECRET_TEXT_MAX])
 {
-	static const char	name[] = "pharmacy_clinic_secret_out";
 	char			line[512], *v, *e;
 	FILE			*f = fopen(E.conf, "r");
 	bool			found = false;
+	size_t			nl = strlen(name);
 
 	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
 	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, name, sizeof(name) - 1) != 0)
+		if (strncmp(line, name, nl) != 0 || (line[nl] != ' ' && line[nl] != '='))
 			continue;
-		v = line + sizeof(name) - 1;
+		v = line + nl;
 		v += strspn(v, " \t=");
 		e = v + strcspn(v, " \t\r\n");
 		*e = '\0';
@@ -51,6 +57,13 @@ p2c_secret(char out[WEBHOOK_SECRET_TEXT_MAX])
 	}
 	fclose(f);
 	ck_assert_msg(found, "no %s in %s", name, E.conf);
+}
+
+/* The test stack's pharmacy→clinic secret (whsec_...) into out. */
+static void
+p2c_secret(char out[WEBHOOK_SECRET_TEXT_MAX])
+{
+	conf_secret("pharmacy_clinic_secret_out", out);
 }
 
 /*
@@ -658,6 +671,116 @@ START_TEST(test_sent_when_delivered)
 }
 END_TEST
 
+/* ---- Retry-After, from a partner that is busy ---- */
+
+/*
+ * A one-answer-fits-all HTTP server on 127.0.0.1 (a child process): every
+ * request gets 429 with Retry-After: 7. Returns its port; *pid is the child.
+ */
+static int
+busy_partner(pid_t *pid)
+{
+	static const char	answer[] = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
+				    "Content-Type: application/json\r\nContent-Length: 2\r\n"
+				    "Connection: close\r\n\r\n{}";
+	struct sockaddr_in	 a;
+	socklen_t		 alen = sizeof(a);
+	char			 buf[8192];
+	int			 fd, c;
+
+	ck_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	ck_assert(listen(fd, 8) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&a, &alen) == 0);
+	ck_assert((*pid = fork()) != -1);
+	if (*pid == 0) {
+		/* Not check's handlers (they end the test's process group); gone in a minute anyway. */
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGALRM, SIG_DFL);
+		(void)alarm(60);
+		for (;;) {
+			if ((c = accept(fd, NULL, NULL)) == -1)
+				continue;
+			/* The request's head and (small) body; its content does not matter. */
+			(void)recv(c, buf, sizeof(buf), 0);
+			(void)send(c, answer, sizeof(answer) - 1, MSG_NOSIGNAL);
+			(void)close(c);
+		}
+	}
+	(void)close(fd);
+	return ntohs(a.sin_port);
+}
+
+START_TEST(test_retry_after_honoured)
+{
+	struct rxfx	 f;
+	char		 secret[WEBHOOK_SECRET_TEXT_MAX], code[40], url[64], out[2048];
+	char		*file, *before;
+	double		 until;
+	int64_t		 outbox = 0, got = 0, partner;
+	pid_t		 srv;
+	int		 port = busy_partner(&srv), st;
+
+	conf_secret("pharmacy_clinic_secret_in", secret);
+	file = temp_file(secret);
+	(void)snprintf(code, sizeof(code), "busy-%d-%d", (int)getpid(), ++seq);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	{
+		const char *const argv[] = { "partner-set", "--code", code, "--name", "Busy",
+		    "--url", url, "--send-secret-file", file, "--receive-secret-file", file, NULL };
+
+		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
+	}
+	partner = sql_int("SELECT id FROM pharmacy_partner WHERE code = '%s'", code);
+	/* Signed while it is the first active partner: the prescription is its. */
+	before = sql_str("SELECT GROUP_CONCAT(id) FROM pharmacy_partner WHERE active = 1 AND id <"
+	    " %lld", (long long)partner);
+	ck_assert(before != NULL);
+	ck_assert(sql_exec("UPDATE pharmacy_partner SET active = 0 WHERE FIND_IN_SET(id, '%s')",
+	    before) == 0);
+	rx_signed(&f);
+	ck_assert(sql_exec("UPDATE pharmacy_partner SET active = 1 WHERE FIND_IN_SET(id, '%s')",
+	    before) == 0);
+	free(before);
+	ck_assert_int_eq(sql_int("SELECT pharmacy_id FROM prescription WHERE id = %lld",
+	    (long long)f.rx), partner);
+	outbox = sql_int("SELECT id FROM outbox WHERE idempotency_key = 'rx-%lld-sent'",
+	    (long long)f.rx);
+	until = now_secs() + 30;
+	while (now_secs() < until && (got = sql_int("SELECT COUNT(*) FROM audit_event WHERE action"
+	    " = 'outbox.retry_scheduled' AND entity_id = '%lld'", (long long)outbox)) < 1)
+		usleep(200 * 1000);
+	ck_assert_msg(got >= 1, "no retry was scheduled: %s", sql_str("SELECT CONCAT(status, ' ',"
+	    " attempts, ' ', COALESCE(last_error, '')) FROM outbox WHERE id = %lld",
+	    (long long)outbox));
+	/* The partner's 7 s is a floor under the (test stack's short) backoff. */
+	ck_assert_int_eq(sql_int("SELECT JSON_VALUE(details, '$.retry_after_ms') FROM audit_event"
+	    " WHERE action = 'outbox.retry_scheduled' AND entity_id = '%lld' ORDER BY seq LIMIT 1",
+	    (long long)outbox), 7000);
+	ck_assert_int_ge(sql_int("SELECT JSON_VALUE(details, '$.retry_in_ms') FROM audit_event"
+	    " WHERE action = 'outbox.retry_scheduled' AND entity_id = '%lld' ORDER BY seq LIMIT 1",
+	    (long long)outbox), 7000);
+	ck_assert_int_eq(sql_int("SELECT last_error = 'the provider answered 429' FROM outbox"
+	    " WHERE id = %lld", (long long)outbox), 1);
+	(void)kill(srv, SIGKILL);
+	(void)waitpid(srv, &st, 0);
+	/* Then the partner points at this stack's pharmacy: the prescription gets there. */
+	(void)snprintf(url, sizeof(url), "%s", E.url);
+	{
+		const char *const argv[] = { "partner-set", "--code", code, "--name", "Busy",
+		    "--url", url, "--send-secret-file", file, "--receive-secret-file", file, NULL };
+
+		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
+	}
+	unlink(file);
+	free(file);
+	rx_free(&f);
+}
+END_TEST
+
 Suite *
 bridge_suite(void)
 {
@@ -675,6 +798,7 @@ bridge_suite(void)
 	tcase_add_test(tc, test_partner_set);
 	tcase_add_test(tc, test_outbox_list_and_replay);
 	tcase_add_test(tc, test_sent_when_delivered);
+	tcase_add_test(tc, test_retry_after_honoured);
 	suite_add_tcase(s, tc);
 	return s;
 }
