@@ -182,21 +182,18 @@ export default function (h) {
 		await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
 			await signInStaff(page, pharmacist, 'Pharmacy');
 			await page.goto(`${URL_}/#/pharmacy/${phRx}`);
-			await page.getByRole('heading', { name: new RegExp(`Dispense`, 'i') }).first().waitFor();
-			const form = page.locator('form').filter({ has: page.getByRole('button', { name: /^Dispense/ }) });
-			// The batch pick suggests the earliest expiry; take the whole quantity from it.
-			const early = form.locator('tr, li, .field, fieldset').filter({ hasText: `EARLY-${tag}` }).first();
-			await early.waitFor();
-			const qty = early.locator('input').first();
-			await qty.fill('20000');
-			const late = form.locator('tr, li, .field, fieldset').filter({ hasText: `LATE-${tag}` }).first();
-			if (await late.count())
-				await late.locator('input').first().fill('0');
-			await form.getByLabel(/courier|deliver/i).first().check();
-			const idReq = form.getByLabel(/ID (was )?requested/i);
-			if (await idReq.count())
-				await idReq.first().uncheck();
-			await form.getByRole('button', { name: /^Dispense/ }).click();
+			await heading(page, 'Prescription for');
+			const form = page.locator('section').filter({ has: page.locator('#disp-h') }).locator('form');
+			await form.waitFor();
+			// The batch pick suggests the earliest expiry first: all 20 g from the early batch.
+			const early = form.getByLabel(new RegExp(`Batch EARLY-${tag}`));
+			const late = form.getByLabel(new RegExp(`Batch LATE-${tag}`));
+			assert(await early.inputValue() === '20000' && await late.inputValue() === '',
+				`the pick is not earliest expiry first: early "${await early.inputValue()}", late "${await late.inputValue()}"`);
+			await form.getByLabel('Sent by courier').check();
+			await noAxeViolations(page, 'pharmacy prescription, dispensing');
+			await screenshot(page, 'dispensing-pharmacist-pick.png');
+			await form.getByRole('button', { name: 'Dispense and record in the register' }).click();
 			await until('the prescription is dispensed', 30, async () =>
 				sql(`SELECT status FROM ph_prescription WHERE id = ${phRx}`) === 'dispensed');
 			const supplies = sql(`SELECT b.batch_number, d.quantity, d.method FROM ph_dispense d JOIN ph_batch b ON b.id = d.batch_id
