@@ -476,7 +476,7 @@ function Stock({ readOnly }) {
 			<${ActionForm} id="receive" title="Receive stock" path="/api/v1/pharmacy/receipts" submitLabel="Record the receipt"
 				onDone=${after((d) => `Received: batch recorded in the register (entry ${d.register_id}).${(d.rechecked || []).some((x) => x.status === 'accepted') ? ' Waiting prescriptions were accepted.' : ''}`)}
 				fields=${[
-					{ name: 'product_id', label: 'Product', options: products, required: true },
+					{ name: 'product_id', label: 'Product', type: 'int', options: products, required: true },
 					{ name: 'supplier', label: 'Supplier', required: true },
 					{ name: 'supplier_address', label: 'Supplier address' },
 					{ name: 'batch_number', label: 'Batch number', required: true },
@@ -488,7 +488,7 @@ function Stock({ readOnly }) {
 			<${ActionForm} id="expected" title="Expected delivery" path="/api/v1/pharmacy/expected" submitLabel="Record the expected delivery"
 				onDone=${after('Expected delivery recorded: out-of-stock answers give its date.')}
 				fields=${[
-					{ name: 'product_id', label: 'Product', options: products, required: true },
+					{ name: 'product_id', label: 'Product', type: 'int', options: products, required: true },
 					{ name: 'quantity', label: 'Quantity', type: 'int', required: true },
 					{ name: 'expected_date', label: 'Expected on', type: 'date', required: true },
 					{ name: 'note', label: 'Note' },
@@ -496,14 +496,14 @@ function Stock({ readOnly }) {
 			<${ActionForm} id="count" title="Stock count" path="/api/v1/pharmacy/counts" submitLabel="Record the count"
 				onDone=${after((d) => (d.discrepancy === 0 ? 'Counted: as the books say.' : `Counted: a difference of ${d.discrepancy} was recorded in the register.`))}
 				fields=${[
-					{ name: 'batch_id', label: 'Batch', options: batches, required: true },
+					{ name: 'batch_id', label: 'Batch', type: 'int', options: batches, required: true },
 					{ name: 'counted', label: 'Counted quantity', type: 'int', required: true },
 					{ name: 'note', label: 'Note', hint: 'Required when the count differs from the books' },
 				]} />
 			<${ActionForm} id="stockout" title="Return or destroy stock" path="/api/v1/pharmacy/stock-out" submitLabel="Record it"
 				onDone=${after('Recorded in the register.')}
 				fields=${[
-					{ name: 'batch_id', label: 'Batch', options: batches, required: true },
+					{ name: 'batch_id', label: 'Batch', type: 'int', options: batches, required: true },
 					{ name: 'quantity', label: 'Quantity', type: 'int', required: true },
 					{ name: 'kind', label: 'What happens to it', options: [['return', 'Returned to the supplier'], ['destruction', 'Destroyed']], required: true },
 					{ name: 'reason', label: 'Reason', required: true },
