@@ -76,7 +76,7 @@ function Message({ m, onReplay, busy }) {
 		</dl>
 		${m.status === 'failed' && html`<p class="actions">
 			<button type="button" class="button" disabled=${busy}
-				aria-label=${`Send message ${m.id} again`}
+				aria-label=${`Send again (message ${m.id})`}
 				onClick=${() => onReplay(m)}>${busy ? 'Sending again…' : 'Send again'}</button></p>`}
 	</li>`;
 }
