@@ -36,6 +36,7 @@
 #include "view.h"
 
 #define AUDIT_ID_MAX	128	/* characters of a refused message's webhook-id kept */
+#define BRIDGE_WEBHOOK_ID_MAX	128	/* bridge_inbox.webhook_id */
 
 static const char SQL_PARTNER[] =
     "SELECT id, name, receive_secret_sealed FROM pharmacy_partner WHERE code = ? AND active = 1";
@@ -194,6 +195,12 @@ bridge_event_receive(struct req *r)
 		    "The message could not be checked just now; try again later.");
 	if (v != WEBHOOK_OK)
 		return refuse(r, pid, code, v, msg_id);
+	if (strlen(msg_id) > BRIDGE_WEBHOOK_ID_MAX) {
+		/* Standard Webhooks allows 256; bridge_inbox keeps 128 (message keys are short). */
+		errs[0].field = "webhook-id";
+		errs[0].detail = "must be at most 128 characters";
+		return invalid(r, errs, 1);
+	}
 	if ((n = bridge_msg_parse(r->body, r->bodylen, &m, errs, nitems(errs))) > 0)
 		return invalid(r, errs, n < nitems(errs) ? n : nitems(errs));
 	if ((rc = db_begin(r->db)) != CE_OK ||

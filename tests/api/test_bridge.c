@@ -398,6 +398,18 @@ START_TEST(test_invalid_message)
 	ck_assert(has_error_field(r, "timestamp"));
 	ck_assert(has_error_field(r, "data"));
 	resp_free(r);
+	{
+		char	long_id[200];
+
+		memset(long_id, 'x', sizeof(long_id) - 1);
+		long_id[sizeof(long_id) - 1] = '\0';
+		r = post_signed("demo-pharmacy", secret, long_id, 0, "{\"type\":\"test.long\","
+		    "\"timestamp\":\"2026-11-26T10:00:00Z\",\"data\":{}}", NULL);
+		expect_problem(r, 422, "invalid-message");
+		ck_assert(has_error_field(r, "webhook-id"));
+		resp_free(r);
+		ck_assert_int_eq(inbox_rows(long_id), 0);
+	}
 	r = post_signed("demo-pharmacy", secret, id, 0, "{\"data\":{}}", NULL);
 	expect_problem(r, 422, "invalid-message");
 	ck_assert(has_error_field(r, "type"));
