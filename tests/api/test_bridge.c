@@ -55,7 +55,7 @@ conf_secret(const char *name, char out[WEBHOOK_SECRET_TEXT_MAX])
 		memcpy(out, v, strlen(v) + 1);
 		found = true;
 	}
-	fclose(f);
+	(void)fclose(f);
 	ck_assert_msg(found, "no %s in %s", name, E.conf);
 }
 
@@ -459,8 +459,8 @@ START_TEST(test_unknown_and_inactive_partner)
 	expect_problem(r, 404, "not-found");
 	resp_free(r);
 	ck_assert_int_eq(inbox_rows(id), 0);
-	unlink(send);
-	unlink(recv);
+	(void)unlink(send);
+	(void)unlink(recv);
 	free(send);
 	free(recv);
 }
@@ -532,8 +532,8 @@ START_TEST(test_partner_set)
 	ck_assert_msg(strstr(det, "whsec_") == NULL && strstr(det, secret + 6) == NULL,
 	    "a secret in the audit: %s", det);
 	free(det);
-	unlink(good);
-	unlink(bad);
+	(void)unlink(good);
+	(void)unlink(bad);
 	free(good);
 	free(bad);
 }
@@ -658,7 +658,7 @@ START_TEST(test_sent_when_delivered)
 	until = now_secs() + 60;
 	while (now_secs() < until && (done = sql_int("SELECT COUNT(*) FROM outbox WHERE"
 	    " idempotency_key = 'rx-%lld-sent' AND status = 'done'", (long long)f.rx)) != 1)
-		usleep(250 * 1000);
+		(void)usleep(250 * 1000);
 	ck_assert_msg(done == 1, "not delivered: %s", sql_str("SELECT CONCAT(status, ' ',"
 	    " attempts, ' ', COALESCE(last_error, '')) FROM outbox WHERE idempotency_key ="
 	    " 'rx-%lld-sent'", (long long)f.rx));
@@ -764,7 +764,7 @@ START_TEST(test_retry_after_honoured)
 	until = now_secs() + 30;
 	while (now_secs() < until && (got = sql_int("SELECT COUNT(*) FROM audit_event WHERE action"
 	    " = 'outbox.retry_scheduled' AND entity_id = '%lld'", (long long)outbox)) < 1)
-		usleep(200 * 1000);
+		(void)usleep(200 * 1000);
 	ck_assert_msg(got >= 1, "no retry was scheduled: %s", sql_str("SELECT CONCAT(status, ' ',"
 	    " attempts, ' ', COALESCE(last_error, '')) FROM outbox WHERE id = %lld",
 	    (long long)outbox));
@@ -787,7 +787,7 @@ START_TEST(test_retry_after_honoured)
 
 		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
 	}
-	unlink(file);
+	(void)unlink(file);
 	free(file);
 	rx_free(&f);
 }
