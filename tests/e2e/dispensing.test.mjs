@@ -210,10 +210,24 @@ export default function (h) {
 			assert(await panel.locator('[data-shipment-status="booked"]').count() === 1, 'the panel does not say booked');
 			await noAxeViolations(page, 'pharmacy prescription with its shipment');
 			await screenshot(page, 'dispensing-pharmacist-booked.png');
+			// The shipments list and the shipment's page, on a phone-sized screen too.
+			await page.setViewportSize({ width: 390, height: 844 });
 			await page.goto(`${URL_}/#/shipments`);
 			await heading(page, 'Shipments');
-			await page.locator('.ship-item').filter({ hasText: tracking }).waitFor();
+			const item = page.locator('.ship-item').filter({ hasText: tracking });
+			await item.waitFor();
+			assert(/Booked/.test(await item.textContent()), `the list item: ${await item.textContent()}`);
+			await noSideScroll(page, 'shipments');
 			await noAxeViolations(page, 'shipments');
+			await page.getByRole('button', { name: /^Delivered/ }).click();
+			await page.locator('.ship-item').filter({ hasText: tracking }).waitFor({ state: 'detached' });
+			await page.getByRole('button', { name: /^All/ }).click();
+			await item.locator('h2 a').click();
+			await heading(page, 'Shipment ');
+			await page.locator('.ship-tracking').filter({ hasText: tracking }).waitFor();
+			await noSideScroll(page, 'shipment');
+			await noAxeViolations(page, 'shipment');
+			await screenshot(page, 'dispensing-shipment-phone.png');
 		});
 		const ref = sql(`SELECT courier_ref FROM ph_shipment WHERE prescription_id = ${phRx}`);
 		assert(ref, 'no courier reference');
