@@ -182,6 +182,12 @@ enum cerr	ph_register_add(struct req *, const struct ph_entry *, int64_t *entry_
 enum cerr	ph_audit(struct req *, int64_t actor_id, const char *action, const char *entity_type,
 		    int64_t entity_id, struct json_object *details);
 
+/*
+ * s cut to at most maxchars UTF-8 characters (a pool copy when cut; s itself
+ * otherwise; NULL for NULL or on out-of-memory): what fits a VARCHAR column.
+ */
+const char	*ph_clip(struct pool *, const char *s, size_t maxchars);
+
 /* json_object_put for pool_cleanup(). */
 void	ph_json_free(void *);
 

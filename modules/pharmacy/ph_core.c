@@ -69,6 +69,23 @@ static const char SQL_MAPPED[] =
 static const char SQL_RECEIVED_BY_ID[] =
     "SELECT clinic_rx_id FROM ph_prescription WHERE id = ? AND status = 'received' FOR UPDATE";
 
+const char *
+ph_clip(struct pool *p, const char *s, size_t maxchars)
+{
+	size_t	i, n = 0;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;	/* a continuation byte: same character */
+		if (n == maxchars)
+			return pool_strndup(p, s, i);
+		n++;
+	}
+	return s;
+}
+
 void
 ph_json_free(void *o)
 {
@@ -455,7 +472,8 @@ ph_check_run(struct req *r, int64_t id, int64_t actor, const char **status_out)
 		return rc;
 	}
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_TRUSTED, "iiisssii", product, d.product_id,
-	    d.quantity, d.patient_name, dt(r->pool, d.valid_from_s), dt(r->pool, d.valid_until_s),
+	    d.quantity, ph_clip(r->pool, d.patient_name, 300), dt(r->pool, d.valid_from_s),
+	    dt(r->pool, d.valid_until_s),
 	    (int64_t)d.paper_required, id)) != CE_OK)
 		return rc;
 	if ((rc = ph_product_lock(r, product)) != CE_OK ||

@@ -30,6 +30,7 @@
 #include "ph.h"
 
 #define SIG_MAX	160
+#define PH_WEBHOOK_ID_MAX	128	/* ph_inbox.webhook_id */
 
 static const char SQL_INBOX[] =
     "INSERT INTO ph_inbox (source, webhook_id, type, received_at)"
@@ -366,6 +367,10 @@ ph_inbox(struct req *r)
 		errs[n++] = (struct verr){ "data", "an object" };
 	if (n > 0)
 		return invalid(r, errs, n);
+	if (strlen(id) > PH_WEBHOOK_ID_MAX) {
+		errs[0] = (struct verr){ "webhook-id", "at most 128 characters" };
+		return invalid(r, errs, 1);
+	}
 	if ((rc = db_begin(r->db)) != CE_OK)
 		return reply_db(r, rc);
 	rc = db_exec(r->db, r->pool, NULL, SQL_INBOX, "ss", id, type);

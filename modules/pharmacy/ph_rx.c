@@ -679,6 +679,9 @@ ph_rx_dispense(struct req *r)
 	if (!collection)
 		collector = collector != NULL ? pool_printf(r->pool, "courier: %s", collector) :
 		    "courier";
+	counterparty = ph_clip(r->pool, counterparty, 300);
+	prescriber = ph_clip(r->pool, prescriber, 300);
+	collector = ph_clip(r->pool, collector, 300);
 	if (counterparty == NULL || prescriber == NULL || collector == NULL)
 		return reply_internal(r, "out of memory");
 	/* the reservation is consumed first: the stock it held leaves with the supply */

@@ -321,7 +321,8 @@ ph_receipt(struct req *r)
 	en.batch_id = batch;
 	en.kind = "receipt";
 	en.quantity = v[7].i;
-	en.counterparty = v[2].present ? pool_printf(r->pool, "%s, %s", v[1].s, v[2].s) : v[1].s;
+	en.counterparty = ph_clip(r->pool, v[2].present ? pool_printf(r->pool, "%s, %s", v[1].s,
+	    v[2].s) : v[1].s, 300);
 	en.id_requested = en.id_provided = -1;
 	en.recorded_by = r->who.user_id;
 	if (en.counterparty == NULL)

@@ -539,6 +539,22 @@ START_TEST(validity_and_fields_rejected)
 	doc_defaults(&d, f.cp, 1000);
 	d.no_address = true;
 	expect_rejected(&f, &d, "field-missing", "patient.address");
+	/* a name longer than the register's column: accepted, the name clipped where stored */
+	{
+		struct resp	*r;
+		char		 id[96], name[420];
+
+		memset(name, 'N', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		doc_defaults(&d, f.cp, 1000);
+		d.patient = name;
+		r = deliver(&d, &f.k, id, false);
+		ck_assert_msg(r->status == 200, "long name: %s", rdesc(r));
+		ck_assert_str_eq(jstr(r->json, "status"), "accepted");
+		resp_free(r);
+		ck_assert_int_eq(sql_int("SELECT CHAR_LENGTH(patient_name) FROM ph_prescription WHERE"
+		    " clinic_rx_id = %lld", (long long)d.rx), 300);
+	}
 	/* a product this pharmacy does not stock, and one in another unit */
 	doc_defaults(&d, uniq(), 1000);
 	expect_rejected(&f, &d, "product-not-stocked", NULL);
@@ -939,6 +955,18 @@ START_TEST(bad_signature_refused_and_audited)
 	r = post_signed(id, (int64_t)time(NULL), "[1,2");
 	expect_problem(r, 422, "invalid-message");
 	resp_free(r);
+	/* an id the standard allows (up to 256) but longer than the inbox keeps */
+	{
+		char long_id[201];
+
+		memset(long_id, 'x', sizeof(long_id) - 1);
+		long_id[sizeof(long_id) - 1] = '\0';
+		r = post_signed(long_id, (int64_t)time(NULL),
+		    "{\"type\":\"prescription.cancel\",\"data\":{\"prescription_id\":1}}");
+		expect_problem(r, 422, "invalid-message");
+		ck_assert(has_error_field(r, "webhook-id"));
+		resp_free(r);
+	}
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_inbox"), inbox);
 }
 END_TEST
