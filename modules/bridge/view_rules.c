@@ -385,7 +385,8 @@ bridge_over_limit(int64_t since, int64_t now, int64_t amount, const char *unit)
 	}
 	if ((lim = bridge_limit_minutes(amount, unit)) < 0)
 		return false;
-	return (now - since) / 60 > lim;
+	/* now > since: the difference fits in 64 unsigned bits whatever their signs */
+	return ((uint64_t)now - (uint64_t)since) / 60 > (uint64_t)lim;
 }
 
 const char *

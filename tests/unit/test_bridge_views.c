@@ -181,6 +181,9 @@ START_TEST(test_limits)
 	    "days"));
 	ck_assert(!bridge_over_limit(MON, MON - 60, 1, "minutes"));
 	ck_assert(!bridge_over_limit(MON, MON + 10 * DAY, 1, "fortnights"));
+	/* instants far apart do not overflow */
+	ck_assert(bridge_over_limit(INT64_MIN + 1, INT64_MAX, 1, "minutes"));
+	ck_assert(bridge_over_limit(-MON, INT64_MAX, 5, "working_days"));
 }
 END_TEST
 
