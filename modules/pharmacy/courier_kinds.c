@@ -147,9 +147,14 @@ book_deliver(struct job *j, struct answer *a)
 	rc_o = json_object_new_object();
 	lines = json_object_new_array();
 	parcel = json_object_new_object();
-	for (i = 0; lines != NULL && i < doc.nlines; i++)
-		if (json_object_array_add(lines, json_object_new_string(doc.lines[i])) != 0)
+	for (i = 0; lines != NULL && i < doc.nlines; i++) {
+		struct json_object	*l = json_object_new_string(doc.lines[i]);
+
+		if (l == NULL || json_object_array_add(lines, l) != 0) {
+			json_object_put(l);
 			break;
+		}
+	}
 	if (b == NULL || rc_o == NULL || lines == NULL || parcel == NULL || i != doc.nlines ||
 	    !add(rc_o, "name", json_object_new_string(doc.name)) ||
 	    !add(rc_o, "address_lines", json_object_get(lines)) ||

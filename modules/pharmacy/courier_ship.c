@@ -37,6 +37,13 @@ static const char SQL_BY_ID[] =
 static const char SQL_EVENTS[] =
     "SELECT status, description, location, " ISO("at") ", " ISO("received_at")
     " FROM ph_shipment_event WHERE shipment_id = ? ORDER BY at, id";
+/* the booking's outbox row (its payload holds only ids) */
+static const char SQL_BOOKING[] =
+    "SELECT attempts, last_error, " ISO("next_attempt_at") ", status FROM outbox"
+    " WHERE kind = '" COURIER_KIND "' AND idempotency_key LIKE CONCAT('ph-ship-', ?, '%')"
+    " AND (idempotency_key = CONCAT('ph-ship-', ?)"
+    " OR idempotency_key LIKE CONCAT('ph-ship-', ?, '-%'))"
+    " ORDER BY id DESC LIMIT 1";
 static const char SQL_LAST_EVENT[] =
     "SELECT status, description, location, " ISO("at") " FROM ph_shipment_event"
     " WHERE shipment_id = ? ORDER BY at DESC, id DESC LIMIT 1";
@@ -188,6 +195,30 @@ full_json(struct req *r, struct db_res *res, struct json_object **out)
 	if ((a = json_object_new_array()) == NULL || !add(o, "events", a)) {
 		json_object_put(o);
 		return CE_NOMEM;
+	}
+	/* while booking, or after it failed: how the calls to the courier went */
+	if (strcmp(res->rows[0][5], "requested") == 0 || strcmp(res->rows[0][5], "failed") == 0) {
+		struct db_res		*bk;
+		struct json_object	*b = NULL;
+
+		if ((rc = db_exec(r->db, r->pool, &bk, SQL_BOOKING, "sss", res->rows[0][0],
+		    res->rows[0][0], res->rows[0][0])) != CE_OK) {
+			json_object_put(o);
+			return rc;
+		}
+		if (bk->nrows > 0 && ((b = json_object_new_object()) == NULL ||
+		    !add_int(b, "attempts", db_int(bk->rows[0][0])) ||
+		    !add_str(b, "last_error", bk->rows[0][1]) ||
+		    !add_str(b, "next_attempt_at", strcmp(bk->rows[0][3], "pending") == 0 ?
+		    bk->rows[0][2] : NULL))) {
+			json_object_put(b);
+			json_object_put(o);
+			return CE_NOMEM;
+		}
+		if (!add(o, "booking", b)) {
+			json_object_put(o);
+			return CE_NOMEM;
+		}
 	}
 	for (i = 0; i < ev->nrows; i++)
 		if ((e = event_json(ev->rows[i], true)) == NULL || json_object_array_add(a, e) != 0) {

@@ -630,6 +630,12 @@ START_TEST(booking_fails_then_again)
 	free(v);
 	r = api_get(ph, "/api/v1/pharmacy/prescriptions/%lld/shipment", (long long)rx);
 	ck_assert(r->status == 200 && jbool(r->json, "can_book"));
+	/* the pharmacist is told what the courier said (its status and error word only) */
+	ck_assert_str_eq(jstr(r->json, "shipment.status"), "failed");
+	ck_assert_msg(jstr(r->json, "shipment.booking.last_error") != NULL &&
+	    strstr(jstr(r->json, "shipment.booking.last_error"), "422") != NULL, "booking: %s",
+	    rdesc(r));
+	ck_assert_int_eq(jint(r->json, "shipment.booking.attempts"), 1);
 	resp_free(r);
 	/* the pharmacist books again: the same shipment, booked this time */
 	r = book(ph, rx, "{}");

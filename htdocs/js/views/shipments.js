@@ -78,6 +78,14 @@ function ShipmentFacts({ s }) {
 			</ol>`}`;
 }
 
+// How the booking is going, while the courier has not confirmed it.
+function bookingWords(b) {
+	if (!b || b.attempts <= 1 && !b.last_error)
+		return 'Booking with the courier… this takes a few seconds.';
+	return `The courier has not confirmed the booking yet${b.last_error ? ` (${b.last_error})` : ''}. It is tried again
+		automatically${b.next_attempt_at ? ` at ${dateTimeWords(b.next_attempt_at)}` : ''}; nothing needs doing here.`;
+}
+
 // The courier part of a pharmacy prescription page. rx: the prescription
 // ({id} is the pharmacy's id); onChange() is called when the shipment
 // changes (booked, a tracking step) so the page can reload its status.
@@ -110,7 +118,7 @@ export function ShipmentPanel({ rx, onChange }) {
 	useEffect(() => {
 		if (!moving)
 			return undefined;
-		const t = setTimeout(() => setTick((n) => n + 1), s.status === 'requested' ? 1000 : 5000);
+		const t = setTimeout(() => setTick((n) => n + 1), s.status === 'requested' && tick < 20 ? 1000 : 5000);
 		return () => clearTimeout(t);
 	}, [moving, tick]);
 
@@ -137,9 +145,10 @@ export function ShipmentPanel({ rx, onChange }) {
 		${error && html`<p class="alert" role="alert">${error}</p>`}
 		${!info && !error && html`<${Loading} />`}
 		${s && html`<${ShipmentFacts} s=${s} />`}
-		${s && s.status === 'requested' && html`<p role="status">Booking with the courier… this takes a few seconds.</p>`}
-		${s && s.status === 'failed' && html`<p class="alert" role="alert">The courier could not be booked. Check the
-			patient's address on the prescription, then try again.</p>`}
+		${s && s.status === 'requested' && html`<p role="status">${bookingWords(s.booking)}</p>`}
+		${s && s.status === 'failed' && html`<p class="alert" role="alert">The courier could not be booked${
+			s.booking && s.booking.last_error ? ` (${s.booking.last_error})` : ''}. Check the patient's address on the
+			prescription, then try again.</p>`}
 		${info && info.can_book && html`<form class="ship-book" onSubmit=${book} aria-label="Book the courier">
 			<div class="field">
 				<label for="f-ship-service">Courier service</label>
