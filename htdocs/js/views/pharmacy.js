@@ -27,8 +27,8 @@ const STATUS = {
 	rejected: 'Rejected',
 	cancelled: 'Cancelled by the clinic',
 };
-const TABS = ['received', 'out_of_stock', 'awaiting_paper', 'accepted', 'dispensed', 'shipped', 'delivered',
-	'rejected', 'cancelled', ''];
+const TABS = ['', 'accepted', 'awaiting_paper', 'out_of_stock', 'received', 'dispensed', 'shipped', 'delivered',
+	'rejected', 'cancelled'];
 const SIGNATURE = { valid: 'Signature valid', invalid: 'Signature NOT valid', pending: 'Signature not checked yet' };
 const KIND = {
 	receipt: 'Received', supply: 'Supplied', return: 'Returned to supplier', destruction: 'Destroyed',
@@ -78,7 +78,7 @@ function Nav({ here }) {
 // ---- the queue ----
 
 function Queue({ readOnly }) {
-	const [status, setStatus] = useState('received');
+	const [status, setStatus] = useState('');
 	const [items, setItems] = useState(null);
 	const [error, setError] = useState(null);
 	useEffect(() => {
