@@ -586,7 +586,7 @@ function Register({ readOnly }) {
 				<thead><tr><th scope="col">Entry</th><th scope="col">When</th><th scope="col">Product</th><th scope="col">What</th>
 					<th scope="col">Change</th><th scope="col">Balance</th><th scope="col">Batch</th><th scope="col">Details</th></tr></thead>
 				<tbody>${rows.map((g) => html`<tr key=${g.id} data-entry=${g.id}>
-					<th scope="row" data-label="Entry">${g.id}</th>
+					<th scope="row" data-label="Entry">Entry ${g.id}</th>
 					<td data-label="When">${dateTimeWords(g.at)}</td>
 					<td data-label="Product">${g.product}</td>
 					<td data-label="What">${KIND[g.kind] || g.kind}${g.corrects_id ? ` of entry ${g.corrects_id}` : ''}</td>
