@@ -13,11 +13,14 @@
 #include <json-c/json.h>
 
 #include "audit.h"
+#include "conf.h"
 #include "db.h"
+#include "log.h"
 #include "pool.h"
 #include "reply.h"
 #include "req.h"
 #include "view.h"
+#include "../appointments/apptime.h"
 
 #define OPEN_STAGES	"('signed','sent','out_of_stock','awaiting_paper','accepted','dispensed'," \
 	"'shipped')"
@@ -60,6 +63,31 @@ static const char SQL_LIMIT_SET[] =
 static const char SQL_LIMIT_ADD[] =
     "INSERT INTO pipeline_limit (stage, amount, unit, reason, updated_by, updated_at)"
     " VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+
+/*
+ * Working days are the clinic's (clinic_timezone): instants move to local
+ * wall-clock time before Monday..Friday are counted. The zone is set once
+ * per process; an unknown zone leaves UTC (logged).
+ */
+static bool
+over_limit(int64_t since, int64_t now, int64_t amount, const char *unit)
+{
+	static int	zone = 0;	/* 0 not tried, 1 set, -1 unknown */
+
+	if (unit == NULL || strcmp(unit, "working_days") != 0)
+		return bridge_over_limit(since, now, amount, unit);
+	if (zone == 0) {
+		zone = at_zone_set(conf.clinic_timezone) == 0 ? 1 : -1;
+		if (zone < 0)
+			log_warn("pipeline: clinic_timezone %s is not a zone: working days in UTC",
+			    conf.clinic_timezone);
+	}
+	if (zone > 0) {
+		since += at_offset(since);
+		now += at_offset(now);
+	}
+	return bridge_over_limit(since, now, amount, unit);
+}
 
 static int
 stage_index(const char *s)
@@ -195,7 +223,7 @@ pipeline_list(struct req *r)
 			    " (dead letter after %s attempts%s%s)", c[22], c[21] != NULL ? ": " : "",
 			    c[21] != NULL ? c[21] : "");
 		} else if (c[13] != NULL &&
-		    bridge_over_limit(w->since, w->now, db_int(c[13]), c[14])) {
+		    over_limit(w->since, w->now, db_int(c[13]), c[14])) {
 			w->stuck = true;
 			w->reason = c[15];
 		}
