@@ -106,6 +106,12 @@ int	ph_pem_fingerprint(const char *pem, size_t len, char out[65]);
 int	ph_sig_verify(const char *pem, size_t pemlen, const char *doc, size_t doclen,
 	    const unsigned char *sig, size_t siglen);
 
+/*
+ * s cut to at most maxchars UTF-8 characters (a pool copy when cut; s itself
+ * otherwise; NULL for NULL or on out-of-memory): what fits a VARCHAR column.
+ */
+const char	*ph_clip(struct pool *, const char *s, size_t maxchars);
+
 /* The reasons as a JSON array [{code, message}]; NULL on out-of-memory. */
 struct json_object *ph_reasons_json(const struct ph_verdict *);
 
@@ -181,12 +187,6 @@ enum cerr	ph_register_add(struct req *, const struct ph_entry *, int64_t *entry_
 /* Audits as the system (actor 0, role "system") or r's principal, leaving the transaction open. */
 enum cerr	ph_audit(struct req *, int64_t actor_id, const char *action, const char *entity_type,
 		    int64_t entity_id, struct json_object *details);
-
-/*
- * s cut to at most maxchars UTF-8 characters (a pool copy when cut; s itself
- * otherwise; NULL for NULL or on out-of-memory): what fits a VARCHAR column.
- */
-const char	*ph_clip(struct pool *, const char *s, size_t maxchars);
 
 /* json_object_put for pool_cleanup(). */
 void	ph_json_free(void *);

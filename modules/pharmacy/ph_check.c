@@ -119,6 +119,23 @@ ph_time_parse(const char *s)
 	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 }
 
+const char *
+ph_clip(struct pool *p, const char *s, size_t maxchars)
+{
+	size_t	i, n = 0;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;	/* a continuation byte: same character */
+		if (n == maxchars)
+			return pool_strndup(p, s, i);
+		n++;
+	}
+	return s;
+}
+
 /* ---- reading the document ---- */
 
 struct rd {

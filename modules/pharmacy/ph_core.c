@@ -69,23 +69,6 @@ static const char SQL_MAPPED[] =
 static const char SQL_RECEIVED_BY_ID[] =
     "SELECT clinic_rx_id FROM ph_prescription WHERE id = ? AND status = 'received' FOR UPDATE";
 
-const char *
-ph_clip(struct pool *p, const char *s, size_t maxchars)
-{
-	size_t	i, n = 0;
-
-	if (s == NULL)
-		return NULL;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (((unsigned char)s[i] & 0xc0) == 0x80)
-			continue;	/* a continuation byte: same character */
-		if (n == maxchars)
-			return pool_strndup(p, s, i);
-		n++;
-	}
-	return s;
-}
-
 void
 ph_json_free(void *o)
 {

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "audit.h"
 #include "db.h"
+#include "outbox.h"
 #include "patient.h"
 #include "pool.h"
 #include "reply.h"
@@ -88,6 +90,12 @@ static const char SQL_DISPENSE[] =
     "INSERT INTO ph_dispense (prescription_id, batch_id, quantity, method, collector,"
     " id_requested, id_provided, register_id, pharmacist_id, at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+static const char SQL_KEY_OF[] =
+    "SELECT key_fingerprint, prescriber_id FROM ph_prescription WHERE id = ?";
+/* The newest fetch of a key: the first one, or one asked for again. */
+static const char SQL_FETCH_STATE[] =
+    "SELECT status FROM outbox WHERE kind = 'ph.fetch_key' AND (idempotency_key = ? OR"
+    " idempotency_key LIKE CONCAT(?, '-%')) ORDER BY id DESC LIMIT 1";
 static const char SQL_NOW[] =
     "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%sZ')";
 
@@ -368,6 +376,55 @@ show(struct req *r)
 	return ph_rx_get(r);
 }
 
+/*
+ * 409 key-pending. When the last fetch of the key gave up (a dead letter),
+ * it is asked for again (a new outbox row), audited.
+ */
+static int
+key_pending(struct req *r, int64_t id)
+{
+	struct db_res		*res, *ob;
+	struct json_object	*p, *d;
+	char			 key[OUTBOX_KEY_MAX + 1];
+	const char		*fp;
+	bool			 again = false;
+	enum cerr		 rc;
+
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_KEY_OF, "i", id)) != CE_OK)
+		return reply_db(r, rc);
+	if (res->nrows == 1) {
+		fp = res->rows[0][0];
+		(void)snprintf(key, sizeof(key), "ph-key-%s", fp);
+		if ((rc = db_exec(r->db, r->pool, &ob, SQL_FETCH_STATE, "ss", key, key)) != CE_OK)
+			return reply_db(r, rc);
+		if (ob->nrows == 0 || strcmp(ob->rows[0][0], "failed") == 0) {
+			(void)snprintf(key, sizeof(key), "ph-key-%s-%lld", fp, (long long)time(NULL));
+			if ((p = json_object_new_object()) == NULL)
+				return reply_internal(r, "out of memory");
+			json_object_object_add(p, "fingerprint", json_object_new_string(fp));
+			json_object_object_add(p, "prescriber_id",
+			    json_object_new_int64(db_int(res->rows[0][1])));
+			if ((rc = db_begin(r->db)) != CE_OK) {
+				json_object_put(p);
+				return reply_db(r, rc);
+			}
+			rc = outbox_put(r, "ph.fetch_key", key, p);
+			if (rc != CE_OK && rc != CE_DUPLICATE)
+				return reply_db(r, rc);
+			if ((d = json_object_new_object()) != NULL)
+				json_object_object_add(d, "key_fingerprint", json_object_new_string(fp));
+			if ((rc = ph_audit(r, r->who.user_id, "pharmacy.key_fetch_again",
+			    "ph_prescription", id, d)) != CE_OK || (rc = db_commit(r->db)) != CE_OK)
+				return reply_db(r, rc);
+			again = true;
+		}
+	}
+	return reply_problem(r, 409, "key-pending", "The prescriber's key is not here yet",
+	    again ? "The last fetch of the key that signed it gave up; it is being fetched again."
+	    " Try again shortly." :
+	    "The pharmacy is fetching the key that signed it; try again shortly.");
+}
+
 int
 ph_rx_accept(struct req *r)
 {
@@ -389,8 +446,7 @@ ph_rx_accept(struct req *r)
 	rc = ph_check_run(r, id, r->who.user_id, &status);
 	if (rc == CE_NOTFOUND) {
 		db_rollback(r->db);
-		return reply_problem(r, 409, "key-pending", "The prescriber's key is not here yet",
-		    "The pharmacy is fetching the key that signed it; try again shortly.");
+		return key_pending(r, id);
 	}
 	if (rc != CE_OK)
 		return reply_db(r, rc);

@@ -1122,6 +1122,40 @@ START_TEST(key_unknown_rejected_by_fetch)
 }
 END_TEST
 
+START_TEST(dead_key_fetch_asked_again)
+{
+	struct fx	 f;
+	struct key	 k;
+	struct resp	*r;
+	char		 path[128];
+	int64_t		 crx = uniq(), rx;
+
+	fx_new(&f, 0);
+	key_new(&k, false);
+	/* a prescription still waiting for its key, whose fetch gave up (as root) */
+	ck_assert_msg(sql_exec("INSERT INTO ph_prescription (clinic_rx_id, webhook_id, status,"
+	    " document, signature, key_fingerprint, prescriber_id, received_at, status_changed_at)"
+	    " VALUES (%lld, 'dead-key-%lld', 'received', '{}', 'x', '%s', %lld, UTC_TIMESTAMP(6),"
+	    " UTC_TIMESTAMP(6))", (long long)crx, (long long)crx, k.fp, (long long)k.prescriber) == 0,
+	    "rx: %s", sql_error());
+	rx = ph_id(crx);
+	ck_assert_msg(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status, attempts,"
+	    " next_attempt_at, last_error, created_at) VALUES ('ph.fetch_key', '{}', 'ph-key-%s',"
+	    " 'failed', 40, UTC_TIMESTAMP(6), 'HTTP 503', UTC_TIMESTAMP(6))", k.fp) == 0,
+	    "outbox: %s", sql_error());
+	(void)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/accept", (long long)rx);
+	r = api(f.ph, "POST", path, NULL);
+	expect_problem(r, 409, "key-pending");
+	ck_assert(strstr(jstr(r->json, "detail"), "fetched again") != NULL);
+	expect_one_audit(r, "pharmacy.key_fetch_again", "success");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'ph.fetch_key' AND"
+	    " idempotency_key LIKE 'ph-key-%s-%%'", k.fp), 1);
+	key_free(&k);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(clinic_signed_prescription_end_to_end)
 {
 	struct fx	 f;
@@ -1224,6 +1258,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, cancel_releases_or_is_refused);
 	tcase_add_test(tc, roles_and_not_found);
 	tcase_add_test(tc, key_unknown_rejected_by_fetch);
+	tcase_add_test(tc, dead_key_fetch_asked_again);
 	tcase_add_test(tc, clinic_signed_prescription_end_to_end);
 	suite_add_tcase(s, tc);
 	return s;

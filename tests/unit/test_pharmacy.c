@@ -326,6 +326,20 @@ START_TEST(signature_and_fingerprint)
 }
 END_TEST
 
+START_TEST(clip)
+{
+	const char	*s = "abc";
+
+	ck_assert_ptr_eq(ph_clip(unit_pool, s, 3), s);
+	ck_assert_str_eq(ph_clip(unit_pool, "abcdef", 3), "abc");
+	/* characters, not bytes: "é" is two bytes, "€" three */
+	ck_assert_str_eq(ph_clip(unit_pool, "\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xc3\xa9");
+	ck_assert_str_eq(ph_clip(unit_pool, "a\xe2\x82\xac" "b", 2), "a\xe2\x82\xac");
+	ck_assert_str_eq(ph_clip(unit_pool, "abc", 0), "");
+	ck_assert_ptr_null(ph_clip(unit_pool, NULL, 3));
+}
+END_TEST
+
 START_TEST(reasons_json)
 {
 	struct ph_verdict	 v;
@@ -357,6 +371,7 @@ unit_suite(void)
 	tcase_add_test(tc, validity_edges);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, signature_and_fingerprint);
+	tcase_add_test(tc, clip);
 	tcase_add_test(tc, reasons_json);
 	suite_add_tcase(s, tc);
 	return s;
