@@ -6,8 +6,9 @@
 // specialist signs a real prescription; copies of it (root, no outbox row,
 // so the stack's own pharmacy never hears of them) are the ones the tests
 // move, with messages signed here as the demo pharmacy (Standard Webhooks,
-// the pharmacy_clinic_secret_out of the test conf). Phone-sized pages: no
-// side scroll, axe-core.
+// the pharmacy_clinic_secret_out of the test conf). The prescriber sees a
+// product the pharmacy reports out of stock flagged, with a warning, before
+// signing. Phone-sized pages: no side scroll, axe-core.
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -265,5 +266,28 @@ export default function (h) {
 		} finally {
 			close([rx]);
 		}
+	});
+
+	test('pipeline: the prescriber is warned before signing that the pharmacy is out of the chosen product', async () => {
+		const w = await world('stock');
+		const asOf = new Date(Date.now() + 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+		const expected = day(20);
+		await pharmacySays('stock.changed', { as_of: asOf,
+			items: [{ product_id: w.product.id, available: 0, unit: 'mg', expected_date: expected }] });
+		await withPage(PHONE, async (page) => {
+			await staffSignIn(page, w.clinician, 'Clinician console');
+			await page.goto(`${URL_}/#/prescribe/${w.patient.id}`);
+			await heading(page, 'Prescribe');
+			const choice = page.locator('.rxp-product').filter({ hasText: w.brand });
+			await choice.locator('.stock-badge').filter({ hasText: 'Out of stock' }).waitFor();
+			await choice.click();
+			const warning = page.locator('.stock-warning').first();
+			await warning.getByText(/Out of stock/).waitFor();
+			await warning.getByText(/Harbour Pharmacy|pharmacy/i).first().waitFor();
+			await warning.getByText(/0 g available/).waitFor();
+			await noSideScroll(page, 'prescribe (out of stock)');
+			await noAxeViolations(page, 'prescribe (out of stock)');
+			await screenshot(page, 'prescribe-out-of-stock.png');
+		});
 	});
 }
