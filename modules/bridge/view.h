@@ -62,6 +62,12 @@ int64_t		 bridge_limit_minutes(int64_t amount, const char *unit);
 bool		 bridge_over_limit(int64_t since, int64_t now, int64_t amount, const char *unit);
 
 /*
+ * True for YYYY-MM-DDThh:mm:ss[.f{1,6}][Z] naming a real instant (years
+ * 1000..9999), the stock messages' as_of.
+ */
+bool		 bridge_time_ok(const char *);
+
+/*
  * "2030-01-15" as people read it: "15 January 2030" (in pool); the text as
  * given when it is not such a date (or NULL on OOM).
  */

@@ -157,18 +157,70 @@ is_int(struct json_object *o, const char *k, int64_t min)
 	    json_object_get_int64(v) >= min && json_object_get_int64(v) < INT64_MAX;
 }
 
-/* YYYY-MM-DD with plausible digits. */
+/* n decimal digits of s as a number, or -1. */
+static int
+digits(const char *s, size_t n)
+{
+	int	v = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* The first 10 bytes of s are a real calendar date YYYY-MM-DD, years 1000..9999. */
+static bool
+day_ok(const char *s)
+{
+	static const int	mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int			y, m, d, max;
+
+	if (strnlen(s, 10) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	y = digits(s, 4);
+	m = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (y < 1000 || m < 1 || m > 12 || d < 1)
+		return false;
+	max = mdays[m - 1];
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		max = 29;
+	return d <= max;
+}
+
+/* Exactly YYYY-MM-DD, a real date. */
 static bool
 date_ok(const char *s)
 {
-	size_t	i;
+	return s != NULL && strlen(s) == 10 && day_ok(s);
+}
 
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+bool
+bridge_time_ok(const char *s)
+{
+	size_t	n, i;
+
+	if (s == NULL || (n = strlen(s)) < 19 || n > 28 || !day_ok(s) || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
 		return false;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+	if (digits(s + 11, 2) < 0 || digits(s + 11, 2) > 23 || digits(s + 14, 2) < 0 ||
+	    digits(s + 14, 2) > 59 || digits(s + 17, 2) < 0 || digits(s + 17, 2) > 59)
+		return false;
+	i = 19;
+	if (i < n && s[i] == '.') {
+		if (++i == n || s[i] < '0' || s[i] > '9')
 			return false;
-	return (s[5] == '0' || s[5] == '1') && (s[8] >= '0' && s[8] <= '3');
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (i > 25)	/* at most 6 digits: 20..25 */
+				return false;
+	}
+	if (i < n && s[i] == 'Z')
+		i++;
+	return i == n;
 }
 
 static bool
@@ -215,7 +267,7 @@ check_stock(struct pool *p, struct json_object *d)
 	struct json_object	*a, *e;
 	size_t			 i;
 
-	if (!is_str(d, "as_of", 40))
+	if (!is_str(d, "as_of", 40) || !bridge_time_ok(json_object_get_string(member(d, "as_of"))))
 		return "as_of";
 	if ((a = array(d, "items")) == NULL)
 		return "items";

@@ -518,6 +518,21 @@ START_TEST(test_duplicate_and_unknown)
 	resp_free(r);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM bridge_inbox WHERE webhook_id = '%s'", id),
 	    0);
+	/* a date the database would refuse is the sender's mistake (422), never a 500 */
+	(void)snprintf(data, sizeof(data), "{\"as_of\":\"2030-02-30T10:00:00Z\",\"items\":"
+	    "[{\"product_id\":%lld,\"available\":1,\"unit\":\"mg\",\"expected_date\":null}]}",
+	    (long long)f.flower);
+	r = event_as("", "stock.changed", data);
+	expect_problem(r, 422, "invalid-message");
+	resp_free(r);
+	(void)snprintf(data, sizeof(data), "{\"as_of\":\"2030-01-30T10:00:00Z\",\"items\":"
+	    "[{\"product_id\":%lld,\"available\":1,\"unit\":\"mg\",\"expected_date\":"
+	    "\"2030-06-31\"}]}", (long long)f.flower);
+	r = event_as("", "stock.changed", data);
+	expect_problem(r, 422, "invalid-message");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM pharmacy_stock WHERE product_id = %lld",
+	    (long long)f.flower), 0);
 	fx_free(&f);
 }
 END_TEST

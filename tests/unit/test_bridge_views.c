@@ -134,6 +134,29 @@ START_TEST(test_members)
 	    "items[1].unit");
 	ck_assert_ptr_null(check("stock.snapshot", "{\"as_of\": \"2026-11-26T10:00:00Z\","
 	    " \"items\": [{\"product_id\": 1, \"available\": 0, \"unit\": \"each\"}]}"));
+	/* dates and times must be real: the database would refuse them */
+	ck_assert_str_eq(check("stock.changed", "{\"as_of\": \"2026-02-30T10:00:00Z\","
+	    " \"items\": []}"), "as_of");
+	ck_assert_str_eq(check("stock.changed", "{\"as_of\": \"2026-11-26T24:00:00Z\","
+	    " \"items\": []}"), "as_of");
+	ck_assert_str_eq(check("stock.changed", "{\"as_of\": \"2026-11-26T10:00:00\","
+	    " \"items\": [{\"product_id\": 1, \"available\": 5, \"unit\": \"ul\","
+	    " \"expected_date\": \"2026-04-31\"}]}"), "items[0].expected_date");
+	ck_assert_str_eq(check("prescription.out_of_stock", "{\"prescription_id\": 4,"
+	    " \"missing\": [], \"expected_date\": \"2025-02-29\"}"), "expected_date");
+	ck_assert_ptr_null(check("prescription.out_of_stock", "{\"prescription_id\": 4,"
+	    " \"missing\": [], \"expected_date\": \"2028-02-29\"}"));
+	ck_assert(bridge_time_ok("2026-11-26T10:00:00Z"));
+	ck_assert(bridge_time_ok("2026-11-26T10:00:00.123456Z"));
+	ck_assert(bridge_time_ok("2000-02-29T23:59:59"));
+	ck_assert(!bridge_time_ok("1900-02-29T10:00:00Z"));
+	ck_assert(!bridge_time_ok("2026-11-26T10:00:00.1234567Z"));
+	ck_assert(!bridge_time_ok("2026-11-26T10:00:00.Z"));
+	ck_assert(!bridge_time_ok("2026-11-26T10:60:00Z"));
+	ck_assert(!bridge_time_ok("2026-11-26 10:00:00Z"));
+	ck_assert(!bridge_time_ok("0999-11-26T10:00:00Z"));
+	ck_assert(!bridge_time_ok("2026-11-26T10:00:00ZZ"));
+	ck_assert(!bridge_time_ok(NULL));
 	/* unknown types are kept, not checked */
 	ck_assert_ptr_null(check("prescription.teleported", "{}"));
 }
