@@ -381,8 +381,9 @@ function productLabel(p) {
 	return `${p.brand} ${p.name}`;
 }
 
-// A small form: fields [{name, label, type, hint, options: [[value, label]], required}] → POST path.
-function ActionForm({ id, title, path, fields, submitLabel, onDone, initial = {} }) {
+// A small form: fields [{name, label, type (int|bool|date), hint, options: [[value, label]],
+// required, inPath}] → method (POST) to path, or to pathOf(values) (inPath fields are not sent).
+function ActionForm({ id, title, path, pathOf, method = 'POST', fields, submitLabel, onDone, initial = {} }) {
 	const [values, setValues] = useState(initial);
 	const [errors, setErrors] = useState({});
 	const [alert, setAlert] = useState(null);
@@ -392,12 +393,17 @@ function ActionForm({ id, title, path, fields, submitLabel, onDone, initial = {}
 		const body = {};
 		for (const f of fields) {
 			const v = (values[f.name] ?? '').toString().trim();
-			if (v === '')
+			if (v === '' || f.inPath)
 				continue;
-			body[f.name] = f.type === 'int' ? Number(v) : v;
+			body[f.name] = f.type === 'int' ? Number(v) : f.type === 'bool' ? v === 'true' : v;
+		}
+		const to = pathOf ? pathOf(values) : path;
+		if (!to) {
+			setAlert('Choose what to change first.');
+			return;
 		}
 		setBusy(true);
-		const res = await api('POST', path, body);
+		const res = await api(method, to, body);
 		setBusy(false);
 		if (res.ok) {
 			setErrors({});
@@ -448,6 +454,8 @@ function Stock({ readOnly }) {
 	const products = (stock || []).map((p) => [String(p.id), `${productLabel(p)} (${p.supply_unit})`]);
 	const batches = (stock || []).flatMap((p) => (p.batches || []).filter((b) => b.on_hand > 0)
 		.map((b) => [String(b.id), `${productLabel(p)}, batch ${b.batch_number} (${qty(b.on_hand, p.supply_unit)})`]));
+	const awaited = (stock || []).flatMap((p) => (p.expected || [])
+		.map((x) => [String(x.id), `${productLabel(p)}: ${qty(x.quantity, p.supply_unit)} due ${x.expected_date}`]));
 	const after = (words) => (data) => {
 		setDone(typeof words === 'function' ? words(data) : words);
 		setTick((n) => n + 1);
@@ -484,6 +492,7 @@ function Stock({ readOnly }) {
 					{ name: 'quantity', label: 'Quantity', type: 'int', hint: 'In the supply unit: mg, µl or units', required: true },
 					{ name: 'thc_ug_per_unit', label: 'THC per unit (µg)', type: 'int', hint: 'Micrograms per mg, µl or unit', required: true },
 					{ name: 'cbd_ug_per_unit', label: 'CBD per unit (µg)', type: 'int', hint: 'Micrograms per mg, µl or unit', required: true },
+					{ name: 'expected_id', label: 'The awaited delivery it is', type: 'int', options: awaited },
 				]} />
 			<${ActionForm} id="expected" title="Expected delivery" path="/api/v1/pharmacy/expected" submitLabel="Record the expected delivery"
 				onDone=${after('Expected delivery recorded: out-of-stock answers give its date.')}
@@ -508,6 +517,14 @@ function Stock({ readOnly }) {
 					{ name: 'kind', label: 'What happens to it', options: [['return', 'Returned to the supplier'], ['destruction', 'Destroyed']], required: true },
 					{ name: 'reason', label: 'Reason', required: true },
 					{ name: 'witness', label: 'Witness', hint: 'Required for a destruction: name and role of the authorised witness' },
+				]} />
+			<${ActionForm} id="mapping" title="Match a product to the clinic's formulary" method="PUT"
+				pathOf=${(v) => (v.product ? `/api/v1/pharmacy/products/${v.product}` : null)} submitLabel="Save"
+				onDone=${after('Saved: stock messages to the clinic name the clinic product.')}
+				fields=${[
+					{ name: 'product', label: 'Product', options: products, required: true, inPath: true },
+					{ name: 'clinic_product_id', label: 'Clinic product number', type: 'int', hint: '0 removes the match' },
+					{ name: 'active', label: 'Stocked', type: 'bool', options: [['true', 'Yes'], ['false', 'No: not stocked any more']] },
 				]} />
 			<${ActionForm} id="product" title="Add a product" path="/api/v1/pharmacy/products" submitLabel="Add the product"
 				onDone=${after('Product added.')}
