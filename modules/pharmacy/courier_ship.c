@@ -357,6 +357,8 @@ courier_rx_shipment(struct req *r)
 	if (s != NULL && strcmp(json_object_get_string(json_object_object_get(s, "status")),
 	    "failed") != 0)
 		why = "a shipment is booked already";
+	else if (why == NULL && r->who.role != ROLE_PHARMACIST)
+		why = "only a pharmacist books the courier";
 	o = json_object_new_object();
 	if (!add(o, "shipment", s) || !add(o, "can_book", json_object_new_boolean(why == NULL)) ||
 	    !add_str(o, "cannot_book_reason", why) ||

@@ -389,10 +389,27 @@ END_TEST
 START_TEST(booking_refused)
 {
 	int64_t		 ph_id, rx;
-	struct browser	*ph = staff_new("pharmacist", &ph_id);
+	struct browser	*ph = staff_new("pharmacist", &ph_id), *aud;
 	struct user	 pat;
 	struct resp	*r;
 
+	/* who may book: the pharmacist, not the auditor (who may look) */
+	rx = rx_dispensed("courier", "'1 High Street, Leeds, LS1 4AP'", NULL);
+	r = api_get(ph, "/api/v1/pharmacy/prescriptions/%lld/shipment", (long long)rx);
+	ck_assert_msg(r->status == 200 && jbool(r->json, "can_book") &&
+	    jnull(r->json, "shipment"), "pharmacist: %s", rdesc(r));
+	resp_free(r);
+	aud = auditor();
+	r = api_get(aud, "/api/v1/auth/me");	/* (its csrf_token, for the POST below) */
+	resp_free(r);
+	r = api_get(aud, "/api/v1/pharmacy/prescriptions/%lld/shipment", (long long)rx);
+	ck_assert_msg(r->status == 200 && !jbool(r->json, "can_book") &&
+	    jstr(r->json, "cannot_book_reason") != NULL, "auditor: %s", rdesc(r));
+	resp_free(r);
+	r = book(aud, rx, "{}");
+	expect_problem(r, 403, "forbidden");
+	resp_free(r);
+	br_free(aud);
 	/* dispensed for collection: nothing to ship */
 	rx = rx_dispensed("collection", "'1 High Street, Leeds, LS1 4AP'", NULL);
 	r = book(ph, rx, "{}");

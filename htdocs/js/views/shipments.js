@@ -161,7 +161,7 @@ export function ShipmentPanel({ rx, onChange }) {
 			</button>
 		</form>`}
 		${info && !s && !info.can_book && info.cannot_book_reason &&
-			html`<p class="hint">No courier needed: ${info.cannot_book_reason}.</p>`}
+			html`<p class="hint">No courier booked: ${info.cannot_book_reason}.</p>`}
 		${s && html`<p><a href=${`#/shipments/${s.id}`}>Shipment ${s.id}</a></p>`}
 	</section>`;
 }
