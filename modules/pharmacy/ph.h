@@ -53,7 +53,7 @@ struct ph_doc {
 
 struct ph_reason {
 	const char	*code;		/* static: signature-invalid, field-missing, ... */
-	char		 message[240];
+	char		 message[512];	/* cut at a character boundary */
 };
 
 struct ph_verdict {

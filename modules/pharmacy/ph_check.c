@@ -25,6 +25,23 @@
 #include "req.h"
 #include "ph.h"
 
+/* A text cut short by snprintf: its last character, if cut, dropped (never half a character). */
+static void
+utf8_trim(char *s)
+{
+	size_t	len = strlen(s), end = len, lead;
+	int	want;
+
+	while (end > 0 && ((unsigned char)s[end - 1] & 0xc0) == 0x80)
+		end--;
+	if (end == 0 || (unsigned char)s[end - 1] < 0xc0)
+		return;		/* ends in ASCII (or stray continuation bytes: not ours to fix) */
+	lead = end - 1;
+	want = (unsigned char)s[lead] >= 0xf0 ? 4 : (unsigned char)s[lead] >= 0xe0 ? 3 : 2;
+	if (len - lead < (size_t)want)
+		s[lead] = '\0';
+}
+
 void
 ph_reason_add(struct ph_verdict *v, const char *code, const char *fmt, ...)
 {
@@ -39,6 +56,8 @@ ph_reason_add(struct ph_verdict *v, const char *code, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		v->r[v->n].message[0] = '\0';
+	else if ((size_t)n >= sizeof(v->r[v->n].message))
+		utf8_trim(v->r[v->n].message);
 	v->n++;
 }
 

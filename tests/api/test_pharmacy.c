@@ -644,6 +644,31 @@ START_TEST(out_of_stock_then_receipt_accepts)
 	    (long long)rx), "accepted");
 	ck_assert_int_eq(outbox_count(d.rx, "accepted"), 1);
 	ck_assert_int_eq(outbox_count(d2.rx, "out_of_stock"), 1);	/* not said twice */
+	/* the pharmacist gives up on the other, in a long reason (multibyte text cut cleanly) */
+	{
+		char	body[2048], path[128];
+		size_t	k, n;
+
+		n = (size_t)snprintf(body, sizeof(body), "{\"reason\":\"x");
+		for (k = 0; k < 600; k++) {
+			body[n++] = '\xc3';
+			body[n++] = '\xa9';
+		}
+		ck_assert((size_t)snprintf(body + n, sizeof(body) - n, "\"}") < sizeof(body) - n);
+		(void)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/reject",
+		    (long long)rx2);
+		r = api(f.ph, "POST", path, body);
+		ck_assert_msg(r->status == 200, "reject: %s", rdesc(r));
+		ck_assert_str_eq(jstr(r->json, "status"), "rejected");
+		ck_assert_str_eq(jstr(r->json, "check_result.reasons.0.code"), "pharmacist");
+		expect_one_audit(r, "pharmacy.prescription_rejected", "success");
+		resp_free(r);
+		ck_assert_int_eq(outbox_count(d2.rx, "rejected"), 1);
+		/* and not twice */
+		r = api(f.ph, "POST", path, "{\"reason\":\"again\"}");
+		expect_problem(r, 409, "wrong-status");
+		resp_free(r);
+	}
 	fx_free(&f);
 }
 END_TEST

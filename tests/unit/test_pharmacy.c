@@ -350,6 +350,23 @@ START_TEST(reasons_json)
 	for (i = 0; i < PH_REASONS_MAX + 5; i++)
 		ph_reason_add(&v, "field-missing", "member %d", i);
 	ck_assert_int_eq(v.n, PH_REASONS_MAX);
+	/* a long message is cut between characters, never inside one */
+	{
+		struct ph_verdict	w;
+		char			long_text[1200];
+		size_t			k, len;
+
+		for (k = 0; k + 2 < sizeof(long_text); k += 2) {
+			long_text[k] = '\xc3';
+			long_text[k + 1] = '\xa9';
+		}
+		long_text[k] = '\0';
+		memset(&w, 0, sizeof(w));
+		ph_reason_add(&w, "pharmacist", "x%s", long_text);
+		len = strlen(w.r[0].message);
+		ck_assert(len > 400 && len < sizeof(w.r[0].message));
+		ck_assert_int_eq(len % 2, 1);	/* "x" then whole two-byte characters */
+	}
 	a = ph_reasons_json(&v);
 	ck_assert(a != NULL);
 	ck_assert_int_eq(json_object_array_length(a), PH_REASONS_MAX);
