@@ -253,7 +253,7 @@ ph_register(struct req *r)
 		json_object_object_add(e, "id", jint(x[0]));
 		json_object_object_add(e, "at", jstr(x[1]));
 		json_object_object_add(e, "product_id", jint(x[2]));
-		json_object_object_add(e, "product", json_object_new_string(pool_printf(r->pool,
+		json_object_object_add(e, "product", jstr(pool_printf(r->pool,
 		    "%s %s", x[3], x[4])));
 		json_object_object_add(e, "unit", jstr(x[5]));
 		json_object_object_add(e, "kind", jstr(x[6]));

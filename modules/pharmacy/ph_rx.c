@@ -234,7 +234,7 @@ ph_rx_get(struct req *r)
 	json_object_object_add(o, "received_at", jstr(row[17]));
 	json_object_object_add(o, "status_changed_at", jstr(row[18]));
 	json_object_object_add(o, "product", row[19] != NULL ?
-	    json_object_new_string(pool_printf(r->pool, "%s %s", row[19], row[20])) : NULL);
+	    jstr(pool_printf(r->pool, "%s %s", row[19], row[20])) : NULL);
 	json_object_object_add(o, "unit", jstr(row[21]));
 	json_object_object_add(o, "form", jstr(row[22]));
 	/* the document as signed, decoded (its members: docs/API.md#prescribing) */
