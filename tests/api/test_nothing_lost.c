@@ -530,7 +530,7 @@ report_state(const char *ids, int64_t first_outbox)
 	free(s);
 }
 
-/* Waits (at most 60 s) until the outbox rows of the first n of ids were each tried. */
+/* Waits (at most 120 s) until the outbox rows of the first n of ids were each tried. */
 static void
 wait_attempted(const int64_t *ids, size_t n)
 {
@@ -538,7 +538,7 @@ wait_attempted(const int64_t *ids, size_t n)
 	int64_t	 tried = 0;
 	int	 i;
 
-	for (i = 0; i < 240; i++) {
+	for (i = 0; i < 480; i++) {
 		tried = sql_int("SELECT COUNT(*) FROM prescription p JOIN outbox o ON"
 		    " o.idempotency_key = CONCAT('rx-', p.id, '-sent') WHERE p.id IN (%s) AND"
 		    " o.attempts >= 1 AND o.status <> 'done'", list);
@@ -551,7 +551,7 @@ wait_attempted(const int64_t *ids, size_t n)
 	    " pharmacy was down", (long long)tried, n);
 }
 
-/* Waits (at most 60 s) until the proxy's counter (a json path of its status) reaches n. */
+/* Waits (at most 120 s) until the proxy's counter (a json path of its status) reaches n. */
 static void
 wait_proxy(const struct paths *p, const char *counter, size_t n)
 {
@@ -559,7 +559,7 @@ wait_proxy(const struct paths *p, const char *counter, size_t n)
 	long long	 v = 0;
 	int		 i;
 
-	for (i = 0; i < 240; i++) {
+	for (i = 0; i < 480; i++) {
 		st = proxy_status(p);
 		v = jint(st, counter);
 		json_object_put(st);
