@@ -9,14 +9,23 @@
  *
  * Asserted, for the 200: each reached the pharmacy exactly once
  * (ph_prescription by clinic_rx_id, one ph_inbox row for its webhook-id,
- * although at least one was forwarded twice), each has its outbox row, the
- * pharmacy's decision reached the clinic (the clinic's status equals the
- * pharmacy's, a mix of accepted and out_of_stock as the stock given runs
- * out), the pipeline (GET /api/v1/pipeline?stuck=1 as an admin) lists none
- * of them as stuck, and no outbox row written during the test is left
- * failed (a dead letter). The recovery time (from "pass" to all 200
+ * although at least one was forwarded twice) and was acted on once on each
+ * side (one "received" and one decision message from the pharmacy, one
+ * event with the final status at the clinic), each has its outbox row and
+ * so has each pharmacy row, the pharmacy's decision reached the clinic (the
+ * clinic's status equals the pharmacy's: 150 accepted and 50 out_of_stock,
+ * as the stock given covers 150), the pipeline (GET
+ * /api/v1/pipeline?stuck=1 as an admin) lists none of them as stuck, and
+ * none of the test's messages is left undelivered or failed (a dead
+ * letter). Only the test's own rows are counted, so that what other suites
+ * leave behind cannot fail it. The recovery time (from "pass" to all 200
  * acknowledged at the clinic, and to the outbox drained) is printed, never
  * asserted; docs/BENCHMARKS.md records it.
+ *
+ * The partner demo-pharmacy is pointed at the proxy with `clinic
+ * partner-set` and back at the stack's nginx at the end; an unchecked
+ * fixture does that (and restarts the dispatcher if it is not running)
+ * after a failure too. The proxy dies with the test's process.
  *
  * Signing needs a fresh TOTP step per code (step-up codes are single-use
  * per 30 s step, and the previous, current and next steps are accepted), so
