@@ -28,6 +28,9 @@
 #include "valid.h"
 #include "webhook.h"
 
+/* ph_inbox.webhook_id's length */
+#define INBOX_ID_MAX	128
+
 static const char SQL_INBOX[] =
     "INSERT INTO ph_inbox (source, webhook_id, type, received_at)"
     " VALUES ('courier', ?, ?, UTC_TIMESTAMP(6))";
@@ -260,6 +263,11 @@ courier_events(struct req *r)
 		return refuse(r, v, id);
 	if ((prc = courier_event_parse(r->pool, r->body, r->bodylen, &ev, errs, &nerrs)) == -2)
 		return reply_internal(r, "out of memory");
+	if (strlen(id) > INBOX_ID_MAX && nerrs < COURIER_MAX_ERRS) {
+		errs[nerrs].field = "webhook-id";
+		errs[nerrs++].detail = "is longer than the 128 characters this receiver keeps";
+		prc = -1;
+	}
 	if (prc != 0)
 		return invalid(r, errs, nerrs);
 	if ((rc = db_begin(r->db)) != CE_OK)
@@ -299,17 +307,19 @@ courier_events(struct req *r)
 		/* Not (yet) known: refused so that the courier sends it again later. */
 		json_object_put(d);
 		db_rollback(r->db);
-		return reply_field(r, 404, "data.shipment_id", "no shipment with this courier id");
+		return reply_problem(r, 404, "not-found", "No such shipment",
+		    "No shipment has this data.shipment_id (the courier's id given at booking).");
 	}
 	ship = db_int(res->rows[0][0]);
 	cur = res->rows[0][1];
 	rx = db_int(res->rows[0][3]);
 	clinic_rx = db_int(res->rows[0][4]);
 	if (res->rows[0][2] == NULL || strcmp(res->rows[0][2], ev.tracking_number) != 0) {
+		struct verr	 e = { "data.tracking_number", "is not this shipment's tracking number" };
+
 		json_object_put(d);
 		db_rollback(r->db);
-		return reply_field(r, 422, "data.tracking_number",
-		    "is not this shipment's tracking number");
+		return invalid(r, &e, 1);
 	}
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_EVENT, "issss", ship, ev.status,
 	    ev.description, ev.location, ev.at)) != CE_OK) {

@@ -367,13 +367,26 @@ START_TEST(invalid_message)
 	r = post_signed(id, (int64_t)time(NULL), "not json", NULL);
 	expect_problem(r, 422, "invalid-message");
 	resp_free(r);
+	/* a webhook-id longer than the receiver keeps (the standard allows 256) */
+	{
+		char	 longid[201];
+		char	*body = event_body("shp_unknown_1", "CT1", "collected", NULL);
+
+		memset(longid, 'x', sizeof(longid) - 1);
+		longid[sizeof(longid) - 1] = '\0';
+		r = post_signed(longid, (int64_t)time(NULL), body, NULL);
+		expect_problem(r, 422, "invalid-message");
+		ck_assert(has_error_field(r, "webhook-id"));
+		resp_free(r);
+		free(body);
+	}
 	ck_assert_int_eq(inbox_rows(id), 0);
 	/* a well-formed event for a shipment nobody booked: refused, so the courier tries later */
 	{
 		char	*body = event_body("shp_unknown_1", "CT1", "collected", NULL);
 
 		r = post_signed(id, (int64_t)time(NULL), body, NULL);
-		ck_assert_msg(r->status == 404, "unknown shipment: %s", rdesc(r));
+		expect_problem(r, 404, "not-found");
 		resp_free(r);
 		free(body);
 	}
@@ -514,6 +527,19 @@ START_TEST(tracking_to_delivery)
 	    (long long)ship), 1);
 
 	free(advance(ref, "in_transit"));
+	/* an event naming another parcel's tracking number is refused, and not kept */
+	{
+		char	 id[96];
+		char	*body = event_body(ref, "CT000000000GB", "out_for_delivery", NULL);
+
+		msg_id(id, sizeof(id), "othertn");
+		r = post_signed(id, (int64_t)time(NULL), body, NULL);
+		expect_problem(r, 422, "invalid-message");
+		ck_assert(has_error_field(r, "data.tracking_number"));
+		resp_free(r);
+		free(body);
+		ck_assert_int_eq(inbox_rows(id), 0);
+	}
 	free(advance(ref, "out_for_delivery"));
 	/* a late "collected" (new id) is recorded but moves nothing back and tells nobody */
 	{
