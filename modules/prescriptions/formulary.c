@@ -165,9 +165,9 @@ static const char SQL_AVAILABILITY[] =
     "SELECT COALESCE(f.low_stock_threshold, f.pack_size * ?), f.low_stock_threshold,"
     " s.partner_id, pp.name, s.available, DATE_FORMAT(s.expected_date, '%Y-%m-%d'),"
     " DATE_FORMAT(s.as_of, '%Y-%m-%dT%H:%i:%sZ')"
-    " FROM formulary_product f LEFT JOIN pharmacy_stock s ON s.product_id = f.id"
-    " LEFT JOIN pharmacy_partner pp ON pp.id = s.partner_id"
-    " WHERE f.id = ? AND (s.partner_id IS NULL OR pp.active = 1) ORDER BY pp.name, s.partner_id";
+    " FROM formulary_product f LEFT JOIN (pharmacy_stock s JOIN pharmacy_partner pp"
+    " ON pp.id = s.partner_id AND pp.active = 1) ON s.product_id = f.id"
+    " WHERE f.id = ? ORDER BY pp.name, s.partner_id";
 
 static struct json_object *
 product_availability(struct req *r, const struct product *p, int64_t *threshold,
