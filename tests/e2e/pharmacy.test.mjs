@@ -118,6 +118,30 @@ export default function (h) {
 		return Number(json.pharmacy_ref);
 	}
 
+	test('pharmacy: an auditor reads the stock and the register, and can change nothing', async () => {
+		const auditor = createUser('auditor', ['--totp-secret', SECRET]);
+		auditor.secret = SECRET;
+		await withPage(PHONE, async (page) => {
+			await signIn(page, auditor.email, auditor.password);
+			await heading(page, 'Enter your code');
+			await enterCode(page, await code(auditor));
+			await heading(page, 'Audit trail');
+			await page.goto(`${URL_}/#/pharmacy/stock`);
+			await heading(page, 'Stock');
+			await page.getByRole('heading', { name: 'On the shelves' }).waitFor();
+			assert(await page.locator('#receive').count() === 0, 'an auditor is offered the receipt form');
+			await noSideScroll(page, 'stock, auditor');
+			await noAxeViolations(page, 'stock, auditor');
+			await page.goto(`${URL_}/#/pharmacy/register`);
+			await heading(page, 'Controlled drugs register');
+			await page.getByRole('heading', { name: 'Entries' }).waitFor();
+			assert(await page.getByRole('heading', { name: 'Correct an entry' }).count() === 0, 'an auditor is offered corrections');
+			assert(await page.getByRole('link', { name: 'Download CSV' }).count() === 1, 'no CSV for the auditor');
+			await noSideScroll(page, 'register, auditor');
+			await noAxeViolations(page, 'register, auditor');
+		});
+	});
+
 	test('pharmacy: a pharmacist on a phone receives stock, sees the register balance and downloads the CSV', async () => {
 		const pharmacist = createUser('pharmacist', ['--gphc', '2000003', '--totp-secret', SECRET]);
 		pharmacist.secret = SECRET;
