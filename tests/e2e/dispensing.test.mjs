@@ -126,7 +126,7 @@ export default function (h) {
 
 		const admin = staff('admin', []);
 		const as = await apiSignIn(admin);
-		const brand = `Quayside${tag}`;
+		const brand = `Wharfside${tag}`;
 		r = await call(as, 'POST', '/api/v1/prescriptions/formulary', { supplier: 'Westcountry Botanicals Ltd',
 			brand, name: 'Dispensing Flower 20%', form: 'flower', pack_size: 10000, thc_ug_per_unit: 200, cbd_ug_per_unit: 5 });
 		assert(r.status === 201, `product: ${r.status} ${r.text}`);
