@@ -21,6 +21,7 @@
 #include "courier.h"
 #include "db.h"
 #include "pharmacy.h"
+#include "pool.h"
 #include "req.h"
 #include "valid.h"
 #include "../dispatch/dispatch.h"
@@ -201,12 +202,30 @@ book_deliver(struct job *j, struct answer *a)
 	return V_DONE;
 }
 
+/*
+ * What the clinic is told the parcel went with: "<carrier>, <service>" when
+ * the courier's answer names itself in plain text (1..60 printable
+ * characters), else the service's name. Pool string; NULL on OOM.
+ */
+static const char *
+courier_name(struct req *r, const char *carrier, const char *service)
+{
+	size_t	i;
+
+	if (carrier == NULL || *carrier == '\0')
+		return courier_service_label(service);
+	for (i = 0; carrier[i] != '\0'; i++)
+		if (i >= 60 || (unsigned char)carrier[i] < 0x20 || carrier[i] == 0x7f)
+			return courier_service_label(service);
+	return pool_printf(r->pool, "%s, %s", carrier, courier_service_label(service));
+}
+
 static enum cerr
 book_done(struct req *r, struct job *j, struct answer *a)
 {
 	struct db_res		*res;
 	struct json_object	*d, *m;
-	const char		*id, *tn, *url;
+	const char		*id, *tn, *url, *name;
 	char			 eid[24], key[96];
 	int64_t			 ship;
 	enum cerr		 rc;
@@ -230,7 +249,8 @@ book_done(struct req *r, struct job *j, struct answer *a)
 	m = json_object_new_object();
 	if (!add(m, "prescription_id", json_object_new_int64(db_int(res->rows[0][4]))) ||
 	    !add(m, "pharmacy_ref", json_object_new_string(res->rows[0][3])) ||
-	    !add(m, "courier", json_object_new_string(courier_service_label(res->rows[0][1]))) ||
+	    (name = courier_name(r, valid_str_member(a->json, "carrier"), res->rows[0][1])) ==
+	    NULL || !add(m, "courier", json_object_new_string(name)) ||
 	    !add(m, "tracking_number", json_object_new_string(tn)) ||
 	    (url != NULL ? !add(m, "tracking_url", json_object_new_string(url)) :
 	    json_object_object_add(m, "tracking_url", NULL) != 0)) {

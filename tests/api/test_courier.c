@@ -839,6 +839,10 @@ START_TEST(delivered_reaches_clinic)
 	free(st);
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM prescription WHERE id = %lld AND"
 	    " tracking_number = '%s' AND supply_method = 'courier'", (long long)rx, tn), 1);
+	/* named as the courier names itself, with the service booked */
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM prescription_event WHERE prescription_id ="
+	    " %lld AND status = 'shipped' AND JSON_VALUE(detail, '$.courier') ="
+	    " 'Swift Parcels, Tracked 24'", (long long)rx), 1);
 
 	free(advance(ref, "collected"));
 	free(advance(ref, "in_transit"));

@@ -7,7 +7,7 @@
 //
 //   POST /v1/shipments        Authorization: Bearer <--api-key>; JSON
 //        {reference, service?, recipient: {name, address_lines: [..], postcode},
-//         parcel: {weight_g}} -> 201 {id, reference, service, status: "booked",
+//         parcel: {weight_g}} -> 201 {id, carrier, reference, service, status: "booked",
 //        tracking_number, tracking_url, label_url, recipient, parcel, created_at,
 //        events: []}. An Idempotency-Key seen before gets the first answer again
 //        (header Idempotent-Replayed: true) and books nothing; the same key with
@@ -81,6 +81,7 @@ if (opts['webhook-secret']) {
 	}
 }
 const PUBLIC = opts['public-url'] || `http://${opts.host}:${PORT}`;
+const CARRIER = 'Swift Parcels';	// the name the courier trades under
 const SERVICES = ['tracked_24', 'tracked_48', 'special_delivery'];
 const STEPS = ['collected', 'in_transit', 'out_for_delivery', 'delivered'];
 const STATUSES = [...STEPS, 'failed_attempt'];
@@ -184,7 +185,7 @@ function trackingNumber() {
 // What the API shows of a shipment.
 function view(s) {
 	return {
-		id: s.id, reference: s.reference, service: s.service, status: s.status,
+		id: s.id, carrier: CARRIER, reference: s.reference, service: s.service, status: s.status,
 		tracking_number: s.tracking_number, tracking_url: s.tracking_url, label_url: s.label_url,
 		recipient: s.recipient, parcel: s.parcel, created_at: s.created_at, updated_at: s.updated_at,
 		events: s.events.map((e) => e.data),
