@@ -22,9 +22,11 @@
 //
 // Control (loopback, no authentication; a separate port so that it answers
 // while the proxy is down):
-//   GET  /_status  {mode, listening, retry_after, forwarded, answered, seen,
-//                   by_mode: {mode: requests}, forwarded_ids: {webhook-id: times},
-//                   upstream_errors, held}
+//   GET  /_status  {mode, listening, retry_after, seen (requests received),
+//                   by_mode: {mode: requests}, forwarded (passed to the upstream,
+//                   which answered), accepted (of those, answered 2xx),
+//                   forwarded_ids / accepted_ids: {webhook-id: times},
+//                   answered (answers returned), upstream_errors, held}
 //   POST /_mode    {mode, retry_after?} -> the status after switching
 //   POST /_reset   forgets the counters (not the mode)
 //
@@ -78,9 +80,9 @@ if (!validRetryAfter(retryAfter)) {
 
 let mode = opts.mode;
 const counters = () => ({
-	seen: 0, forwarded: 0, answered: 0, upstream_errors: 0,
+	seen: 0, forwarded: 0, accepted: 0, answered: 0, upstream_errors: 0,
 	by_mode: Object.fromEntries(MODES.map((m) => [m, 0])),
-	forwarded_ids: {},
+	forwarded_ids: {}, accepted_ids: {},
 });
 let stats = counters();
 
@@ -120,11 +122,20 @@ function forward(req, body, done) {
 	up.end(body);
 }
 
-function countForwarded(req) {
-	stats.forwarded++;
+// Counts a request the upstream answered with status: forwarded, and
+// accepted too when that answer was a 2xx (whether or not it reached the
+// sender), each also by webhook-id.
+function countForwarded(req, status) {
 	const id = req.headers['webhook-id'];
-	if (typeof id === 'string' && id !== '')
+	const byId = typeof id === 'string' && id !== '';
+	stats.forwarded++;
+	if (byId)
 		stats.forwarded_ids[id] = (stats.forwarded_ids[id] || 0) + 1;
+	if (status >= 200 && status < 300) {
+		stats.accepted++;
+		if (byId)
+			stats.accepted_ids[id] = (stats.accepted_ids[id] || 0) + 1;
+	}
 }
 
 function hold(req, res) {
@@ -153,12 +164,12 @@ const proxy = createServer((req, res) => {
 			return;
 		case 'lost':
 			hold(req, res);
-			forward(req, body, (err) => {
+			forward(req, body, (err, ures) => {
 				if (err) {
 					stats.upstream_errors++;
 					return;
 				}
-				countForwarded(req);
+				countForwarded(req, ures.statusCode);
 			});
 			return;
 		default:	// pass (a request that arrived just before "down" is passed too)
@@ -169,7 +180,7 @@ const proxy = createServer((req, res) => {
 						problem(res, 502, 'Bad Gateway');
 					return;
 				}
-				countForwarded(req);
+				countForwarded(req, ures.statusCode);
 				if (res.destroyed)
 					return;
 				const h = { ...ures.headers };
