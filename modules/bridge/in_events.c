@@ -147,6 +147,19 @@ rx_of(struct json_object *data)
 	return 0;
 }
 
+/* 422 invalid-message naming the data member bad ("missing[0].product_id") as "data.<bad>". */
+static int
+invalid_data(struct req *r, const char *bad)
+{
+	struct verr	 e;
+
+	e.field = strcmp(bad, "data") == 0 ? "data" : pool_printf(r->pool, "data.%s", bad);
+	if (e.field == NULL)
+		e.field = "data";
+	e.detail = "is missing or not what this type of message needs (docs/WEBHOOKS.md)";
+	return invalid(r, &e, 1);
+}
+
 int
 bridge_event_receive(struct req *r)
 {
@@ -203,6 +216,11 @@ bridge_event_receive(struct req *r)
 	}
 	if ((n = bridge_msg_parse(r->body, r->bodylen, &m, errs, nitems(errs))) > 0)
 		return invalid(r, errs, n < nitems(errs) ? n : nitems(errs));
+	/* Name the exact bad member (view_rules.c) before anything is applied. */
+	if ((bad = bridge_check_data(r->pool, m.type, m.data)) != NULL) {
+		json_object_put(m.root);
+		return invalid_data(r, bad);
+	}
 	if ((rc = db_begin(r->db)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, &res, SQL_SEEN, "is", partner, msg_id)) != CE_OK) {
 		json_object_put(m.root);
@@ -215,17 +233,10 @@ bridge_event_receive(struct req *r)
 	}
 	rc = bridge_apply(r, partner, pname, m.type, m.data, &out);
 	if (rc == CE_INVALID) {
-		/* Name the member (view_rules.c), as "data.<member>". */
+		/* The data passed bridge_check_data(): only a stock message's as_of is left. */
 		db_rollback(r->db);
-		bad = bridge_check_data(r->pool, m.type, m.data);
-		errs[0].field = bad == NULL || strcmp(bad, "data") == 0 ? "data" :
-		    pool_printf(r->pool, "data.%s", bad);
-		errs[0].detail = "is missing or not what this type of message needs"
-		    " (docs/WEBHOOKS.md)";
 		json_object_put(m.root);
-		if (errs[0].field == NULL)
-			errs[0].field = "data";
-		return invalid(r, errs, 1);
+		return invalid_data(r, "as_of");
 	}
 	outcome = bridge_outcome_str(out);
 	if (rc != CE_OK ||

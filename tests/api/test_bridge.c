@@ -424,7 +424,46 @@ START_TEST(test_invalid_message)
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE request_id = '%s'",
 	    r->rid), 0);
 	resp_free(r);
+	/* The exact member inside an array is named, and only it. */
+	r = post_signed("demo-pharmacy", secret, id, 0, "{\"type\":\"prescription.out_of_stock\","
+	    "\"timestamp\":\"2026-11-26T10:00:00Z\",\"data\":{\"prescription_id\":1,"
+	    "\"missing\":[{\"product_id\":\"one\",\"needed\":2,\"available\":0,"
+	    "\"unit\":\"mg\"}]}}", NULL);
+	expect_problem(r, 422, "invalid-message");
+	ck_assert(has_error_field(r, "data.missing[0].product_id"));
+	ck_assert(!has_error_field(r, "data"));
+	ck_assert(!has_error_field(r, "data.prescription_id"));
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE request_id = '%s'",
+	    r->rid), 0);
+	resp_free(r);
+	/* A stock message whose as_of is not a time names data.as_of. */
+	r = post_signed("demo-pharmacy", secret, id, 0, "{\"type\":\"stock.snapshot\","
+	    "\"timestamp\":\"2026-11-26T10:00:00Z\",\"data\":{\"as_of\":\"yesterday\","
+	    "\"items\":[]}}", NULL);
+	expect_problem(r, 422, "invalid-message");
+	ck_assert(has_error_field(r, "data.as_of"));
+	resp_free(r);
 	ck_assert_int_eq(inbox_rows(id), 0);
+	/*
+	 * The data is checked before anything else is looked at or applied: bad
+	 * data under a webhook-id already taken is still 422 naming the member
+	 * (not 200 duplicate), and the kept message is left as it was.
+	 */
+	msg_id(id, sizeof(id), "invalid-seen");
+	r = post_signed("demo-pharmacy", secret, id, 0, "{\"type\":\"test.seen\","
+	    "\"timestamp\":\"2026-11-26T10:00:00Z\",\"data\":{}}", NULL);
+	ck_assert_msg(r->status == 200, "first delivery: %s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(id), 1);
+	r = post_signed("demo-pharmacy", secret, id, 0, "{\"type\":\"prescription.out_of_stock\","
+	    "\"timestamp\":\"2026-11-26T10:00:00Z\",\"data\":{\"prescription_id\":1,"
+	    "\"missing\":[{\"product_id\":2,\"needed\":\"two\",\"available\":0,"
+	    "\"unit\":\"mg\"}]}}", NULL);
+	expect_problem(r, 422, "invalid-message");
+	ck_assert(has_error_field(r, "data.missing[0].needed"));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM bridge_inbox WHERE webhook_id = '%s' AND"
+	    " type = 'test.seen'", id), 1);
 }
 END_TEST
 
