@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -235,6 +236,26 @@ START_TEST(test_no_patient_reaches_another)
 	PROBE("GET", NULL, false, "/api/v1/prescriptions/plans/%lld", (long long)a.id);
 #undef PROBE
 
+	/*
+	 * The demo pharmacy moves A's prescription on by itself (signed → sent →
+	 * its answer: accepted, rejected, ...), as actor system. Wait until its
+	 * answer is recorded so that the snapshot below changes only if one of
+	 * B's requests changed something; a stack with no pharmacy partner never
+	 * queues the message (no rx-<id>-sent row), and the status stays signed.
+	 */
+	{
+		double		until = now_secs() + 90;
+		long long	settled = 0;
+
+		while (now_secs() < until && (settled = sql_int("SELECT status NOT IN ('signed',"
+		    " 'sent') OR NOT EXISTS (SELECT 1 FROM outbox WHERE idempotency_key ="
+		    " 'rx-%lld-sent') FROM prescription WHERE id = %lld", rx_id, rx_id)) != 1)
+			(void)usleep(250 * 1000);
+		ck_assert_msg(settled == 1, "the pharmacy never answered for prescription %lld: %s",
+		    rx_id, sql_str("SELECT CONCAT(p.status, ' / outbox ', COALESCE(o.status, '-'),"
+		    " ' ', COALESCE(o.last_error, '')) FROM prescription p LEFT JOIN outbox o ON"
+		    " o.idempotency_key = CONCAT('rx-', p.id, '-sent') WHERE p.id = %lld", rx_id));
+	}
 	before = sql_str("SELECT CONCAT_WS('|',"
 	    " (SELECT COUNT(*) FROM patient_profile WHERE user_id = %lld AND nhs_number IS NOT NULL),"
 	    " (SELECT COUNT(*) FROM documents WHERE patient_id = %lld AND status <> 'deleted'),"
@@ -280,6 +301,11 @@ START_TEST(test_no_patient_reaches_another)
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
+	/* Nothing B asked for was recorded as done to A's records. */
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE actor_id = %lld AND"
+	    " outcome = 'success' AND ((entity_type = 'prescription' AND entity_id = '%lld') OR"
+	    " (entity_type = 'appointment' AND entity_id = '%lld') OR (entity_type = 'document'"
+	    " AND entity_id = '%lld'))", (long long)b.id, rx_id, appt_id, doc_id), 0);
 
 	/* A still reaches every one of them. */
 	r = api_get(a.b, "/api/v1/documents/%lld/content", doc_id);
@@ -315,7 +341,7 @@ isolation_suite(void)
 	Suite	*s = suite_create("isolation");
 	TCase	*tc = tcase_create("patients");
 
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 200);
 	tcase_add_checked_fixture(tc, fx_clear_throttle, NULL);
 	tcase_add_test(tc, test_no_patient_reaches_another);
 	suite_add_tcase(s, tc);
