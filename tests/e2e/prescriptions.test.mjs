@@ -121,6 +121,21 @@ export default function (h) {
 		assert(r.status === 201, `product: ${r.status} ${r.text}`);
 		t.product = r.json;
 
+		// The demo pharmacy really receives what is signed (issue 6): it
+		// stocks this product (matched to the clinic's) so that it accepts
+		// the prescription, which stays cancellable.
+		const pharmacist = staff('pharmacist', ['--gphc', '2000005']);
+		const phs = await apiSignIn(pharmacist);
+		r = await call(phs, 'POST', '/api/v1/pharmacy/products', { clinic_product_id: t.product.id,
+			supplier: t.product.supplier, brand: t.product.brand, name: t.product.name, form: 'flower',
+			supply_unit: 'mg', pack_size: 10000 });
+		assert(r.status === 201, `pharmacy product: ${r.status} ${r.text}`);
+		const phProduct = r.json.id ?? (r.json.product && r.json.product.id);
+		r = await call(phs, 'POST', '/api/v1/pharmacy/receipts', { product_id: phProduct,
+			supplier: t.product.supplier, batch_number: `RX-${RUN % 100000}`, expiry_date: ymd(300),
+			thc_ug_per_unit: 180, cbd_ug_per_unit: 5, quantity: 60000 });
+		assert(r.status === 201 || r.status === 200, `pharmacy receipt: ${r.status} ${r.text}`);
+
 		t.clinician = staff('clinician', ['--gmc', '7000003', '--specialist']);
 		t.cs = await apiSignIn(t.clinician);
 		r = await call(t.cs, 'POST', `/api/v1/prescriptions/plans/${t.pid}`, {
@@ -135,9 +150,21 @@ export default function (h) {
 		t.rx = r.json;
 		r = await call(t.cs, 'POST', `/api/v1/prescriptions/${t.rx.id}/sign`, { code: await code(t.clinician) });
 		t.signed = r.status === 200;
-		if (t.signed)
+		if (t.signed) {
 			t.rx = r.json;
-		else
+			// Dispatch carries it to the pharmacy, which checks it and accepts
+			// it; the tests expect that answer (the status the patient sees).
+			for (let i = 0; i < 180; i++) {
+				r = await call(t.cs, 'GET', `/api/v1/prescriptions/${t.rx.id}`);
+				assert(r.status === 200, `prescription: ${r.status} ${r.text}`);
+				if (!['signed', 'sent'].includes(r.json.status))
+					break;
+				await sleep(500);
+			}
+			assert(r.json.status === 'accepted', `the pharmacy's answer is ${r.json.status}, not accepted: ${
+				sql(`SELECT CONCAT(status, ' ', COALESCE(check_result, '')) FROM ph_prescription WHERE clinic_rx_id = ${t.rx.id}`)}`);
+			t.rx = r.json;
+		} else
 			console.log(`# signing answered ${r.status} ${r.text.slice(0, 200)}: the tests use the draft`);
 		shared.rx = t;
 		return t;
@@ -175,6 +202,8 @@ export default function (h) {
 			const steps = await page.locator('.rx-timeline li').allTextContents();
 			assert(steps.length >= 1 && steps.some((s) => (t.signed ? /Signed by the prescriber/ : /Prepared/).test(s)),
 				`timeline: ${JSON.stringify(steps)}`);
+			if (t.signed)
+				assert(steps.some((s) => /the pharmacy/.test(s)), `the pharmacy's answer is not in the timeline: ${JSON.stringify(steps)}`);
 			assert(!await page.getByText('openssl').count(), 'a patient sees the signature tools');
 			await noSideScroll(page, 'patient prescriptions');
 			await noAxeViolations(page, 'patient prescriptions');
@@ -512,6 +541,10 @@ export default function (h) {
 			await page.locator('.rx-timeline li').filter({ hasText: 'Reason: Patient asked to stop treatment' }).waitFor();
 			const after = await (await page.request.get(`${URL_}/api/v1/prescriptions/${t.rx.id}`)).json();
 			assert(after.status === 'cancelled', `status after cancelling: ${after.status}`);
+			// Accepted at the pharmacy, so the cancellation is sent on to it.
+			if (t.signed)
+				assert(sql(`SELECT COUNT(*) FROM outbox WHERE idempotency_key = 'rx-${t.rx.id}-cancel'`) === '1',
+					'the cancellation is not queued for the pharmacy');
 			assert((await page.locator('.rx-status-line .badge').textContent()).trim() === after.status_label,
 				'the badge does not show the cancelled status in words');
 			assert(await page.getByRole('button', { name: 'Cancel this prescription' }).count() === 0, 'cancel still offered');
