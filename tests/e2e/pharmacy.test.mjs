@@ -126,6 +126,10 @@ export default function (h) {
 			await heading(page, 'Enter your code');
 			await enterCode(page, await code(auditor));
 			await heading(page, 'Audit trail');
+			// The auditor's home leads to the pharmacy's records and to the pipeline.
+			assert(await page.getByRole('link', { name: /Prescription pipeline/ }).count() === 1, 'no pipeline link on the auditor home');
+			await page.getByRole('link', { name: /Pharmacy stock and register/ }).click();
+			await heading(page, 'Pharmacy');
 			await page.goto(`${URL_}/#/pharmacy/stock`);
 			await heading(page, 'Stock');
 			await page.getByRole('heading', { name: 'On the shelves' }).waitFor();
@@ -134,7 +138,7 @@ export default function (h) {
 			await noAxeViolations(page, 'stock, auditor');
 			await page.goto(`${URL_}/#/pharmacy/register`);
 			await heading(page, 'Controlled drugs register');
-			await page.getByRole('heading', { name: 'Entries' }).waitFor();
+			await page.getByRole('heading', { name: 'Entries', exact: true }).waitFor();
 			assert(await page.getByRole('heading', { name: 'Correct an entry' }).count() === 0, 'an auditor is offered corrections');
 			assert(await page.getByRole('link', { name: 'Download CSV' }).count() === 1, 'no CSV for the auditor');
 			await noSideScroll(page, 'register, auditor');

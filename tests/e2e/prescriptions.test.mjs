@@ -267,6 +267,7 @@ export default function (h) {
 			await page.fill('#f-pack_size', '10');
 			await page.fill('#f-thc_ug_per_unit', '22.55');
 			await page.fill('#f-cbd_ug_per_unit', '0.5');
+			await page.fill('#f-low_stock_threshold', '2.5');
 			await page.getByRole('button', { name: 'Add the product' }).click();
 			// Typed figures are checked before anything is sent: % to one decimal place.
 			await page.locator('#f-thc_ug_per_unit[aria-invalid=true]').waitFor();
@@ -279,8 +280,8 @@ export default function (h) {
 			]);
 			assert(res.status() === 201, `add answered ${res.status()}: ${await res.text()}`);
 			const sent = JSON.parse(res.request().postData());
-			assert(sent.pack_size === 10000 && sent.thc_ug_per_unit === 220 && sent.cbd_ug_per_unit === 5,
-				`converted wrongly: ${JSON.stringify(sent)}`);
+			assert(sent.pack_size === 10000 && sent.thc_ug_per_unit === 220 && sent.cbd_ug_per_unit === 5 &&
+				sent.low_stock_threshold === 2500, `converted wrongly: ${JSON.stringify(sent)}`);
 			await page.locator('[role=status]').filter({ hasText: `${brand} Lantern Kush added` }).waitFor();
 			const item = page.locator('.rx-product').filter({ hasText: brand });
 			await item.waitFor();
@@ -294,6 +295,7 @@ export default function (h) {
 			await page.getByRole('button', { name: `Edit ${brand} Lantern Kush` }).click();
 			assert(await page.inputValue('#f-pack_size') === '10' && await page.inputValue('#f-thc_ug_per_unit') === '22' &&
 				await page.inputValue('#f-cbd_ug_per_unit') === '0.5', 'the edit form does not show 10 g, 22 %, 0.5 %');
+			assert(await page.inputValue('#f-low_stock_threshold') === '2.5', 'the edit form does not show the 2.5 g low-stock threshold');
 			await page.fill('#f-pack_size', '15');
 			await page.getByRole('button', { name: 'Save changes' }).click();
 			await page.locator('[role=status]').filter({ hasText: `${brand} Lantern Kush saved` }).waitFor();

@@ -13,6 +13,7 @@ import { FORMS, scaled, unscaled } from './rx-format.js';
 const LABELS = {
 	supplier: 'Supplier', brand: 'Brand', name: 'Product or strain name', form: 'Form',
 	pack_size: 'Pack size', thc_ug_per_unit: 'THC', cbd_ug_per_unit: 'CBD',
+	low_stock_threshold: 'Low stock below',
 };
 
 function availabilityWords(a) {
@@ -28,7 +29,7 @@ function availabilityWords(a) {
 // The form's typed values for a product (or empty ones for a new product).
 function typed(p) {
 	if (!p)
-		return { supplier: '', brand: '', name: '', form: 'flower', pack_size: '', thc_ug_per_unit: '', cbd_ug_per_unit: '' };
+		return { supplier: '', brand: '', name: '', form: 'flower', pack_size: '', thc_ug_per_unit: '', cbd_ug_per_unit: '', low_stock_threshold: '' };
 	const f = FORMS[p.form] || FORMS.flower;
 	// Strength: ug per unit → %, mg/ml or mg. Flower: 220 ug/mg = 22.0 %; liquids equal; counted: ug → mg.
 	return {
@@ -36,6 +37,7 @@ function typed(p) {
 		pack_size: unscaled(p.pack_size, f.packScale),
 		thc_ug_per_unit: unscaled(p.thc_ug_per_unit, f.strengthScale),
 		cbd_ug_per_unit: unscaled(p.cbd_ug_per_unit, f.strengthScale),
+		low_stock_threshold: p.low_stock_threshold == null ? '' : unscaled(p.low_stock_threshold, f.packScale),
 	};
 }
 
@@ -51,6 +53,7 @@ function ProductForm({ product, onSaved, onClose }) {
 		const pack = scaled(values.pack_size, f.packScale);
 		const thc = scaled(values.thc_ug_per_unit, f.strengthScale);
 		const cbd = scaled(values.cbd_ug_per_unit, f.strengthScale);
+		const low = values.low_stock_threshold.trim() ? scaled(values.low_stock_threshold, f.packScale) : null;
 		const need = (k, what) => values[k].trim() ? null : `Enter the ${what}`;
 		const ok = form.check({
 			supplier: need('supplier', 'supplier'), brand: need('brand', 'brand'), name: need('name', 'product or strain name'),
@@ -60,6 +63,8 @@ function ProductForm({ product, onSaved, onClose }) {
 				`THC must be a number in ${f.strengthUnit} (${strengthPlaces})` : null),
 			cbd_ug_per_unit: need('cbd_ug_per_unit', 'CBD content') || (cbd === null ?
 				`CBD must be a number in ${f.strengthUnit} (${strengthPlaces})` : null),
+			low_stock_threshold: values.low_stock_threshold.trim() && (low === null || low > 1000000000) ?
+				`Low stock must be a number of ${f.packUnit}, 0 or more (${packPlaces}), or left empty` : null,
 		});
 		if (!ok)
 			return;
@@ -67,6 +72,9 @@ function ProductForm({ product, onSaved, onClose }) {
 			supplier: values.supplier.trim(), brand: values.brand.trim(), name: values.name.trim(), form: values.form,
 			pack_size: pack, thc_ug_per_unit: thc, cbd_ug_per_unit: cbd,
 		};
+		// Empty: the product keeps the threshold it has (or the clinic's bridge_low_stock_packs packs).
+		if (low !== null)
+			body.low_stock_threshold = low;
 		if (product)
 			body.active = product.active;
 		await form.submit(() => product ? api('PUT', `/api/v1/prescriptions/formulary/${product.id}`, body) :
@@ -98,6 +106,9 @@ function ProductForm({ product, onSaved, onClose }) {
 			<${Field} name="cbd_ug_per_unit" label=${`CBD (${f.strengthUnit})`} inputmode="decimal"
 				value=${values.cbd_ug_per_unit} onValue=${set('cbd_ug_per_unit')} error=${errors.cbd_ug_per_unit} />
 		</div>
+		<${Field} name="low_stock_threshold" label=${`Low stock below (${f.packUnit})`}
+			hint="Pharmacies' stock under this shows as low. Empty: the clinic's usual number of packs."
+			inputmode="decimal" value=${values.low_stock_threshold} onValue=${set('low_stock_threshold')} error=${errors.low_stock_threshold} />
 		<p class="actions">
 			<${Submit} busy=${form.busy} label=${product ? 'Save changes' : 'Add the product'} busyLabel="Saving…" />
 			<button type="button" class="button button-secondary" onClick=${onClose}>Cancel</button>

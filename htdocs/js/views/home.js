@@ -199,6 +199,7 @@ function AuditorHome({ session }) {
 		<${StaffLinks} links=${[['#/rx-reports', 'Prescribing reports', 'Totals by product, prescriber and patient; running 30-day totals; CSV'],
 			['#/prescriptions', 'Prescriptions', 'Every prescription, its status and signature'],
 			['#/pipeline', 'Prescription pipeline', 'Where every prescription is between signing and delivery'],
+			['#/pharmacy', 'Pharmacy stock and register', 'The pharmacy\'s stock and controlled drugs register, read only'],
 			['#/formulary', 'Formulary', 'The products the clinic prescribes']]} />
 		<${AuditTrail} />
 	<//>`;
