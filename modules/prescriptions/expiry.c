@@ -1,9 +1,14 @@
 /*
- * Expiry: a signed, sent, accepted or out-of-stock prescription whose
- * valid_until has passed becomes expired, each in its own transaction with
- * an event row and an audit row by the system. Run before every
- * prescriptions read and list, and by the dispatch daemon once a minute.
- * Depends only on libclinic, so the daemon links this file alone.
+ * Expiry: a signed, sent, accepted, out-of-stock or awaiting-paper
+ * prescription whose valid_until has passed becomes expired, each in its own
+ * transaction with an event row, an audit row by the system and, as a
+ * cancellation does (states.c), a "pharmacy.cancel" outbox message (key
+ * rx-<id>-cancel, reason "expired") so that the pharmacy releases what it
+ * reserved: every prescription the sweep finds was signed, so its
+ * "pharmacy.prescription" message may have reached the pharmacy already (a
+ * cancel of one the pharmacy never saw changes nothing there). Run before
+ * every prescriptions read and list, and by the dispatch daemon once a
+ * minute. Depends only on libclinic, so the daemon links this file alone.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +17,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "outbox.h"
 #include "req.h"
 #include "rx.h"
 
@@ -37,8 +43,8 @@ enum cerr
 rx_expire_sweep(struct req *r, int *expired)
 {
 	struct db_res		*due, *res;
-	struct json_object	*d;
-	char			 eid[24];
+	struct json_object	*d, *payload;
+	char			 eid[24], key[64];
 	size_t			 i;
 	enum cerr		 rc;
 
@@ -57,6 +63,17 @@ rx_expire_sweep(struct req *r, int *expired)
 		}
 		if ((rc = db_exec(r->db, r->pool, NULL, SQL_EXPIRE, "i", id)) != CE_OK ||
 		    (rc = db_exec(r->db, r->pool, NULL, SQL_EVENT, "i", id)) != CE_OK)
+			goto fail;
+		if ((payload = json_object_new_object()) == NULL) {
+			rc = CE_NOMEM;
+			goto fail;
+		}
+		json_object_object_add(payload, "prescription_id", json_object_new_int64(id));
+		json_object_object_add(payload, "reason", json_object_new_string("expired"));
+		(void)snprintf(key, sizeof(key), "rx-%" PRId64 "-cancel", id);
+		/* CE_DUPLICATE: a cancellation was queued already (nothing written) */
+		if ((rc = outbox_put(r, "pharmacy.cancel", key, payload)) != CE_OK &&
+		    rc != CE_DUPLICATE)
 			goto fail;
 		if ((d = json_object_new_object()) != NULL) {
 			json_object_object_add(d, "prescription_id", json_object_new_int64(id));

@@ -214,9 +214,13 @@ fx_new(struct fx *f)
 	ck_assert_msg(f->partner > 0, "no demo-pharmacy partner");
 }
 
-/* A copy of the signed prescription in status, at the demo pharmacy, no outbox row. */
+/*
+ * A copy of the signed prescription in status, at the demo pharmacy, no
+ * outbox row, valid until the SQL expression until (the original's
+ * "valid_until", or another time: a signed row's validity never changes).
+ */
 static int64_t
-rx_copy(const struct fx *f, const char *status)
+rx_copy_until(const struct fx *f, const char *status, const char *until)
 {
 	ck_assert_msg(sql_exec("INSERT INTO prescription (patient_id, plan_id, plan_version,"
 	    " prescriber_id, product_id, pharmacy_id, status, initial, dose, quantity, daily_amount,"
@@ -225,10 +229,17 @@ rx_copy(const struct fx *f, const char *status)
 	    " status_changed_at) SELECT patient_id, plan_id, plan_version, prescriber_id,"
 	    " product_id, %lld, '%s', initial, dose, quantity, daily_amount, days_supply,"
 	    " thc_ug_total, cbd_ug_total, effective_at, created_at, updated_at, signed_at,"
-	    " valid_until, key_id, document, signature, paper_required, UTC_TIMESTAMP(6)"
-	    " FROM prescription WHERE id = %lld", (long long)f->partner, status,
+	    " %s, key_id, document, signature, paper_required, UTC_TIMESTAMP(6)"
+	    " FROM prescription WHERE id = %lld", (long long)f->partner, status, until,
 	    (long long)f->signed_id) == 0, "copy: %s", sql_error());
 	return sql_int("SELECT LAST_INSERT_ID()");
+}
+
+/* A copy of the signed prescription in status (rx_copy_until), valid as long as it. */
+static int64_t
+rx_copy(const struct fx *f, const char *status)
+{
+	return rx_copy_until(f, status, "valid_until");
 }
 
 /* Closes what the fixture left open (see the top of the file). */
@@ -869,6 +880,32 @@ START_TEST(test_cancel_refused)
 }
 END_TEST
 
+/*
+ * The clinic's expiry sweep tells the pharmacy: an accepted prescription
+ * whose validity ended becomes expired with a "pharmacy.cancel" message
+ * (reason "expired") queued in the same step, so the pharmacy releases its
+ * reservation.
+ */
+START_TEST(test_expiry_tells_pharmacy)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 rx;
+
+	fx_new(&f);
+	rx = rx_copy_until(&f, "accepted", "UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE");
+	r = api_get(f.spec, RX "/%lld", (long long)rx);	/* every read runs the sweep first */
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	resp_free(r);
+	expect_status(rx, "expired");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'pharmacy.cancel' AND"
+	    " idempotency_key = 'rx-%lld-cancel' AND JSON_VALUE(payload, '$.reason') = 'expired'"
+	    " AND JSON_VALUE(payload, '$.prescription_id') = %lld", (long long)rx, (long long)rx),
+	    1);
+	fx_free(&f);
+}
+END_TEST
+
 /* Each person reads and marks only their own notifications; another's id is 404. */
 START_TEST(test_notifications)
 {
@@ -947,6 +984,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_pipeline_dead_letter);
 	tcase_add_test(tc, test_cancel_refused);
+	tcase_add_test(tc, test_expiry_tells_pharmacy);
 	tcase_add_test(tc, test_notifications);
 	suite_add_tcase(s, tc);
 	return s;
