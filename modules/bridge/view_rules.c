@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -146,6 +147,37 @@ is_str_or_null(struct json_object *o, const char *k, size_t max, bool absent_ok)
 	if (!json_object_object_get_ex(o, k, &v))
 		return absent_ok;
 	return v == NULL || is_str(o, k, max);
+}
+
+/*
+ * An absolute http:// or https:// address (scheme in any case) of at most
+ * max bytes with a host after the scheme, printable ASCII only, or null, or
+ * absent: what a patient's page may link to.
+ */
+static bool
+is_web_url_or_null(struct json_object *o, const char *k, size_t max)
+{
+	struct json_object	*v;
+	const char		*s, *h;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return true;
+	if (!is_str(o, k, max))
+		return false;
+	s = json_object_get_string(v);
+	if (strncasecmp(s, "https://", 8) == 0)
+		h = s + 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		h = s + 7;
+	else
+		return false;
+	if (*h == '\0' || *h == '/' || *h == '?' || *h == '#')
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
 }
 
 static bool
@@ -353,7 +385,7 @@ bridge_check_data(struct pool *p, const char *type, struct json_object *d)
 	} else if (strcmp(type, "prescription.shipped") == 0) {
 		if (!is_str(d, "tracking_number", 64))
 			return "tracking_number";
-		if (!is_str_or_null(d, "tracking_url", 500, true))
+		if (!is_web_url_or_null(d, "tracking_url", 500))
 			return "tracking_url";
 		if (!is_str_or_null(d, "courier", 100, true))
 			return "courier";

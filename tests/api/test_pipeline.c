@@ -880,6 +880,51 @@ START_TEST(test_cancel_refused)
 }
 END_TEST
 
+/* r is 422 invalid-message naming field first in its errors. */
+static void
+expect_invalid_field(const struct resp *r, const char *field)
+{
+	json_object	*a;
+	const char	*got;
+
+	expect_problem(r, 422, "invalid-message");
+	a = jget(r->json, "errors");
+	ck_assert_msg(a != NULL && json_object_array_length(a) >= 1, "%s", rdesc(r));
+	got = jstr(json_object_array_get_idx(a, 0), "field");
+	ck_assert_msg(got != NULL && strcmp(got, field) == 0, "wanted %s named: %s", field,
+	    rdesc(r));
+}
+
+/* A tracking link the patient's page shows must be a web address: 422 naming it otherwise. */
+START_TEST(test_tracking_url_http)
+{
+	struct fx	 f;
+	struct resp	*r;
+	char		 data[512];
+	int64_t		 rx;
+	size_t		 i;
+	static const char *const bad[] = { "javascript:alert(1)", "ftp://track.example/1",
+		"https://", "//track.example/1", "data:text/html,hi" };
+
+	fx_new(&f);
+	rx = rx_copy(&f, "dispensed");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		(void)snprintf(data, sizeof(data), "{\"prescription_id\":%lld,\"pharmacy_ref\":"
+		    "\"T-1\",\"courier\":\"Tracked 24\",\"tracking_number\":\"TRK-U1\","
+		    "\"tracking_url\":\"%s\"}", (long long)rx, bad[i]);
+		r = event_as("", "prescription.shipped", data);
+		expect_invalid_field(r, "data.tracking_url");
+		resp_free(r);
+		expect_status(rx, "dispensed");
+	}
+	event_expect("applied", "prescription.shipped", "{\"prescription_id\":%lld,"
+	    "\"pharmacy_ref\":\"T-1\",\"courier\":\"Tracked 24\",\"tracking_number\":\"TRK-U1\","
+	    "\"tracking_url\":\"HTTP://127.0.0.1:18410/track/TRK-U1\"}", (long long)rx);
+	expect_status(rx, "shipped");
+	fx_free(&f);
+}
+END_TEST
+
 /*
  * The clinic's expiry sweep tells the pharmacy: an accepted prescription
  * whose validity ended becomes expired with a "pharmacy.cancel" message
@@ -985,6 +1030,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline_dead_letter);
 	tcase_add_test(tc, test_cancel_refused);
 	tcase_add_test(tc, test_expiry_tells_pharmacy);
+	tcase_add_test(tc, test_tracking_url_http);
 	tcase_add_test(tc, test_notifications);
 	suite_add_tcase(s, tc);
 	return s;
