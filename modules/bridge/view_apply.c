@@ -472,16 +472,26 @@ apply_rx(struct req *r, int64_t partner_id, const char *partner_name, const char
 		/*
 		 * The pharmacy had dispensed it already: a cancellation made here
 		 * in the meantime did not happen there, so the prescription is
-		 * where the pharmacy says (the one step back the rules allow).
+		 * where the pharmacy says it is (data.status, checked by
+		 * bridge_check_data: dispensed, shipped or delivered; dispensed
+		 * when a partner does not say), with its method and tracking: the
+		 * one step back the rules allow. The messages that moved it on at
+		 * the pharmacy while it was cancelled here were ignored, so this
+		 * is the only news of them.
 		 */
+		const char *back = str(data, "status") != NULL ? str(data, "status") : "dispensed";
+
 		if (strcmp(x.status, "cancelled") == 0) {
-			if ((rc = db_exec(r->db, r->pool, NULL, SQL_STATUS, "sissssi", "dispensed",
-			    partner_id, ref, NULL, NULL, NULL, x.id)) != CE_OK ||
-			    (rc = audit_step(r, &x, "dispensed", x.status, partner_id, partner_name,
+			method = str(data, "method");
+			tn = str(data, "tracking_number");
+			turl = str(data, "tracking_url");
+			if ((rc = db_exec(r->db, r->pool, NULL, SQL_STATUS, "sissssi", back,
+			    partner_id, ref, method, tn, turl, x.id)) != CE_OK ||
+			    (rc = audit_step(r, &x, back, x.status, partner_id, partner_name,
 			    type)) != CE_OK)
 				return rc;
 		}
-		if ((rc = event(r, x.id, strcmp(x.status, "cancelled") == 0 ? "dispensed" : x.status,
+		if ((rc = event(r, x.id, strcmp(x.status, "cancelled") == 0 ? back : x.status,
 		    reason != NULL ? reason : "The pharmacy could not cancel it: already dispensed",
 		    data, "pharmacy")) != CE_OK)
 			return rc;

@@ -180,6 +180,23 @@ is_web_url_or_null(struct json_object *o, const char *k, size_t max)
 	return true;
 }
 
+/* Absent, null or one of the (NULL-terminated) words. */
+static bool
+is_word_or_null(struct json_object *o, const char *k, const char *const *words)
+{
+	struct json_object	*v;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return true;
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(json_object_get_string(v), words[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 is_int(struct json_object *o, const char *k, int64_t min)
 {
@@ -319,6 +336,9 @@ check_stock(struct pool *p, struct json_object *d)
 	return NULL;
 }
 
+static const char *const refused_statuses[] = { "dispensed", "shipped", "delivered", NULL };
+static const char *const methods[] = { "collection", "courier", NULL };
+
 const char *
 bridge_check_data(struct pool *p, const char *type, struct json_object *d)
 {
@@ -392,6 +412,15 @@ bridge_check_data(struct pool *p, const char *type, struct json_object *d)
 	} else if (strcmp(type, "prescription.cancel_refused") == 0) {
 		if (!is_str_or_null(d, "reason", 1000, true))
 			return "reason";
+		/* where the pharmacy's prescription is (bridge_apply restores it) */
+		if (!is_word_or_null(d, "status", refused_statuses))
+			return "status";
+		if (!is_word_or_null(d, "method", methods))
+			return "method";
+		if (!is_str_or_null(d, "tracking_number", 64, true))
+			return "tracking_number";
+		if (!is_web_url_or_null(d, "tracking_url", 500))
+			return "tracking_url";
 	}
 	return NULL;
 }

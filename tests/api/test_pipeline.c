@@ -895,6 +895,56 @@ expect_invalid_field(const struct resp *r, const char *field)
 	    rdesc(r));
 }
 
+/*
+ * A cancellation racing the courier: the pharmacy's dispensed and shipped
+ * arrive while the clinic says cancelled (ignored), then its cancel_refused
+ * says where the prescription really is (shipped, with its tracking), and
+ * the clinic follows it there, not only back to dispensed. A status the
+ * clinic does not know there is the sender's mistake (422 naming it).
+ */
+START_TEST(test_cancel_refused_after_shipping)
+{
+	struct fx	 f;
+	struct resp	*r, *keep;
+	char		 path[96], data[512];
+	char		*s;
+	int64_t		 rx;
+
+	fx_new(&f);
+	rx = rx_copy(&f, "accepted");
+	(void)snprintf(path, sizeof(path), RX "/%lld/cancel", (long long)rx);
+	r = api(f.spec, "POST", path, "{\"reason\":\"patient asked to stop\"}");
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	resp_free(r);
+	event_expect("ignored", "prescription.dispensed", "{\"prescription_id\":%lld,"
+	    "\"pharmacy_ref\":\"C-2\",\"method\":\"courier\",\"quantity\":10000,\"unit\":\"mg\","
+	    "\"batches\":[]}", (long long)rx);
+	event_expect("ignored", "prescription.shipped", "{\"prescription_id\":%lld,"
+	    "\"pharmacy_ref\":\"C-2\",\"courier\":\"Tracked 24\",\"tracking_number\":\"TRK-R2\","
+	    "\"tracking_url\":\"https://track.example/TRK-R2\"}", (long long)rx);
+	expect_status(rx, "cancelled");
+	(void)snprintf(data, sizeof(data), "{\"prescription_id\":%lld,\"pharmacy_ref\":\"C-2\","
+	    "\"reason\":\"already dispensed\",\"status\":\"cancelled\"}", (long long)rx);
+	r = event_as("", "prescription.cancel_refused", data);
+	expect_invalid_field(r, "data.status");
+	resp_free(r);
+	expect_status(rx, "cancelled");
+	event_expect("applied", "prescription.cancel_refused", "{\"prescription_id\":%lld,"
+	    "\"pharmacy_ref\":\"C-2\",\"reason\":\"already dispensed\",\"status\":\"shipped\","
+	    "\"method\":\"courier\",\"tracking_number\":\"TRK-R2\","
+	    "\"tracking_url\":\"https://track.example/TRK-R2\"}", (long long)rx);
+	expect_status(rx, "shipped");
+	s = sql_str("SELECT CONCAT(supply_method, ' ', tracking_number, ' ', tracking_url) FROM"
+	    " prescription WHERE id = %lld", (long long)rx);
+	ck_assert_msg(s != NULL && strcmp(s, "courier TRK-R2 https://track.example/TRK-R2") == 0,
+	    "method and tracking: %s", s != NULL ? s : "(null)");
+	free(s);
+	note_for(f.spec, "prescription.cancel_refused", rx, &keep);
+	resp_free(keep);
+	fx_free(&f);
+}
+END_TEST
+
 /* A tracking link the patient's page shows must be a web address: 422 naming it otherwise. */
 START_TEST(test_tracking_url_http)
 {
@@ -1030,6 +1080,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline_dead_letter);
 	tcase_add_test(tc, test_cancel_refused);
 	tcase_add_test(tc, test_expiry_tells_pharmacy);
+	tcase_add_test(tc, test_cancel_refused_after_shipping);
 	tcase_add_test(tc, test_tracking_url_http);
 	tcase_add_test(tc, test_notifications);
 	suite_add_tcase(s, tc);
