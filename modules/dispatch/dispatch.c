@@ -397,6 +397,7 @@ main(void)
 	char		 host[32] = "host", rid[64], tag[13];
 	bool		 got, plain;
 	time_t		 last_sweep = 0, last_snapshot = 0;
+	bool		 ph_side;
 	enum cerr	 rc;
 
 	log_init("dispatch", LOG_LVL_INFO);
@@ -440,6 +441,11 @@ main(void)
 		log_warn("idv_api_token or idv_workflow_id is not set: identity checks will fail");
 	if (*conf.notify_email_token == '\0' || *conf.notify_sms_token == '\0')
 		log_warn("notify_email_token or notify_sms_token is not set: those messages will fail");
+	ph_side = pharmacy_side_configured(conf.pharmacy_events_url,
+	    conf.pharmacy_clinic_secret_out);
+	if (!ph_side)
+		log_info("pharmacy_events_url or pharmacy_clinic_secret_out is not set:"
+		    " no pharmacy stock snapshots are queued (a clinic-only host)");
 	log_info("ready as %s", me);
 	while (!stopping) {
 		if (db == NULL && (db = db_open(NULL, NULL)) == NULL) {
@@ -464,8 +470,12 @@ main(void)
 			r.request_id = NULL;
 			pool_reset(pool);
 		}
-		/* The pharmacy's full stock snapshot to the clinic, every pharmacy_snapshot_minutes. */
-		if (time(NULL) - last_snapshot >= conf.pharmacy_snapshot_minutes * 60) {
+		/*
+		 * The pharmacy's full stock snapshot to the clinic, every
+		 * pharmacy_snapshot_minutes, on a host that runs a pharmacy
+		 * (a clinic-only host has no pharmacy_events_url or secret).
+		 */
+		if (ph_side && time(NULL) - last_snapshot >= conf.pharmacy_snapshot_minutes * 60) {
 			last_snapshot = time(NULL);
 			(void)snprintf(rid, sizeof(rid), "dispatch-%s-snapshot", tag);
 			r.request_id = rid;

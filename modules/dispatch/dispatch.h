@@ -160,6 +160,14 @@ long long	 retry_after_ms(const char *value, int64_t now);
  */
 long long	 retry_wait_ms(long long backoff_ms, long long retry_after);
 
+/*
+ * Whether this host sends the pharmacy's messages to a clinic: both
+ * pharmacy_events_url and pharmacy_clinic_secret_out (either may be NULL)
+ * are set. A clinic-only host has neither, and the dispatcher then queues
+ * no stock snapshot (it says so once in its log). Pure (wh_out.c).
+ */
+bool		 pharmacy_side_configured(const char *events_url, const char *secret_out);
+
 /* The three Standard Webhooks header lines of one message (webhook_headers). */
 struct webhook_headers {
 	char	id[WEBHOOK_ID_MAX + 16];	/* "webhook-id: <id>" */

@@ -1,7 +1,8 @@
 /*
  * The pure parts of sending a Standard Webhooks message (dispatch.h):
- * building its three headers, and reading a partner's Retry-After. No
- * network, no database: unit-tested in tests/unit/test_bridge.c.
+ * building its three headers, reading a partner's Retry-After, and whether
+ * this host sends pharmacy messages at all. No network, no database:
+ * unit-tested in tests/unit/test_bridge.c.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -194,4 +195,11 @@ retry_wait_ms(long long backoff_ms, long long retry_after)
 	if (retry_after > RETRY_AFTER_MAX_MS)
 		retry_after = RETRY_AFTER_MAX_MS;
 	return retry_after > backoff_ms ? retry_after : backoff_ms;
+}
+
+bool
+pharmacy_side_configured(const char *events_url, const char *secret_out)
+{
+	return events_url != NULL && *events_url != '\0' && secret_out != NULL &&
+	    *secret_out != '\0';
 }

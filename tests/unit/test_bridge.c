@@ -186,6 +186,19 @@ START_TEST(retry_wait)
 }
 END_TEST
 
+/* A clinic-only host (no pharmacy events URL or secret) queues no stock snapshots. */
+START_TEST(pharmacy_side)
+{
+	ck_assert(pharmacy_side_configured("http://127.0.0.1:8080/api/v1/bridge/events/x",
+	    "whsec_x"));
+	ck_assert(!pharmacy_side_configured("", "whsec_x"));
+	ck_assert(!pharmacy_side_configured("http://127.0.0.1:8080/x", ""));
+	ck_assert(!pharmacy_side_configured(NULL, "whsec_x"));
+	ck_assert(!pharmacy_side_configured("http://127.0.0.1:8080/x", NULL));
+	ck_assert(!pharmacy_side_configured("", ""));
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -199,6 +212,7 @@ unit_suite(void)
 	tcase_add_test(tc, retry_after_dates);
 	tcase_add_test(tc, retry_after_junk);
 	tcase_add_test(tc, retry_wait);
+	tcase_add_test(tc, pharmacy_side);
 	suite_add_tcase(s, tc);
 	return s;
 }
