@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "reply.h"
 #include "req.h"
+#include "strbuf.h"
 #include "valid.h"
 #include "pharmacy.h"
 #include "ph.h"
@@ -43,81 +44,14 @@ static const char SQL_BATCH_ADD[] =
 static const char SQL_LAST_BALANCE[] =
     "SELECT balance FROM ph_register WHERE product_id = ? ORDER BY id DESC LIMIT 1";
 
-struct buf {
-	struct pool	*pool;
-	char		*s;
-	size_t		 len, cap;
-	bool		 oom;
-};
-
+/* An integer cell from a database value; NULL is an empty cell. */
 static void
-put(struct buf *b, const char *s, size_t n)
+icell(struct strbuf *b, const char *num, bool last)
 {
-	char	*ns;
-	size_t	 cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap == 0 ? 4096 : b->cap; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((ns = pool_calloc(b->pool, 1, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		if (b->len > 0)
-			memcpy(ns, b->s, b->len);
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-/*
- * One CSV cell (RFC 4180), quoted when it holds a comma, quote or line
- * break; text a spreadsheet would run as a formula (= + - @ TAB CR first)
- * gets ' as its first character inside the quotes. Integers use icell.
- */
-static void
-cell(struct buf *b, const char *s, bool last)
-{
-	const char	*p;
-	bool		 formula;
-
-	if (s == NULL)
-		s = "";
-	formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
-	if (!formula && strpbrk(s, ",\"\r\n") == NULL)
-		put(b, s, strlen(s));
-	else {
-		put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
-		for (p = s; *p != '\0'; p++) {
-			put(b, p, 1);
-			if (*p == '"')
-				put(b, "\"", 1);
-		}
-		put(b, "\"", 1);
-	}
-	put(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-static void
-icell(struct buf *b, const char *num, bool last)
-{
-	char	n[24];
-	int	k;
-
-	k = snprintf(n, sizeof(n), "%" PRId64, num != NULL ? db_int(num) : (int64_t)0);
 	if (num == NULL)
-		k = 0;
-	if (k < 0 || (size_t)k >= sizeof(n)) {
-		b->oom = true;
-		return;
-	}
-	put(b, n, (size_t)k);
-	put(b, last ? "\r\n" : ",", last ? 2 : 1);
+		csv_cell(b, NULL, last);
+	else
+		csv_int(b, db_int(num), last);
 }
 
 static const char *
@@ -167,8 +101,7 @@ ph_register(struct req *r)
 	bool			 csv = wants_csv(r);
 	struct db_res		*res;
 	struct json_object	*o, *a, *e, *d;
-	struct buf		 b = { r->pool, NULL, 0, 0, false };
-	const char		*disp;
+	struct strbuf		 b;
 	size_t			 i;
 	enum cerr		 rc;
 
@@ -191,51 +124,40 @@ ph_register(struct req *r)
 	    != CE_OK)
 		return reply_db(r, rc);
 	if (csv) {
-		put(&b, "id,at,product_id,product,unit,kind,quantity,balance,batch,expiry_date,"
-		    "thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,prescriber,"
-		    "collector,id_requested,id_provided,witness,corrects_id,reason,recorded_by\r\n",
-		    strlen("id,at,product_id,product,unit,kind,quantity,balance,batch,expiry_date,"
-		    "thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,prescriber,"
-		    "collector,id_requested,id_provided,witness,corrects_id,reason,recorded_by\r\n"));
+		strbuf_init(&b, r->pool);
+		strbuf_puts(&b, "id,at,product_id,product,unit,kind,quantity,balance,batch,"
+		    "expiry_date,thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,"
+		    "prescriber,collector,id_requested,id_provided,witness,corrects_id,reason,"
+		    "recorded_by\r\n");
 		for (i = 0; i < res->nrows; i++) {
 			char **x = res->rows[i];
 
 			icell(&b, x[0], false);
-			cell(&b, x[1], false);
+			csv_cell(&b, x[1], false);
 			icell(&b, x[2], false);
-			cell(&b, pool_printf(r->pool, "%s %s", x[3], x[4]), false);
-			cell(&b, x[5], false);
-			cell(&b, x[6], false);
+			csv_cell(&b, pool_printf(r->pool, "%s %s", x[3], x[4]), false);
+			csv_cell(&b, x[5], false);
+			csv_cell(&b, x[6], false);
 			icell(&b, x[7], false);
 			icell(&b, x[8], false);
-			cell(&b, x[9], false);
-			cell(&b, x[10], false);
+			csv_cell(&b, x[9], false);
+			csv_cell(&b, x[10], false);
 			icell(&b, x[11], false);
 			icell(&b, x[12], false);
-			cell(&b, x[13], false);
+			csv_cell(&b, x[13], false);
 			icell(&b, x[14], false);
-			cell(&b, x[15], false);
-			cell(&b, x[16], false);
-			cell(&b, yesno(x[17]), false);
-			cell(&b, yesno(x[18]), false);
-			cell(&b, x[19], false);
+			csv_cell(&b, x[15], false);
+			csv_cell(&b, x[16], false);
+			csv_cell(&b, yesno(x[17]), false);
+			csv_cell(&b, yesno(x[18]), false);
+			csv_cell(&b, x[19], false);
 			icell(&b, x[20], false);
-			cell(&b, x[21], false);
-			cell(&b, x[23] == NULL ? "system" : x[22], true);
+			csv_cell(&b, x[21], false);
+			csv_cell(&b, x[23] == NULL ? "system" : x[22], true);
 		}
-		if (b.oom || (disp = pool_printf(r->pool, "attachment; filename=\"cd-register%s%s%s%s"
-		    ".csv\"", from != NULL ? "-from-" : "", from != NULL ? from : "",
-		    to != NULL ? "-to-" : "", to != NULL ? to : "")) == NULL)
-			return reply_internal(r, "out of memory");
-		if (reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
-		    reply_header(r, "Content-Disposition", disp) != 0)
-			return reply_internal(r, "out of memory");
-		r->out = b.s != NULL ? b.s : pool_strdup(r->pool, "");
-		r->outlen = b.len;
-		if (r->out == NULL)
-			return reply_internal(r, "out of memory");
-		r->status = 200;
-		return 200;
+		return csv_reply(r, &b, pool_printf(r->pool, "cd-register%s%s%s%s.csv",
+		    from != NULL ? "-from-" : "", from != NULL ? from : "",
+		    to != NULL ? "-to-" : "", to != NULL ? to : ""));
 	}
 	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
 		json_object_put(o);

@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "reply.h"
 #include "req.h"
+#include "strbuf.h"
 #include "rx.h"
 
 #define LIVE	RX_LIVE_STATUSES
@@ -75,111 +76,6 @@ static const char SQL_ACTIVE_PLANS[] =
 static const char SQL_WINDOW[] =
     "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 30 DAY, '%Y-%m-%dT%H:%i:%sZ'),"
     " DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')";
-
-/* A growing text buffer in the pool. */
-struct buf {
-	struct pool	*pool;
-	char		*s;
-	size_t		 len, cap;
-	bool		 oom;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	char	*ns;
-	size_t	 cap;
-
-	if (b->oom)
-		return;
-	if (s == NULL) {
-		b->oom = true;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap == 0 ? 1024 : b->cap; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((ns = pool_calloc(b->pool, 1, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		if (b->len > 0)
-			memcpy(ns, b->s, b->len);
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, s != NULL ? strlen(s) : 0);
-}
-
-/*
- * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line
- * break. Text a spreadsheet would run as a formula (starting with = + - @,
- * TAB or CR; "-1+cmd|..." too) is neutralised: quoted, with ' as the first
- * character INSIDE the quotes. Only integer cells (icell) are exempt.
- */
-static void
-cell(struct buf *b, const char *s, bool last)
-{
-	const char	*p;
-	bool		 formula;
-
-	if (s == NULL)
-		s = "";
-	formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
-	if (!formula && strpbrk(s, ",\"\r\n") == NULL)
-		puts_(b, s);
-	else {
-		put(b, formula ? "\"'" : "\"", formula ? 2 : 1);
-		for (p = s; *p != '\0'; p++) {
-			put(b, p, 1);
-			if (*p == '"')
-				put(b, "\"", 1);
-		}
-		put(b, "\"", 1);
-	}
-	put(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-/* An integer cell: digits and a sign only, written as they are. */
-static void
-icell(struct buf *b, int64_t v, bool last)
-{
-	char	n[24];
-	int	k = snprintf(n, sizeof(n), "%" PRId64, v);
-
-	if (k <= 0 || (size_t)k >= sizeof(n)) {
-		b->oom = true;
-		return;
-	}
-	put(b, n, (size_t)k);
-	put(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-static int
-reply_csv(struct req *r, struct buf *b, const char *filename)
-{
-	const char	*disp;
-
-	if (b->oom || (disp = pool_printf(r->pool, "attachment; filename=\"%s\"", filename)) == NULL)
-		return reply_internal(r, "out of memory");
-	if (reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
-	    reply_header(r, "Content-Disposition", disp) != 0)
-		return reply_internal(r, "out of memory");
-	r->out = b->s != NULL ? b->s : pool_strdup(r->pool, "");
-	r->outlen = b->len;
-	if (r->out == NULL)
-		return reply_internal(r, "out of memory");
-	r->status = 200;
-	return 200;
-}
 
 /* Milligrams from micrograms, rounded half up. */
 static int64_t
@@ -246,7 +142,7 @@ reports_totals(struct req *r)
 	struct db_res		*res;
 	struct json_object	*o, *rows, *row, *key, *qo, *d;
 	struct product		 p;
-	struct buf		 b = { r->pool, NULL, 0, 0, false };
+	struct strbuf		 b;
 	const char		*by = r->q.vals[0].present ? r->q.vals[0].s : "product";
 	const char		*from = r->q.vals[1].present ? r->q.vals[1].s : NULL;
 	const char		*to = r->q.vals[2].present ? r->q.vals[2].s : NULL;
@@ -259,6 +155,7 @@ reports_totals(struct req *r)
 	int			 st, u;
 	enum cerr		 rc;
 
+	strbuf_init(&b, r->pool);
 	plan_today(today);
 	if (to == NULL)
 		to = pool_strdup(r->pool, today);
@@ -285,10 +182,10 @@ reports_totals(struct req *r)
 		return st;
 	if (csv) {
 		if (prod)
-			puts_(&b, "product_id,supplier,brand,name,form,prescriptions,cancelled,"
+			strbuf_puts(&b, "product_id,supplier,brand,name,form,prescriptions,cancelled,"
 			    "quantity,unit,quantity_label,thc_mg,cbd_mg\r\n");
 		else
-			puts_(&b, pool_printf(r->pool, "%s_id,name,%sprescriptions,cancelled,"
+			strbuf_puts(&b, pool_printf(r->pool, "%s_id,name,%sprescriptions,cancelled,"
 			    "quantity_mg,quantity_ul,quantity_each,quantity_label,thc_mg,cbd_mg\r\n",
 			    by, prod || strcmp(by, "prescriber") != 0 ? "" : "registration_number,"));
 	}
@@ -340,16 +237,16 @@ reports_totals(struct req *r)
 			json_object_object_add(key, "supply_unit", json_object_new_string(p.supply_unit));
 			json_object_object_add(row, "quantity", json_object_new_int64(q[u]));
 			if (csv) {
-				icell(&b, p.id, false);
-				cell(&b, p.supplier, false);
-				cell(&b, p.brand, false);
-				cell(&b, p.name, false);
-				cell(&b, p.form, false);
-				icell(&b, n, false);
-				icell(&b, nc, false);
-				icell(&b, q[u], false);
-				cell(&b, p.supply_unit, false);
-				cell(&b, label, false);
+				csv_int(&b, p.id, false);
+				csv_cell(&b, p.supplier, false);
+				csv_cell(&b, p.brand, false);
+				csv_cell(&b, p.name, false);
+				csv_cell(&b, p.form, false);
+				csv_int(&b, n, false);
+				csv_int(&b, nc, false);
+				csv_int(&b, q[u], false);
+				csv_cell(&b, p.supply_unit, false);
+				csv_cell(&b, label, false);
 			}
 		} else {
 			name = pool_printf(r->pool, "%s %s", c[1], c[2]);
@@ -367,16 +264,16 @@ reports_totals(struct req *r)
 			}
 			json_object_object_add(row, "quantity", qo);
 			if (csv) {
-				icell(&b, db_int(c[0]), false);
-				cell(&b, name, false);
+				csv_int(&b, db_int(c[0]), false);
+				csv_cell(&b, name, false);
 				if (strcmp(by, "prescriber") == 0)
-					cell(&b, c[3], false);
-				icell(&b, n, false);
-				icell(&b, nc, false);
-				icell(&b, q[0], false);
-				icell(&b, q[1], false);
-				icell(&b, q[2], false);
-				cell(&b, label, false);
+					csv_cell(&b, c[3], false);
+				csv_int(&b, n, false);
+				csv_int(&b, nc, false);
+				csv_int(&b, q[0], false);
+				csv_int(&b, q[1], false);
+				csv_int(&b, q[2], false);
+				csv_cell(&b, label, false);
 			}
 		}
 		if (label == NULL || name == NULL) {
@@ -389,13 +286,13 @@ reports_totals(struct req *r)
 		json_object_object_add(row, "thc_mg", json_object_new_int64(mg(thc)));
 		json_object_object_add(row, "cbd_mg", json_object_new_int64(mg(cbd)));
 		if (csv) {
-			icell(&b, mg(thc), false);
-			icell(&b, mg(cbd), true);
+			csv_int(&b, mg(thc), false);
+			csv_int(&b, mg(cbd), true);
 		}
 	}
 	if (csv) {
 		json_object_put(o);
-		return reply_csv(r, &b, pool_printf(r->pool, "prescriptions-by-%s-%s-to-%s.csv",
+		return csv_reply(r, &b, pool_printf(r->pool, "prescriptions-by-%s-%s-to-%s.csv",
 		    by, from, to));
 	}
 	return reply_json(r, 200, o);
@@ -465,7 +362,7 @@ reports_running(struct req *r)
 {
 	struct db_res		*res, *wres;
 	struct json_object	*o, *pats, *pj = NULL, *prods = NULL, *forms, *e, *thc, *d, *who;
-	struct buf		 b = { r->pool, NULL, 0, 0, false };
+	struct strbuf		 b;
 	struct running		 pr = { 0, NULL, NULL, 0 };
 	struct product		 p;
 	struct form_sum		 fs[6];
@@ -476,6 +373,7 @@ reports_running(struct req *r)
 	int			 st;
 	enum cerr		 rc;
 
+	strbuf_init(&b, r->pool);
 	if ((rc = db_exec(r->db, r->pool, &res, SQL_RUNNING, "iiii", patient, patient, patient,
 	    patient)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, &wres, SQL_WINDOW, "")) != CE_OK)
@@ -489,7 +387,7 @@ reports_running(struct req *r)
 	if ((st = audit_read(r, d)) != 0)
 		return st;
 	if (csv)
-		puts_(&b, "patient_id,patient_name,kind,item,used,unit,used_label,max,max_label\r\n");
+		strbuf_puts(&b, "patient_id,patient_name,kind,item,used,unit,used_label,max,max_label\r\n");
 	if ((o = json_object_new_object()) == NULL || (pats = json_object_new_array()) == NULL ||
 	    (e = json_object_new_object()) == NULL) {
 		json_object_put(o);
@@ -524,15 +422,15 @@ reports_running(struct req *r)
 				json_object_object_add(e, "max_label", json_object_new_string(ml));
 				json_object_array_add(forms, e);
 				if (csv) {
-					icell(&b, pr.patient_id, false);
-					cell(&b, pr.name, false);
-					cell(&b, "form", false);
-					cell(&b, fs[k].form, false);
-					icell(&b, fs[k].used, false);
-					cell(&b, form_unit(fs[k].form), false);
-					cell(&b, ul, false);
-					cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
-					cell(&b, ml, true);
+					csv_int(&b, pr.patient_id, false);
+					csv_cell(&b, pr.name, false);
+					csv_cell(&b, "form", false);
+					csv_cell(&b, fs[k].form, false);
+					csv_int(&b, fs[k].used, false);
+					csv_cell(&b, form_unit(fs[k].form), false);
+					csv_cell(&b, ul, false);
+					csv_cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
+					csv_cell(&b, ml, true);
 				}
 			}
 			max = ceiling(&pr, 0, NULL);
@@ -542,15 +440,15 @@ reports_running(struct req *r)
 			json_object_object_add(thc, "max_mg", max > 0 ? json_object_new_int64(max) : NULL);
 			json_object_object_add(pj, "thc", thc);
 			if (csv) {
-				icell(&b, pr.patient_id, false);
-				cell(&b, pr.name, false);
-				cell(&b, "thc", false);
-				cell(&b, "THC", false);
-				icell(&b, mg(thc_ug), false);
-				cell(&b, "mg", false);
-				cell(&b, pool_printf(r->pool, "%" PRId64 " mg", mg(thc_ug)), false);
-				cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
-				cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64 " mg", max) :
+				csv_int(&b, pr.patient_id, false);
+				csv_cell(&b, pr.name, false);
+				csv_cell(&b, "thc", false);
+				csv_cell(&b, "THC", false);
+				csv_int(&b, mg(thc_ug), false);
+				csv_cell(&b, "mg", false);
+				csv_cell(&b, pool_printf(r->pool, "%" PRId64 " mg", mg(thc_ug)), false);
+				csv_cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
+				csv_cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64 " mg", max) :
 				    "no limit", true);
 			}
 			pj = NULL;
@@ -607,15 +505,15 @@ reports_running(struct req *r)
 					json_object_object_add(e, "max_label", json_object_new_string(ml));
 					json_object_array_add(prods, e);
 					if (csv) {
-						icell(&b, pr.patient_id, false);
-						cell(&b, pr.name, false);
-						cell(&b, "product", false);
-						cell(&b, title, false);
-						icell(&b, 0, false);
-						cell(&b, p.supply_unit, false);
-						cell(&b, ul, false);
-						icell(&b, max, false);
-						cell(&b, ml, true);
+						csv_int(&b, pr.patient_id, false);
+						csv_cell(&b, pr.name, false);
+						csv_cell(&b, "product", false);
+						csv_cell(&b, title, false);
+						csv_int(&b, 0, false);
+						csv_cell(&b, p.supply_unit, false);
+						csv_cell(&b, ul, false);
+						csv_int(&b, max, false);
+						csv_cell(&b, ml, true);
 					}
 				}
 			continue;
@@ -645,20 +543,20 @@ reports_running(struct req *r)
 		json_object_object_add(e, "max_label", json_object_new_string(ml));
 		json_object_array_add(prods, e);
 		if (csv) {
-			icell(&b, pr.patient_id, false);
-			cell(&b, pr.name, false);
-			cell(&b, "product", false);
-			cell(&b, title, false);
-			icell(&b, db_int(c[13]), false);
-			cell(&b, p.supply_unit, false);
-			cell(&b, ul, false);
-			cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
-			cell(&b, ml, true);
+			csv_int(&b, pr.patient_id, false);
+			csv_cell(&b, pr.name, false);
+			csv_cell(&b, "product", false);
+			csv_cell(&b, title, false);
+			csv_int(&b, db_int(c[13]), false);
+			csv_cell(&b, p.supply_unit, false);
+			csv_cell(&b, ul, false);
+			csv_cell(&b, max > 0 ? pool_printf(r->pool, "%" PRId64, max) : "", false);
+			csv_cell(&b, ml, true);
 		}
 	}
 	if (csv) {
 		json_object_put(o);
-		return reply_csv(r, &b, "prescriptions-running-30-days.csv");
+		return csv_reply(r, &b, "prescriptions-running-30-days.csv");
 	}
 	return reply_json(r, 200, o);
 oom:
