@@ -5,150 +5,38 @@
  * count per status, and POST /api/v1/outbox/{id}/replay sends a dead letter
  * again from its first attempt, audited ("outbox.replayed"). Payloads are
  * never shown: many hold patients' details. /api/v1/idv/outbox (issue 3)
- * stays as it was.
+ * stays as it was; both are outbox_admin_list()/outbox_admin_resend()
+ * (modules/common/outbox_admin.c).
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
+#include <stdint.h>
 
-#include <json-c/json.h>
-
-#include "audit.h"
-#include "db.h"
-#include "patient.h"
-#include "pool.h"
-#include "reply.h"
+#include "outbox.h"
 #include "req.h"
 #include "in_msg.h"
 
-#define ISO(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
-#define OUTBOX_COLS	"id, kind, idempotency_key, status, attempts, " ISO("next_attempt_at") \
-	", last_error, " ISO("created_at") ", " ISO("delivered_at")
+#define BRIDGE_MESSAGE	OUTBOX_LIST_DEAD_LETTER
 
 /*
  * kind: one kind ("pharmacy.prescription"), or a family when it ends in a
  * dot ("pharmacy." is every pharmacy.* kind). Dead letters first when no
  * status is asked for, then newest first.
  */
-static const char SQL_LIST[] =
-    "SELECT " OUTBOX_COLS " FROM outbox"
-    " WHERE (? IS NULL OR status = ?)"
-    " AND (? IS NULL OR kind = ? OR (RIGHT(?, 1) = '.' AND LEFT(kind, CHAR_LENGTH(?)) = ?))"
-    " ORDER BY status = 'failed' DESC, id DESC LIMIT ?";
-static const char SQL_COUNTS[] =
-    "SELECT status, COUNT(*) FROM outbox"
-    " WHERE (? IS NULL OR kind = ? OR (RIGHT(?, 1) = '.' AND LEFT(kind, CHAR_LENGTH(?)) = ?))"
-    " GROUP BY status";
-static const char SQL_LOCK[] =
-    "SELECT status, kind, attempts, last_error FROM outbox WHERE id = ? FOR UPDATE";
-static const char SQL_REPLAY[] =
-    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(6),"
-    " locked_until = NULL, locked_by = NULL WHERE id = ? AND status = 'failed'";
-static const char SQL_ONE[] =
-    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?";
-
-static struct json_object *
-row_json(char **row)
-{
-	static const char *const names[] = { "id", "kind", "idempotency_key", "status",
-	    "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at" };
-	struct json_object	*o = json_object_new_object();
-	size_t			 i;
-
-	if (o == NULL)
-		return NULL;
-	for (i = 0; i < nitems(names); i++) {
-		if (i == 0 || i == 4)
-			json_object_object_add(o, names[i], json_object_new_int64(db_int(row[i])));
-		else
-			json_object_object_add(o, names[i], row[i] != NULL ?
-			    json_object_new_string(row[i]) : NULL);
-	}
-	json_object_object_add(o, "dead_letter",
-	    json_object_new_boolean(strcmp(row[3], "failed") == 0));
-	return o;
-}
-
 int
 bridge_outbox_list(struct req *r)
 {
-	static const char *const statuses[] = { "pending", "sending", "done", "failed" };
-	const char		*status = r->q.vals[0].present ? r->q.vals[0].s : NULL;
-	const char		*kind = r->q.vals[1].present ? r->q.vals[1].s : NULL;
-	int64_t			 limit = r->q.vals[2].present ? r->q.vals[2].i : 100;
-	struct db_res		*res, *cnt;
-	struct json_object	*o, *a, *c, *e;
-	size_t			 i;
-	enum cerr		 rc;
-
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_LIST, "sssssssi", status, status, kind, kind,
-	    kind, kind, kind, limit)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, &cnt, SQL_COUNTS, "sssss", kind, kind, kind, kind,
-	    kind)) != CE_OK)
-		return reply_db(r, rc);
-	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL ||
-	    json_object_object_add(o, "messages", a) != 0 ||
-	    (c = json_object_new_object()) == NULL || json_object_object_add(o, "counts", c) != 0) {
-		json_object_put(o);
-		return reply_internal(r, "out of memory");
-	}
-	for (i = 0; i < nitems(statuses); i++)
-		json_object_object_add(c, statuses[i], json_object_new_int64(0));
-	for (i = 0; i < cnt->nrows; i++)
-		json_object_object_add(c, cnt->rows[i][0], json_object_new_int64(
-		    db_int(cnt->rows[i][1])));
-	for (i = 0; i < res->nrows; i++) {
-		if ((e = row_json(res->rows[i])) == NULL || json_object_array_add(a, e) != 0) {
-			json_object_put(e);
-			json_object_put(o);
-			return reply_internal(r, "out of memory");
-		}
-	}
-	return reply_json(r, 200, o);
+	return outbox_admin_list(r, r->q.vals[0].present ? r->q.vals[0].s : NULL,
+	    r->q.vals[1].present ? r->q.vals[1].s : NULL,
+	    r->q.vals[2].present ? r->q.vals[2].i : 100,
+	    OUTBOX_LIST_COUNTS | OUTBOX_LIST_DEAD_FIRST | BRIDGE_MESSAGE);
 }
 
 int
 bridge_outbox_replay(struct req *r)
 {
-	struct db_res		*res;
-	struct json_object	*d;
-	int64_t			 id = req_id(r, "id");
-	char			 ids[24];
-	enum cerr		 rc;
+	static const struct outbox_resend how = {
+		"outbox.replayed", "not-dead-letter", "Only a dead letter can be replayed",
+		true, true, BRIDGE_MESSAGE
+	};
 
-	if (id == 0)
-		return reply_problem(r, 404, "not-found", "No such message", NULL);
-	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = db_exec(r->db, r->pool, &res, SQL_LOCK, "i", id)) != CE_OK)
-		return reply_db(r, rc);
-	if (res->nrows != 1) {
-		db_rollback(r->db);
-		return reply_problem(r, 404, "not-found", "No such message", NULL);
-	}
-	if (strcmp(res->rows[0][0], "failed") != 0) {
-		db_rollback(r->db);
-		return reply_problem(r, 409, "not-dead-letter", "Only a dead letter can be replayed",
-		    pool_printf(r->pool, "This message is %s: only one that has given up"
-		    " (failed) can be sent again.", res->rows[0][0]));
-	}
-	(void)snprintf(ids, sizeof(ids), "%" PRId64, id);
-	if ((d = json_object_new_object()) != NULL) {
-		json_object_object_add(d, "kind", json_object_new_string(res->rows[0][1]));
-		json_object_object_add(d, "attempts_before", json_object_new_int64(
-		    db_int(res->rows[0][2])));
-		if (res->rows[0][3] != NULL)
-			json_object_object_add(d, "last_error",
-			    json_object_new_string(res->rows[0][3]));
-	}
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_REPLAY, "i", id)) != CE_OK) {
-		json_object_put(d);
-		return reply_db(r, rc);
-	}
-	if ((rc = audit_commit(r, "outbox.replayed", "outbox", ids, "success", d)) != CE_OK)
-		return reply_db(r, rc);
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_ONE, "i", id)) != CE_OK)
-		return reply_db(r, rc);
-	if (res->nrows != 1 || (d = row_json(res->rows[0])) == NULL)
-		return reply_internal(r, "the message could not be read back");
-	return reply_json(r, 200, d);
+	return outbox_admin_resend(r, &how);
 }

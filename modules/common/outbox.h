@@ -64,3 +64,38 @@ long long	outbox_backoff_ms(unsigned attempt, long long base_ms, long long max_m
 long long	outbox_backoff_cap_ms(unsigned attempt, long long base_ms, long long max_ms);
 
 #endif
+
+/*
+ * The outbox as administrators see it (GET /api/v1/idv/outbox and
+ * GET /api/v1/outbox; sending a failed message again from
+ * POST /api/v1/idv/outbox/{id}/retry and POST /api/v1/outbox/{id}/replay).
+ * Payloads are never shown. Both answer r themselves (the reply_*() result);
+ * the JSON they build is put by reply_json().
+ */
+#define OUTBOX_LIST_COUNTS	0x1	/* "counts" per status for the kind asked */
+#define OUTBOX_LIST_DEAD_FIRST	0x2	/* failed messages first, then newest first */
+#define OUTBOX_LIST_DEAD_LETTER	0x4	/* each message has "dead_letter" */
+
+/*
+ * {messages: [...]} of at most limit messages, newest first; status (NULL:
+ * any) and kind (NULL: any; one kind, or a family when it ends in '.') are
+ * borrowed filters; flags are OUTBOX_LIST_* above.
+ */
+int		outbox_admin_list(struct req *, const char *status, const char *kind,
+		    int64_t limit, unsigned flags);
+
+/* How one route sends a failed message again (static strings, borrowed). */
+struct outbox_resend {
+	const char	*action;	/* audited as this, target "outbox" <id> */
+	const char	*slug, *title;	/* the 409 problem when the message has not failed */
+	bool		 explain;	/* the 409 detail names the message's status */
+	bool		 history;	/* audit details attempts_before and last_error too */
+	unsigned	 flags;		/* OUTBOX_LIST_DEAD_LETTER: the answer has dead_letter */
+};
+
+/*
+ * Makes message `id` of route r (req_id(r, "id")) pending again, due at once
+ * with attempts 0, audited in the same transaction; 200 the message, 404
+ * not-found, or 409 how->slug when it is not failed.
+ */
+int		outbox_admin_resend(struct req *, const struct outbox_resend *how);
