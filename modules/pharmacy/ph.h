@@ -97,6 +97,8 @@ int64_t	ph_time_parse(const char *);
  * lower-case hex digits into out. 0, or -1 when pem is not a public key.
  */
 int	ph_pem_fingerprint(const char *pem, size_t len, char out[65]);
+/* True when s (NULL: false) is such a fingerprint: exactly 64 of [0-9a-f]. */
+bool	ph_hex64(const char *s);
 
 /*
  * Verifies an ECDSA P-256 SHA-256 signature (DER, siglen bytes) of the

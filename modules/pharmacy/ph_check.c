@@ -257,8 +257,8 @@ o_req(struct rd *x, struct json_object *o, const char *name)
 	return m;
 }
 
-static bool
-hex64(const char *s)
+bool
+ph_hex64(const char *s)
 {
 	size_t	i;
 
@@ -351,7 +351,7 @@ ph_doc_parse(struct pool *p, const char *doc, size_t len, struct ph_doc *d,
 	}
 	d->paper_required = b_req(&x, root, "paper_original_required", "paper_original_required");
 	d->key_fingerprint = s_req(&x, root, "key_fingerprint", "key_fingerprint");
-	if (d->key_fingerprint != NULL && !hex64(d->key_fingerprint))
+	if (d->key_fingerprint != NULL && !ph_hex64(d->key_fingerprint))
 		missing(&x, "key_fingerprint", "not 64 lower-case hex digits");
 	if (d->quantity_unit != NULL && d->supply_unit != NULL &&
 	    strcmp(d->quantity_unit, d->supply_unit) != 0)

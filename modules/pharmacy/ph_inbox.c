@@ -145,19 +145,6 @@ int_member(struct json_object *o, const char *name)
 	return v > 0 && v < INT64_MAX ? v : 0;
 }
 
-static bool
-hex64(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || strlen(s) != 64)
-		return false;
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static int
 sent(struct req *r, const char *wid, struct json_object *data)
 {
@@ -185,7 +172,7 @@ sent(struct req *r, const char *wid, struct json_object *data)
 		errs[n++] = (struct verr){ "data.document", "the signed document, as text" };
 	if (sigtext == NULL)
 		errs[n++] = (struct verr){ "data.signature", "base64 of the DER signature" };
-	if (!hex64(fp))
+	if (!ph_hex64(fp))
 		errs[n++] = (struct verr){ "data.key_fingerprint", "64 lower-case hex digits" };
 	if (n > 0)
 		return invalid(r, errs, n);

@@ -376,6 +376,19 @@ START_TEST(reasons_json)
 }
 END_TEST
 
+/* A key fingerprint as the inbox and the document check both accept it. */
+START_TEST(hex64)
+{
+	ck_assert(ph_hex64("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	ck_assert(!ph_hex64(NULL));
+	ck_assert(!ph_hex64(""));
+	ck_assert(!ph_hex64("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"));
+	ck_assert(!ph_hex64("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"));
+	ck_assert(!ph_hex64("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
+	ck_assert(!ph_hex64("g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -390,6 +403,7 @@ unit_suite(void)
 	tcase_add_test(tc, signature_and_fingerprint);
 	tcase_add_test(tc, clip);
 	tcase_add_test(tc, reasons_json);
+	tcase_add_test(tc, hex64);
 	suite_add_tcase(s, tc);
 	return s;
 }
