@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "helpers.h"
+#include "webhook.h"
 
 struct env	E;
 struct account	demo_patient, demo_clinician, demo_auditor, demo_admin;
@@ -625,4 +626,74 @@ standin_call(const char *base, const char *method, const char *path, const char 
 	free(b.p);
 	ck_assert_msg(o != NULL, "stand-in reply is not JSON");
 	return o;
+}
+
+void
+conf_setting(const char *name, char *out, size_t cap)
+{
+	FILE	*f = fopen(E.conf, "r");
+	char	 line[1024];
+	size_t	 n = strlen(name), l;
+
+	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
+			continue;
+		ck_assert_msg((size_t)snprintf(out, cap, "%s", line + n + 3) < cap,
+		    "%s is too long", name);
+		l = strlen(out);
+		while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == '\r'))
+			out[--l] = '\0';
+	}
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+void
+conf_need(const char *name, char *out, size_t cap)
+{
+	conf_setting(name, out, cap);
+	ck_assert_msg(out[0] != '\0', "%s has no %s", E.conf, name);
+}
+
+struct resp *
+webhook_post_raw(const char *path, const char *id, const char *ts, const char *sig,
+    const char *body)
+{
+	static const char *const names[] = { "webhook-id", "webhook-timestamp",
+	    "webhook-signature" };
+	const char	*vals[3] = { id, ts, sig };
+	struct browser	*b = br_new();
+	char		 h[3][WEBHOOK_SIGHDR_MAX + 64];
+	const char	*extra[4];
+	size_t		 i, n = 0;
+	struct resp	*r;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < 3; i++) {
+		if (vals[i] == NULL)
+			continue;
+		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "%s: %s", names[i], vals[i]) <
+		    sizeof(h[n]));
+		extra[n] = h[n];
+		n++;
+	}
+	extra[n] = NULL;
+	r = http_raw(b, "POST", path, body, strlen(body), "application/json", NULL, extra);
+	br_free(b);
+	return r;
+}
+
+struct resp *
+webhook_post_signed(const char *path, const char *secret, const char *id, int64_t ts,
+    const char *body)
+{
+	unsigned char	key[WEBHOOK_SECRET_MAX];
+	size_t		klen = 0;
+	char		sig[WEBHOOK_SIG_LEN], tsbuf[24];
+
+	ck_assert(webhook_secret_decode(secret, key, &klen) == CE_OK);
+	ck_assert(webhook_sign(key, klen, id, ts, body, strlen(body), sig) == CE_OK);
+	ck_assert((size_t)snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)ts) < sizeof(tsbuf));
+	return webhook_post_raw(path, id, tsbuf, sig, body);
 }

@@ -133,4 +133,23 @@ Suite		*nothing_lost_suite(void);
 json_object	*standin_call(const char *base, const char *method, const char *path,
 		    const char *body);
 
+/*
+ * One "name = value" setting of the stack's clinic.conf (CLINIC_TEST_CONF)
+ * into out, "" when absent; fails the test when the file cannot be read or
+ * the value does not fit in cap. conf_need() also fails it when absent.
+ */
+void		 conf_setting(const char *name, char *out, size_t cap);
+void		 conf_need(const char *name, char *out, size_t cap);
+
+/*
+ * POSTs body (application/json) to path from a fresh browser with the
+ * webhook-id, webhook-timestamp and webhook-signature headers given (any
+ * may be NULL: left out). Returns the answer (caller frees with resp_free).
+ */
+struct resp	*webhook_post_raw(const char *path, const char *id, const char *ts,
+		    const char *sig, const char *body);
+/* The same, signed (webhook_sign) under secret (a whsec_ text) at Unix time ts. */
+struct resp	*webhook_post_signed(const char *path, const char *secret, const char *id,
+		    int64_t ts, const char *body);
+
 #endif

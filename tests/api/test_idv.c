@@ -47,38 +47,16 @@ text(json_object *o, const char *path)
 	return s != NULL ? s : "";
 }
 
-/* Reads one "name = value" setting from the stack's clinic.conf. */
-static void
-conf_value(const char *name, char *out, size_t cap)
-{
-	FILE	*f = fopen(E.conf, "r");
-	char	 line[1024];
-	size_t	 n = strlen(name), l;
-
-	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
-			continue;
-		(void)snprintf(out, cap, "%s", line + n + 3);
-		l = strlen(out);
-		while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == '\r'))
-			out[--l] = '\0';
-	}
-	fclose(f);
-	ck_assert_msg(out[0] != '\0', "%s has no %s", E.conf, name);
-}
-
 static void
 idv_setup(void)
 {
 	char	*p;
 
 	fx_clear_throttle();
-	conf_value("idv_base_url", standin_url, sizeof(standin_url));
+	conf_need("idv_base_url", standin_url, sizeof(standin_url));
 	if ((p = strstr(standin_url, "/v3.6")) != NULL)
 		*p = '\0';
-	conf_value("idv_webhook_token", webhook_token, sizeof(webhook_token));
+	conf_need("idv_webhook_token", webhook_token, sizeof(webhook_token));
 }
 
 struct sbuf {
@@ -693,7 +671,7 @@ START_TEST(test_failed_visible_to_admins)
 	struct resp	*r;
 	json_object	*list;
 	char		 key[64], path[96];
-	long long	 id = 0, st = 0, unknown;
+	long long	 id = 0, st = 0, unknown, done;
 	double		 until;
 	size_t		 i;
 	bool		 seen = false;
@@ -740,7 +718,24 @@ START_TEST(test_failed_visible_to_admins)
 	r = api(admin, "POST", path, NULL);
 	ck_assert_msg(r->status == 200, "retry: %s", rdesc(r));
 	expect_one_audit(r, "outbox.retry_requested", "success");
+	ck_assert_int_eq(jint(r->json, "attempts"), 0);
+	ck_assert_msg(jget(r->json, "dead_letter") == NULL, "the idv outbox has no dead_letter");
 	resp_free(r);
+	/* a message that has not failed is not retried: 409 not-failed, nothing changed */
+	ck_assert_int_eq(sql_exec("INSERT INTO outbox (kind, payload, idempotency_key, status,"
+	    " attempts, next_attempt_at, created_at, delivered_at) VALUES ('idv.test_done', '{}',"
+	    " 'idv-test-done-%lld-%d', 'done', 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6),"
+	    " UTC_TIMESTAMP(6))", (long long)time(NULL), (int)getpid()), 0);
+	done = (long long)sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert(done > 0);
+	(void)snprintf(path, sizeof(path), "/api/v1/idv/outbox/%lld/retry", (long long)done);
+	r = api(admin, "POST", path, NULL);
+	expect_problem(r, 409, "not-failed");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE id = %lld AND status = 'done'"
+	    " AND attempts = 1", (long long)done), 1);
+	ck_assert_int_eq(sql_exec("DELETE FROM outbox WHERE id = %lld", (long long)done), 0);
+	(void)snprintf(path, sizeof(path), "/api/v1/idv/outbox/%lld/retry", id);
 	until = now_secs() + 20;
 	while (now_secs() < until && sql_int("SELECT status = 'failed' FROM outbox WHERE"
 	    " id = %lld", id) != 1)

@@ -30,35 +30,14 @@ static char	portal_url[256];
 static int64_t	clinician_id;
 static int	serial;
 
-/* Reads one "name = value" setting from the stack's clinic.conf ("" if absent). */
-static void
-setting(const char *name, char *out, size_t cap)
-{
-	FILE	*f = fopen(E.conf, "r");
-	char	 line[1024];
-	size_t	 n = strlen(name), l;
-
-	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
-			continue;
-		(void)snprintf(out, cap, "%s", line + n + 3);
-		l = strlen(out);
-		while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == '\r'))
-			out[--l] = '\0';
-	}
-	fclose(f);
-}
-
 static void
 notify_setup(void)
 {
 	fx_clear_throttle();
-	setting("notify_email_url", standin_url, sizeof(standin_url));
+	conf_setting("notify_email_url", standin_url, sizeof(standin_url));
 	ck_assert_msg(*standin_url != '\0', "%s has no notify_email_url", E.conf);
-	setting("notify_email_from", email_from, sizeof(email_from));
-	setting("portal_url", portal_url, sizeof(portal_url));
+	conf_setting("notify_email_from", email_from, sizeof(email_from));
+	conf_setting("portal_url", portal_url, sizeof(portal_url));
 	ck_assert_msg(*portal_url != '\0', "%s has no portal_url", E.conf);
 	clinician_id = sql_int("SELECT id FROM users WHERE email = '%s'", demo_clinician.email);
 	ck_assert_int_gt(clinician_id, 0);

@@ -40,30 +40,9 @@ static int	seq;
 /* ---- set-up ---- */
 
 static void
-conf_value(const char *name, char *out, size_t cap)
-{
-	FILE	*f = fopen(E.conf, "r");
-	char	 line[1024];
-	size_t	 n = strlen(name), l;
-
-	ck_assert_msg(f != NULL, "cannot read %s", E.conf);
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, name, n) != 0 || strncmp(line + n, " = ", 3) != 0)
-			continue;
-		ck_assert((size_t)snprintf(out, cap, "%s", line + n + 3) < cap);
-		l = strlen(out);
-		while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == '\r'))
-			out[--l] = '\0';
-	}
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_msg(out[0] != '\0', "%s has no %s", E.conf, name);
-}
-
-static void
 setup(void)
 {
-	conf_value("pharmacy_clinic_secret_in", secret_text, sizeof(secret_text));
+	conf_need("pharmacy_clinic_secret_in", secret_text, sizeof(secret_text));
 	fx_clear_throttle();
 }
 
@@ -208,46 +187,14 @@ sign_text(const struct key *k, const char *text)
 static struct resp *
 post_raw(const char *id, const char *ts, const char *sig, const char *body)
 {
-	struct browser	*b = br_new();
-	char		 h[3][WEBHOOK_SIGHDR_MAX + 64];
-	const char	*extra[4];
-	size_t		 n = 0;
-	struct resp	*r;
-
-	if (id != NULL) {
-		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-id: %s", id) < sizeof(h[n]));
-		extra[n] = h[n];
-		n++;
-	}
-	if (ts != NULL) {
-		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-timestamp: %s", ts) <
-		    sizeof(h[n]));
-		extra[n] = h[n];
-		n++;
-	}
-	if (sig != NULL) {
-		ck_assert((size_t)snprintf(h[n], sizeof(h[n]), "webhook-signature: %s", sig) <
-		    sizeof(h[n]));
-		extra[n] = h[n];
-		n++;
-	}
-	extra[n] = NULL;
-	r = http_raw(b, "POST", INBOX, body, strlen(body), "application/json", NULL, extra);
-	br_free(b);
-	return r;
+	return webhook_post_raw(INBOX, id, ts, sig, body);
 }
 
+/* POSTs body signed under the stack's clinic-to-pharmacy secret at time ts. */
 static struct resp *
 post_signed(const char *id, int64_t ts, const char *body)
 {
-	unsigned char	key[WEBHOOK_SECRET_MAX];
-	size_t		klen = 0;
-	char		sig[WEBHOOK_SIG_LEN], tsbuf[24];
-
-	ck_assert(webhook_secret_decode(secret_text, key, &klen) == CE_OK);
-	ck_assert(webhook_sign(key, klen, id, ts, body, strlen(body), sig) == CE_OK);
-	ck_assert((size_t)snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)ts) < sizeof(tsbuf));
-	return post_raw(id, tsbuf, sig, body);
+	return webhook_post_signed(INBOX, secret_text, id, ts, body);
 }
 
 static void
