@@ -649,6 +649,23 @@ conf_setting(const char *name, char *out, size_t cap)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+int64_t
+plan_one_product(int64_t patient, int64_t product, int64_t author)
+{
+	int64_t	id;
+
+	ck_assert_msg(sql_exec("INSERT INTO treatment_plan (patient_id, condition_name, version,"
+	    " status, body, author_id, reason, changed_at) VALUES (%lld, 'Chronic pain', 1,"
+	    " 'active', '{\"items\":[{\"product_id\":%lld,\"dose\":\"1 g vaporised a day in three"
+	    " doses\",\"daily_amount\":1000,\"max_per_30d\":30000}],\"form_limits\":[],"
+	    "\"max_thc_mg_per_day\":300,\"review_date\":\"2099-01-01\",\"notes\":\"\"}', %lld,"
+	    " 'start', UTC_TIMESTAMP(6))", (long long)patient, (long long)product,
+	    (long long)author) == 0, "plan: %s", sql_error());
+	id = sql_int("SELECT LAST_INSERT_ID()");
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
 void
 conf_need(const char *name, char *out, size_t cap)
 {

@@ -139,6 +139,12 @@ json_object	*standin_call(const char *base, const char *method, const char *path
  * the value does not fit in cap. conf_need() also fails it when absent.
  */
 void		 conf_setting(const char *name, char *out, size_t cap);
+/*
+ * An active treatment plan ('Chronic pain', version 1) for patient, written
+ * as root, authored by author: one item, product at 1000 a day and 30000 in
+ * 30 days, THC at most 300 mg a day, review 2099-01-01. Returns its id.
+ */
+int64_t		 plan_one_product(int64_t patient, int64_t product, int64_t author);
 void		 conf_need(const char *name, char *out, size_t cap);
 
 /*

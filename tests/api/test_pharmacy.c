@@ -1151,14 +1151,7 @@ START_TEST(clinic_signed_prescription_end_to_end)
 	    " UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE address_line1 = '12 Harbour Street'",
 	    (long long)pat.id) == 0, "profile: %s", sql_error());
 	spec = clinician_new(true, &spec_id, secret);
-	ck_assert_msg(sql_exec("INSERT INTO treatment_plan (patient_id, condition_name, version,"
-	    " status, body, author_id, reason, changed_at) VALUES (%lld, 'Chronic pain', 1,"
-	    " 'active', '{\"items\":[{\"product_id\":%lld,\"dose\":\"1 g vaporised a day in three"
-	    " doses\",\"daily_amount\":1000,\"max_per_30d\":30000}],\"form_limits\":[],"
-	    "\"max_thc_mg_per_day\":300,\"review_date\":\"2099-01-01\",\"notes\":\"\"}', %lld,"
-	    " 'start', UTC_TIMESTAMP(6))", (long long)pat.id, (long long)product,
-	    (long long)spec_id) == 0, "plan: %s", sql_error());
-	plan = sql_int("SELECT LAST_INSERT_ID()");
+	plan = plan_one_product(pat.id, product, spec_id);
 	/* the pharmacy stocks it */
 	memset(&f, 0, sizeof(f));
 	f.ph = staff_new("pharmacist", NULL);
