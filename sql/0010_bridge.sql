@@ -58,9 +58,11 @@ ALTER TABLE formulary_product
 -- Messages received from partner pharmacies, by webhook-id: a message
 -- delivered twice is applied once (the second delivery finds its row and
 -- changes nothing). Kept for the audit of what arrived; never updated.
+-- Standard Webhooks ids are case-sensitive ASCII (webhook_verify refuses
+-- any other byte before anything is written): compared byte for byte.
 CREATE TABLE bridge_inbox (
 	partner_id	BIGINT UNSIGNED NOT NULL,
-	webhook_id	VARCHAR(128) NOT NULL,
+	webhook_id	VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	type		VARCHAR(64) NOT NULL,
 	received_at	DATETIME(6) NOT NULL,
 	outcome		VARCHAR(32) NOT NULL,	-- applied, ignored (not a forward step), unknown

@@ -243,10 +243,12 @@ CREATE TABLE ph_shipment_event (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Messages received (from the clinic, from the courier), by webhook-id: a
--- message delivered twice is applied once.
+-- message delivered twice is applied once. Standard Webhooks ids are
+-- case-sensitive ASCII (webhook_verify refuses any other byte before
+-- anything is written): compared byte for byte.
 CREATE TABLE ph_inbox (
 	source		ENUM('clinic','courier') NOT NULL,
-	webhook_id	VARCHAR(128) NOT NULL,
+	webhook_id	VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	type		VARCHAR(64) NOT NULL,
 	received_at	DATETIME(6) NOT NULL,
 	PRIMARY KEY (source, webhook_id)

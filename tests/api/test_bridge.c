@@ -289,6 +289,38 @@ START_TEST(test_prescription_message_applied_once)
 }
 END_TEST
 
+/*
+ * Standard Webhooks ids are case-sensitive: two ids differing only in case
+ * are two messages (bridge_inbox.webhook_id compares bytes), each stored.
+ */
+START_TEST(test_ids_differing_in_case)
+{
+	char		 secret[WEBHOOK_SECRET_TEXT_MAX], lower[96], upper[96];
+	const char	*body = "{\"type\":\"test.case\",\"timestamp\":\"2026-11-26T10:00:00Z\","
+			    "\"data\":{}}";
+	struct resp	*r;
+	size_t		 i;
+
+	p2c_secret(secret);
+	msg_id(lower, sizeof(lower), "case-msg");
+	memcpy(upper, lower, strlen(lower) + 1);
+	for (i = 0; upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'z')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	r = post_signed("demo-pharmacy", secret, lower, 0, body, NULL);
+	ck_assert_msg(r->status == 200 && !jbool(r->json, "duplicate"), "lower: %s", rdesc(r));
+	resp_free(r);
+	r = post_signed("demo-pharmacy", secret, upper, 0, body, NULL);
+	ck_assert_msg(r->status == 200 && !jbool(r->json, "duplicate"), "upper: %s", rdesc(r));
+	ck_assert_int_eq(audits_of(r, "bridge.message_received"), 1);
+	resp_free(r);
+	ck_assert_int_eq(inbox_rows(lower), 1);
+	ck_assert_int_eq(inbox_rows(upper), 1);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM bridge_inbox WHERE webhook_id IN ('%s', '%s')",
+	    lower, upper), 2);
+}
+END_TEST
+
 START_TEST(test_refused_signatures)
 {
 	unsigned char	 raw[32];
@@ -843,6 +875,7 @@ bridge_suite(void)
 	tcase_add_test(tc, test_unknown_type_stored_once);
 	tcase_add_test(tc, test_prescription_message_applied_once);
 	tcase_add_test(tc, test_refused_signatures);
+	tcase_add_test(tc, test_ids_differing_in_case);
 	tcase_add_test(tc, test_tampered_body_refused);
 	tcase_add_test(tc, test_invalid_message);
 	tcase_add_test(tc, test_unknown_and_inactive_partner);
