@@ -35,7 +35,6 @@
 #include "in_msg.h"
 #include "view.h"
 
-#define AUDIT_ID_MAX	128	/* characters of a refused message's webhook-id kept */
 #define BRIDGE_WEBHOOK_ID_MAX	128	/* bridge_inbox.webhook_id */
 
 static const char SQL_PARTNER[] =
@@ -75,9 +74,9 @@ refuse(struct req *r, const char *partner_id, const char *code, enum webhook_ver
 	if ((d = json_object_new_object()) != NULL) {
 		json_object_object_add(d, "verdict", json_object_new_string(webhook_verdict_str(v)));
 		json_object_object_add(d, "partner", json_object_new_string(code));
-		if (msg_id != NULL)
-			json_object_object_add(d, "webhook_id", json_object_new_string_len(msg_id,
-			    (int)strnlen(msg_id, AUDIT_ID_MAX)));
+		/* only a well-formed id: a sender's other bytes would not even be UTF-8 */
+		json_object_object_add(d, "webhook_id", (msg_id = webhook_printable_id(msg_id)) !=
+		    NULL ? json_object_new_string(msg_id) : NULL);
 		json_object_object_add(d, "remote_addr",
 		    json_object_new_string(r->remote_addr != NULL ? r->remote_addr : ""));
 		json_object_object_add(d, "bytes", json_object_new_int64((int64_t)r->bodylen));

@@ -60,6 +60,12 @@ id_ok(const char *id)
 	return n > 0;
 }
 
+const char *
+webhook_printable_id(const char *id)
+{
+	return id != NULL && id_ok(id) ? id : NULL;
+}
+
 /*
  * Canonical decimal Unix seconds in 1..WEBHOOK_TS_MAX: digits only, no sign,
  * no leading zero, at most 12 of them (reads at most 13 bytes).

@@ -54,6 +54,16 @@ enum webhook_verdict {
 const char	*webhook_verdict_str(enum webhook_verdict);
 
 /*
+ * id itself when it is a well-formed webhook-id (1..WEBHOOK_ID_MAX
+ * characters, each printable ASCII 0x21..0x7e), else NULL (NULL too for a
+ * NULL id). A receiver records a refused message's id through this, so that
+ * what it writes (audit details, logs) is always plain ASCII, never bytes a
+ * sender chose; webhook_verify() refuses every id this refuses. Reads at
+ * most WEBHOOK_ID_MAX + 1 bytes of id; borrows id.
+ */
+const char	*webhook_printable_id(const char *id);
+
+/*
  * Writes the webhook-signature value "v1,<base64>" (NUL-terminated, always
  * WEBHOOK_SIG_LEN - 1 characters) for the message into out.
  * body may be NULL when bodylen is 0.

@@ -50,20 +50,6 @@ static const char SQL_RX_DELIVERED[] =
     "UPDATE ph_prescription SET status = 'delivered', status_changed_at = UTC_TIMESTAMP(6)"
     " WHERE id = ? AND status IN ('dispensed', 'shipped')";
 
-/* A webhook-id fit to be recorded in an audit row (printable, bounded), or NULL. */
-static const char *
-printable_id(const char *id)
-{
-	size_t	i;
-
-	if (id == NULL)
-		return NULL;
-	for (i = 0; id[i] != '\0'; i++)
-		if (i >= WEBHOOK_ID_MAX || (unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
-			return NULL;
-	return i > 0 ? id : NULL;
-}
-
 /* 401 (or 503 for our own failure), audited in its own transaction. */
 static int
 refuse(struct req *r, enum webhook_verdict v, const char *id)
@@ -76,7 +62,7 @@ refuse(struct req *r, enum webhook_verdict v, const char *id)
 	if ((d = json_object_new_object()) == NULL ||
 	    json_object_object_add(d, "verdict",
 	    json_object_new_string(webhook_verdict_str(v))) != 0 ||
-	    json_object_object_add(d, "webhook_id", (id = printable_id(id)) != NULL ?
+	    json_object_object_add(d, "webhook_id", (id = webhook_printable_id(id)) != NULL ?
 	    json_object_new_string(id) : NULL) != 0 ||
 	    json_object_object_add(d, "remote_addr", json_object_new_string(addr)) != 0 ||
 	    json_object_object_add(d, "bytes", json_object_new_int64((int64_t)r->bodylen)) != 0) {

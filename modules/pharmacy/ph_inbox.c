@@ -67,7 +67,8 @@ refuse(struct req *r, enum webhook_verdict v, const char *id)
 	log_warn("pharmacy inbox message from %s refused: %s", addr, webhook_verdict_str(v));
 	if ((d = json_object_new_object()) != NULL) {
 		json_object_object_add(d, "verdict", json_object_new_string(webhook_verdict_str(v)));
-		json_object_object_add(d, "webhook_id", id != NULL && strlen(id) <= WEBHOOK_ID_MAX ?
+		/* only a well-formed id: a sender's other bytes would not even be UTF-8 */
+		json_object_object_add(d, "webhook_id", (id = webhook_printable_id(id)) != NULL ?
 		    json_object_new_string(id) : NULL);
 		json_object_object_add(d, "remote_addr", json_object_new_string(addr));
 	}

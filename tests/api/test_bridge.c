@@ -321,6 +321,43 @@ START_TEST(test_ids_differing_in_case)
 }
 END_TEST
 
+/*
+ * An unsigned message whose webhook-id holds bytes that are not printable
+ * ASCII (not even UTF-8): 401, audited as refused with no id recorded (the
+ * id's bytes never reach the audit row), nothing stored.
+ */
+START_TEST(test_refused_non_ascii_id)
+{
+	const char	*body = "{\"type\":\"test.refused\",\"timestamp\":\"2026-11-26T10:00:00Z\","
+			    "\"data\":{}}";
+	const char	*ids[] = { "bad-\xff\xfe-id", "caf\xc3\xa9-id" };
+	char		 h_id[64], h_ts[64];
+	const char	*extra[4];
+	struct browser	*b;
+	struct resp	*r;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		(void)snprintf(h_id, sizeof(h_id), "webhook-id: %s", ids[i]);
+		(void)snprintf(h_ts, sizeof(h_ts), "webhook-timestamp: %lld",
+		    (long long)time(NULL));
+		extra[0] = h_id;
+		extra[1] = h_ts;
+		extra[2] = "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+		extra[3] = NULL;
+		b = br_new();
+		r = http_raw(b, "POST", EVENTS "demo-pharmacy", body, strlen(body),
+		    "application/json", NULL, extra);
+		br_free(b);
+		expect_problem(r, 401, "webhook-signature");
+		expect_one_audit(r, "bridge.webhook_refused", "failure");
+		ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE request_id = '%s'"
+		    " AND JSON_TYPE(JSON_EXTRACT(details, '$.webhook_id')) = 'NULL'", r->rid), 1);
+		resp_free(r);
+	}
+}
+END_TEST
+
 START_TEST(test_refused_signatures)
 {
 	unsigned char	 raw[32];
@@ -875,6 +912,7 @@ bridge_suite(void)
 	tcase_add_test(tc, test_unknown_type_stored_once);
 	tcase_add_test(tc, test_prescription_message_applied_once);
 	tcase_add_test(tc, test_refused_signatures);
+	tcase_add_test(tc, test_refused_non_ascii_id);
 	tcase_add_test(tc, test_ids_differing_in_case);
 	tcase_add_test(tc, test_tampered_body_refused);
 	tcase_add_test(tc, test_invalid_message);

@@ -908,6 +908,13 @@ START_TEST(bad_signature_refused_and_audited)
 	expect_problem(r, 401, "webhook-signature");
 	expect_one_audit(r, "pharmacy.webhook_refused", "failure");
 	resp_free(r);
+	/* an id of bytes that are not printable ASCII (not even UTF-8): refused, audited without it */
+	r = post_raw("bad-\xff\xfe-id", ts, sig, body);
+	expect_problem(r, 401, "webhook-signature");
+	expect_one_audit(r, "pharmacy.webhook_refused", "failure");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE request_id = '%s' AND"
+	    " JSON_TYPE(JSON_EXTRACT(details, '$.webhook_id')) = 'NULL'", r->rid), 1);
+	resp_free(r);
 	/* stale: ten minutes old, correctly signed */
 	r = post_signed(id, (int64_t)time(NULL) - 600, body);
 	expect_problem(r, 401, "webhook-stale");

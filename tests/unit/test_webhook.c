@@ -449,6 +449,30 @@ START_TEST(verdict_names)
 }
 END_TEST
 
+/* A refused message's id is recorded only when it is printable ASCII (never a sender's raw bytes). */
+START_TEST(printable_id)
+{
+	char	long_id[WEBHOOK_ID_MAX + 2];
+
+	ck_assert_str_eq(webhook_printable_id("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+	    "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W");
+	ck_assert_str_eq(webhook_printable_id("!~"), "!~");
+	ck_assert_ptr_null(webhook_printable_id(NULL));
+	ck_assert_ptr_null(webhook_printable_id(""));
+	ck_assert_ptr_null(webhook_printable_id("caf\xc3\xa9"));	/* UTF-8: not ASCII */
+	ck_assert_ptr_null(webhook_printable_id("bad\xff\xfe"));	/* not even UTF-8 */
+	ck_assert_ptr_null(webhook_printable_id("two words"));
+	ck_assert_ptr_null(webhook_printable_id("tab\there"));
+	ck_assert_ptr_null(webhook_printable_id("del\x7f"));
+	memset(long_id, 'a', WEBHOOK_ID_MAX);
+	long_id[WEBHOOK_ID_MAX] = '\0';
+	ck_assert_ptr_eq(webhook_printable_id(long_id), long_id);
+	long_id[WEBHOOK_ID_MAX] = 'a';
+	long_id[WEBHOOK_ID_MAX + 1] = '\0';
+	ck_assert_ptr_null(webhook_printable_id(long_id));
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -480,6 +504,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, bad_timestamp, 0, (int)nitems(bad_timestamps));
 	tcase_add_test(tc, timestamp_range_edges);
 	tcase_add_test(tc, verdict_names);
+	tcase_add_test(tc, printable_id);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("secrets");
