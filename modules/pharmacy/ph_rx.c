@@ -45,8 +45,10 @@ static const char SQL_GET[] =
     " DATE_FORMAT(p.status_changed_at, '%Y-%m-%dT%H:%i:%sZ'),"
     " pr.brand, pr.name, pr.supply_unit, pr.form"
     " FROM ph_prescription p LEFT JOIN ph_product pr ON pr.id = p.product_id WHERE p.id = ?";
+/* [6]: 1 when the prescription's validity has ended (valid_until passed) */
 static const char SQL_LOCK[] =
-    "SELECT status, clinic_rx_id, product_id, quantity, patient_name, document"
+    "SELECT status, clinic_rx_id, product_id, quantity, patient_name, document,"
+    " valid_until IS NOT NULL AND valid_until <= UTC_TIMESTAMP(6)"
     " FROM ph_prescription WHERE id = ? FOR UPDATE";
 static const char SQL_RES[] =
     "SELECT id, quantity, status, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
@@ -369,6 +371,22 @@ lock_rx(struct req *r, int64_t id, struct db_res **res)
 	return 0;
 }
 
+/*
+ * 409 prescription-expired (rolled back) when the locked prescription's
+ * validity has ended: nothing may be supplied on it any more. The clinic's
+ * expiry sweep sends the cancellation that releases its reservation.
+ */
+static int
+expired(struct req *r, struct db_res *res)
+{
+	if (db_int(res->rows[0][6]) == 0)
+		return 0;
+	db_rollback(r->db);
+	return reply_problem(r, 409, "prescription-expired", "The prescription has expired",
+	    "Its validity ended: it can no longer be dispensed or accepted on its paper"
+	    " original. The prescriber can issue a new one.");
+}
+
 /* Answers with the prescription as GET shows it, after a commit. */
 static int
 show(struct req *r)
@@ -557,6 +575,8 @@ ph_rx_paper(struct req *r)
 		return wrong_status(r, res->rows[0][0], "Only a prescription awaiting its paper"
 		    " original can be marked received.");
 	}
+	if ((s = expired(r, res)) != 0)
+		return s;
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_PAPER, "ii", r->who.user_id, id)) != CE_OK ||
 	    (rc = db_exec(r->db, r->pool, &held, "SELECT quantity FROM ph_reservation"
 	    " WHERE prescription_id = ? AND status = 'held'", "i", id)) != CE_OK ||
@@ -699,6 +719,8 @@ ph_rx_dispense(struct req *r)
 		return wrong_status(r, res->rows[0][0], "Only an accepted prescription can be"
 		    " dispensed (a paper original, when required, must be received first).");
 	}
+	if ((s = expired(r, res)) != 0)
+		return s;
 	clinic_id = db_int(res->rows[0][1]);
 	product = db_int(res->rows[0][2]);
 	quantity = db_int(res->rows[0][3]);

@@ -1017,6 +1017,68 @@ START_TEST(cancel_releases_or_is_refused)
 }
 END_TEST
 
+/*
+ * A prescription whose validity ended is never supplied: dispense and
+ * paper-received are 409 prescription-expired and change nothing (stock
+ * stays held until the clinic's cancellation, reason "expired", releases it).
+ */
+START_TEST(expired_not_supplied)
+{
+	struct fx	 f;
+	struct doc	 d, d2;
+	struct resp	*r;
+	char		 id[96], path[128];
+	int64_t		 rx, rx2, entries;
+
+	fx_new(&f, 10000);
+	doc_defaults(&d, f.cp, 2000);
+	r = deliver(&d, &f.k, id, false);
+	ck_assert_str_eq(jstr(r->json, "status"), "accepted");
+	resp_free(r);
+	doc_defaults(&d2, f.cp, 2000);
+	d2.paper = true;
+	r = deliver(&d2, &f.k, id, false);
+	ck_assert_str_eq(jstr(r->json, "status"), "awaiting_paper");
+	resp_free(r);
+	rx = ph_id(d.rx);
+	rx2 = ph_id(d2.rx);
+	/* their validity ends (as root: time passing) */
+	ck_assert_msg(sql_exec("UPDATE ph_prescription SET valid_until = UTC_TIMESTAMP(6) -"
+	    " INTERVAL 1 MINUTE WHERE id IN (%lld, %lld)", (long long)rx, (long long)rx2) == 0,
+	    "expire: %s", sql_error());
+	entries = sql_int("SELECT COUNT(*) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product);
+	(void)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/dispense",
+	    (long long)rx);
+	r = apif(f.ph, "POST", path, "{\"batches\":[{\"batch_id\":%lld,\"quantity\":2000}],"
+	    "\"method\":\"collection\",\"collector\":\"Ann Pharmacy\",\"id_requested\":true,"
+	    "\"id_provided\":true}", (long long)f.batch);
+	expect_problem(r, 409, "prescription-expired");
+	resp_free(r);
+	(void)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/paper-received",
+	    (long long)rx2);
+	r = api(f.ph, "POST", path, NULL);
+	expect_problem(r, 409, "prescription-expired");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_prescription WHERE id IN (%lld, %lld)"
+	    " AND status IN ('accepted', 'awaiting_paper')", (long long)rx, (long long)rx2), 2);
+	ck_assert_int_eq(sql_int("SELECT on_hand FROM ph_batch WHERE id = %lld",
+	    (long long)f.batch), 10000);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product), entries);
+	ck_assert_int_eq(outbox_count(d.rx, "dispensed"), 0);
+	ck_assert_int_eq(outbox_count(d2.rx, "accepted"), 0);
+	/* the clinic's expiry sends the cancellation: the stock is released */
+	r = cancel_msg(d.rx, id);
+	ck_assert_msg(r->status == 200, "cancel: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "cancelled");
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_reservation WHERE prescription_id = %lld"
+	    " AND status = 'released'", (long long)rx), 1);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1228,6 +1290,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, expired_not_supplied);
 	tcase_add_test(tc, roles_and_not_found);
 	tcase_add_test(tc, key_unknown_rejected_by_fetch);
 	tcase_add_test(tc, dead_key_fetch_asked_again);
