@@ -47,6 +47,12 @@ static const char SQL_HAS_KEY[] =
     "SELECT 1 FROM ph_prescriber_key WHERE fingerprint = ?";
 static const char SQL_BY_CLINIC[] =
     "SELECT id, status FROM ph_prescription WHERE clinic_rx_id = ? FOR UPDATE";
+/* How a dispensed prescription left: its method and the newest shipment's tracking. */
+static const char SQL_SUPPLY[] =
+    "SELECT (SELECT method FROM ph_dispense WHERE prescription_id = ? ORDER BY id LIMIT 1),"
+    " (SELECT tracking_number FROM ph_shipment WHERE prescription_id = ? ORDER BY id DESC"
+    " LIMIT 1),"
+    " (SELECT tracking_url FROM ph_shipment WHERE prescription_id = ? ORDER BY id DESC LIMIT 1)";
 static const char SQL_CANCEL[] =
     "UPDATE ph_prescription SET status = 'cancelled', status_changed_at = UTC_TIMESTAMP(6)"
     " WHERE id = ?";
@@ -229,7 +235,7 @@ cancel(struct req *r, const char *wid, struct json_object *data)
 	struct verr		 errs[1];
 	int64_t			 rxid = int_member(data, "prescription_id");
 	const char		*reason = valid_str_member(data, "reason");
-	struct db_res		*res, *held;
+	struct db_res		*res, *held, *sup;
 	struct json_object	*d, *det;
 	const char		*status;
 	char			 ref[24], tag[48];
@@ -265,6 +271,21 @@ cancel(struct req *r, const char *wid, struct json_object *data)
 	    strcmp(status, "delivered") == 0) {
 		json_object_object_add(d, "reason", json_object_new_string(
 		    "already dispensed: the medicine has left the pharmacy's stock"));
+		/*
+		 * Where it is here, so that a clinic that cancelled it meanwhile
+		 * (and ignored our dispensed/shipped/delivered) follows it there.
+		 */
+		if ((rc = db_exec(r->db, r->pool, &sup, SQL_SUPPLY, "iii", id, id, id)) != CE_OK) {
+			json_object_put(d);
+			return reply_db(r, rc);
+		}
+		json_object_object_add(d, "status", json_object_new_string(status));
+		json_object_object_add(d, "method", sup->nrows == 1 && sup->rows[0][0] != NULL ?
+		    json_object_new_string(sup->rows[0][0]) : NULL);
+		json_object_object_add(d, "tracking_number", sup->nrows == 1 &&
+		    sup->rows[0][1] != NULL ? json_object_new_string(sup->rows[0][1]) : NULL);
+		json_object_object_add(d, "tracking_url", sup->nrows == 1 &&
+		    sup->rows[0][2] != NULL ? json_object_new_string(sup->rows[0][2]) : NULL);
 		if ((rc = ph_emit_rx(r, rxid, "cancel_refused", d)) != CE_OK)
 			return reply_db(r, rc);
 		if ((det = json_object_new_object()) != NULL)

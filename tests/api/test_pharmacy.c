@@ -1002,6 +1002,11 @@ START_TEST(cancel_releases_or_is_refused)
 	ck_assert_str_eq(jstr(r->json, "status"), "dispensed");
 	resp_free(r);
 	ck_assert_int_eq(outbox_count(d2.rx, "cancel_refused"), 1);
+	/* it says where the prescription is, for a clinic that cancelled it meanwhile */
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM outbox WHERE kind = 'ph.clinic_event' AND"
+	    " idempotency_key LIKE 'ph-rx-%lld-cancel_refused-%%' AND"
+	    " JSON_VALUE(payload, '$.data.status') = 'dispensed' AND"
+	    " JSON_VALUE(payload, '$.data.method') = 'courier'", (long long)d2.rx), 1);
 	/* a cancellation that overtakes its prescription: the prescription is never taken on */
 	doc_defaults(&d3, f.cp, 1000);
 	r = cancel_msg(d3.rx, id);
