@@ -295,6 +295,13 @@ cancel(struct req *r, const char *wid, struct json_object *data)
 			return reply_db(r, rc);
 		return answer(r, ref, status);
 	}
+	if (strcmp(status, "rejected") == 0) {
+		/* refused already (the clinic was told why): nothing is open to cancel */
+		json_object_put(d);
+		if ((rc = db_commit(r->db)) != CE_OK)
+			return reply_db(r, rc);
+		return answer(r, ref, status);
+	}
 	if (strcmp(status, "cancelled") != 0 || res->nrows == 0) {
 		if (res->nrows != 0) {
 			if ((rc = db_exec(r->db, r->pool, NULL, SQL_CANCEL, "i", id)) != CE_OK ||

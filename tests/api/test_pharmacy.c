@@ -1084,6 +1084,33 @@ START_TEST(expired_not_supplied)
 }
 END_TEST
 
+/* A cancellation of a prescription the pharmacy rejected: it stays rejected, nothing sent. */
+START_TEST(cancel_of_rejected_changes_nothing)
+{
+	struct fx	 f;
+	struct doc	 d;
+	struct resp	*r;
+	char		 id[96];
+	char		*st;
+
+	fx_new(&f, 10000);
+	doc_defaults(&d, f.cp, 1000);
+	r = deliver(&d, &f.k, id, true);
+	ck_assert_str_eq(jstr(r->json, "status"), "rejected");
+	resp_free(r);
+	r = cancel_msg(d.rx, id);
+	ck_assert_msg(r->status == 200, "cancel: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "rejected");
+	resp_free(r);
+	st = sql_str("SELECT status FROM ph_prescription WHERE clinic_rx_id = %lld",
+	    (long long)d.rx);
+	ck_assert_str_eq(st, "rejected");
+	free(st);
+	ck_assert_int_eq(outbox_count(d.rx, "cancelled"), 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1295,6 +1322,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, cancel_of_rejected_changes_nothing);
 	tcase_add_test(tc, expired_not_supplied);
 	tcase_add_test(tc, roles_and_not_found);
 	tcase_add_test(tc, key_unknown_rejected_by_fetch);
