@@ -24,7 +24,7 @@ static const char SQL_RX_LOCK[] =
     "SELECT status, document, signature, key_fingerprint, prescriber_id, clinic_rx_id,"
     " paper_received_at FROM ph_prescription WHERE id = ? FOR UPDATE";
 static const char SQL_KEY[] =
-    "SELECT public_pem FROM ph_prescriber_key WHERE fingerprint = ?";
+    "SELECT public_pem, prescriber_id FROM ph_prescriber_key WHERE fingerprint = ?";
 static const char SQL_PRODUCT_BY_CLINIC[] =
     "SELECT id, supply_unit, active FROM ph_product WHERE clinic_product_id = ?";
 static const char SQL_PRODUCT_LOCK[] =
@@ -417,6 +417,15 @@ ph_check_run(struct req *r, int64_t id, int64_t actor, const char **status_out)
 	if (key->nrows != 1)
 		return CE_NOTFOUND;
 	memset(&v, 0, sizeof(v));
+	if (db_int(key->rows[0][1]) != prescriber) {
+		/* a real signature, by someone else than the message names */
+		ph_reason_add(&v, "signature-invalid", "the key that signed it belongs to another"
+		    " prescriber than the one the message names");
+		rc = reject(r, id, clinic_id, actor, &v, "invalid");
+		if (status_out != NULL)
+			*status_out = "rejected";
+		return rc;
+	}
 	ok = ph_sig_verify(key->rows[0][0], key->lens[0][0], rx->rows[0][1], rx->lens[0][1],
 	    sig, siglen);
 	if (ok < 0)

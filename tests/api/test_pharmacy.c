@@ -1111,6 +1111,37 @@ START_TEST(cancel_of_rejected_changes_nothing)
 }
 END_TEST
 
+/*
+ * A document signed with a cached key of another prescriber than the
+ * message (and the document) names is rejected signature-invalid, never
+ * accepted because the signature itself verifies.
+ */
+START_TEST(key_of_another_prescriber_rejected)
+{
+	struct fx	 f;
+	struct doc	 d;
+	struct resp	*r;
+	char		 id[96];
+	char		*cr;
+
+	fx_new(&f, 10000);
+	ck_assert_msg(sql_exec("UPDATE ph_prescriber_key SET prescriber_id = prescriber_id + 1"
+	    " WHERE fingerprint = '%s'", f.k.fp) == 0, "key: %s", sql_error());
+	doc_defaults(&d, f.cp, 1000);
+	r = deliver(&d, &f.k, id, false);
+	ck_assert_msg(r->status == 200, "inbox: %s", rdesc(r));
+	ck_assert_str_eq(jstr(r->json, "status"), "rejected");
+	resp_free(r);
+	cr = sql_str("SELECT JSON_VALUE(check_result, '$.reasons[0].code') FROM ph_prescription"
+	    " WHERE clinic_rx_id = %lld", (long long)d.rx);
+	ck_assert_str_eq(cr, "signature-invalid");
+	free(cr);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_reservation r JOIN ph_prescription p"
+	    " ON p.id = r.prescription_id WHERE p.clinic_rx_id = %lld", (long long)d.rx), 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1322,6 +1353,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, key_of_another_prescriber_rejected);
 	tcase_add_test(tc, cancel_of_rejected_changes_nothing);
 	tcase_add_test(tc, expired_not_supplied);
 	tcase_add_test(tc, roles_and_not_found);
