@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "log.h"
 #include "patient.h"
 #include "pool.h"
 #include "reply.h"
@@ -252,30 +253,57 @@ ph_product_update(struct req *r)
 	return product_reply(r, id, 200);
 }
 
-/* Re-checks the product's out-of-stock prescriptions, oldest first. */
-static enum cerr
+/*
+ * Re-checks the product's out-of-stock prescriptions, oldest first, each in
+ * its own transaction, after the receipt committed. Locks are taken in the
+ * order every other path takes them (accept, dispense, the inbox's check
+ * and cancel): the prescription row, then the product. Holding the
+ * product's lock while locking a prescription (as this did inside the
+ * receipt's transaction) could deadlock with an accept. A re-check that
+ * fails (a deadlock three times over, the database) leaves its prescription
+ * out of stock, as it was: the next receipt or the pharmacist's accept
+ * checks it again; its entry in out says "status": null.
+ */
+static void
 recheck(struct req *r, int64_t product, struct json_object *out)
 {
 	struct db_res		*res;
 	struct json_object	*e;
 	const char		*st;
 	size_t			 i;
+	int			 attempt;
 	enum cerr		 rc;
 
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_OOS, "i", product)) != CE_OK)
-		return rc;
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_OOS, "i", product)) != CE_OK) {
+		log_warn("re-checking the out-of-stock prescriptions of product %lld: %s",
+		    (long long)product, cerr_str(rc));
+		return;
+	}
 	for (i = 0; i < res->nrows; i++) {
 		st = NULL;
-		rc = ph_check_run(r, db_int(res->rows[i][0]), r->who.user_id, &st);
-		if (rc != CE_OK && rc != CE_NOTFOUND)
-			return rc;
+		rc = CE_DEADLOCK;
+		for (attempt = 0; attempt < 3 && rc == CE_DEADLOCK; attempt++) {
+			st = NULL;
+			if ((rc = db_begin(r->db)) != CE_OK)
+				break;
+			rc = ph_check_run(r, db_int(res->rows[i][0]), r->who.user_id, &st);
+			if (rc == CE_OK)
+				rc = db_commit(r->db);
+			if (rc != CE_OK)
+				db_rollback(r->db);
+		}
+		if (rc != CE_OK) {
+			if (rc != CE_NOTFOUND)
+				log_warn("re-checking prescription %lld: %s",
+				    (long long)db_int(res->rows[i][0]), cerr_str(rc));
+			st = NULL;
+		}
 		if (out != NULL && (e = json_object_new_object()) != NULL) {
 			json_object_object_add(e, "id", json_object_new_int64(db_int(res->rows[i][0])));
 			json_object_object_add(e, "status", jstr(st));
 			json_object_array_add(out, e);
 		}
 	}
-	return CE_OK;
 }
 
 /*
@@ -354,11 +382,12 @@ ph_receipt(struct req *r)
 		json_object_object_add(d, "register_id", json_object_new_int64(entry));
 	}
 	if ((rc = ph_audit(r, r->who.user_id, "pharmacy.stock_received", "ph_product", product, d))
-	    != CE_OK || (rc = recheck(r, product, re)) != CE_OK ||
-	    (rc = db_commit(r->db)) != CE_OK) {
+	    != CE_OK || (rc = db_commit(r->db)) != CE_OK) {
 		json_object_put(o);
 		return reply_db(r, rc);
 	}
+	/* after the commit: the product's lock is not held while prescriptions are locked */
+	recheck(r, product, re);
 	json_object_object_add(o, "batch_id", json_object_new_int64(batch));
 	json_object_object_add(o, "register_id", json_object_new_int64(entry));
 	json_object_object_add(o, "product_id", json_object_new_int64(product));

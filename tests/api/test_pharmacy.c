@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -1142,6 +1143,67 @@ START_TEST(key_of_another_prescriber_rejected)
 }
 END_TEST
 
+/*
+ * Lock order: a receipt re-checks the product's out-of-stock prescriptions
+ * without holding the product's lock while it locks them, as accept and
+ * dispense lock the prescription first and then the product. Here root
+ * plays an accept: it holds the prescription's row while the receipt (in a
+ * child process) waits for it, then takes the product's row. Had the
+ * receipt kept the product locked, that is a deadlock (root, the smaller
+ * transaction, is its victim); with the order the same everywhere root gets
+ * the product at once, and the receipt then accepts the prescription.
+ */
+START_TEST(receipt_recheck_lock_order)
+{
+	struct fx	 f;
+	struct doc	 d;
+	struct resp	*r;
+	char		 id[96], batch[48], why[256];
+	int64_t		 rx;
+	unsigned	 err;
+	pid_t		 pid;
+	int		 status, i;
+
+	fx_new(&f, 1000);
+	doc_defaults(&d, f.cp, 2000);
+	r = deliver(&d, &f.k, id, false);
+	ck_assert_str_eq(jstr(r->json, "status"), "out_of_stock");
+	resp_free(r);
+	rx = ph_id(d.rx);
+	ck_assert((size_t)snprintf(batch, sizeof(batch), "L-%lld", (long long)f.cp) <
+	    sizeof(batch));
+	ck_assert_int_eq(sql_exec("BEGIN"), 0);
+	ck_assert_int_eq(sql_exec("SELECT id FROM ph_prescription WHERE id = %lld FOR UPDATE",
+	    (long long)rx), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		/* the child only speaks HTTP: the root connection is the parent's */
+		r = receive(f.ph, f.product, 5000, batch);
+		_exit(r->status == 201 ? 0 : 1);
+	}
+	/*
+	 * the receipt is waiting for the prescription's row (MariaDB may wait
+	 * for it while optimising, before the transaction shows as LOCK WAIT)
+	 */
+	for (i = 0; i < 1200 && sql_int("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+	    " WHERE id <> CONNECTION_ID() AND info LIKE 'SELECT status, document, signature,%%"
+	    " FROM ph_prescription WHERE id = ? FOR UPDATE'") < 1; i++)
+		ck_assert(usleep(50000) == 0);
+	ck_assert_msg(i < 1200, "the receipt never waited for the prescription");
+	err = sql_exec("SELECT id FROM ph_product WHERE id = %lld FOR UPDATE",
+	    (long long)f.product);
+	(void)snprintf(why, sizeof(why), "%s", err != 0 ? sql_error() : "");
+	ck_assert_int_eq(sql_exec(err == 0 ? "COMMIT" : "ROLLBACK"), 0);
+	ck_assert(waitpid(pid, &status, 0) == pid);
+	ck_assert_msg(err == 0, "prescription then product deadlocked with the receipt: %s", why);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the receipt failed");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_prescription WHERE id = %lld AND"
+	    " status = 'accepted'", (long long)rx), 1);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1353,6 +1415,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, receipt_recheck_lock_order);
 	tcase_add_test(tc, key_of_another_prescriber_rejected);
 	tcase_add_test(tc, cancel_of_rejected_changes_nothing);
 	tcase_add_test(tc, expired_not_supplied);
