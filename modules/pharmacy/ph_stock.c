@@ -506,7 +506,7 @@ ph_stock_out(struct req *r)
 	struct db_res		*b;
 	struct json_object	*d, *o;
 	struct ph_entry		 en;
-	int64_t			 product, entry;
+	int64_t			 product, entry, avail;
 	bool			 destruction = strcmp(v[2].s, "destruction") == 0;
 	int			 s;
 	enum cerr		 rc;
@@ -532,7 +532,19 @@ ph_stock_out(struct req *r)
 	en.id_requested = en.id_provided = -1;
 	en.recorded_by = r->who.user_id;
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_BATCH_ADD, "iii", -v[1].i, v[0].i, -v[1].i))
-	    != CE_OK || (rc = ph_register_add(r, &en, &entry)) != CE_OK)
+	    != CE_OK || (rc = ph_available(r, product, &avail, NULL)) != CE_OK)
+		return reply_db(r, rc);
+	if (avail < 0) {
+		/* stock held for accepted prescriptions never leaves by a return or destruction */
+		db_rollback(r->db);
+		if ((o = json_object_new_object()) != NULL)
+			json_object_object_add(o, "shortfall", json_object_new_int64(-avail));
+		return reply_problem_with(r, 409, "stock-reserved", "That stock is reserved",
+		    pool_printf(r->pool, "Taking %" PRId64 " out would leave %" PRId64 " less than is"
+		    " reserved for accepted prescriptions of this product: cancel or reject them"
+		    " first, or take out less.", v[1].i, -avail), o);
+	}
+	if ((rc = ph_register_add(r, &en, &entry)) != CE_OK)
 		return reply_db(r, rc);
 	if ((d = json_object_new_object()) != NULL) {
 		json_object_object_add(d, "batch_id", json_object_new_int64(v[0].i));
@@ -563,7 +575,7 @@ ph_count(struct req *r)
 	struct db_res		*b;
 	struct json_object	*d, *o;
 	struct ph_entry		 en;
-	int64_t			 product, expected, disc, entry = 0, cid;
+	int64_t			 product, expected, disc, entry = 0, cid, avail = 0;
 	int			 s;
 	enum cerr		 rc;
 
@@ -589,6 +601,9 @@ ph_count(struct req *r)
 		    != CE_OK || (rc = ph_register_add(r, &en, &entry)) != CE_OK)
 			return reply_db(r, rc);
 	}
+	/* a count records the truth; what it leaves short of the reservations is said */
+	if ((rc = ph_available(r, product, &avail, NULL)) != CE_OK)
+		return reply_db(r, rc);
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_COUNT, "iiiisii", v[0].i, expected, v[1].i,
 	    disc, v[2].present ? v[2].s : NULL, entry, r->who.user_id)) != CE_OK)
 		return reply_db(r, rc);
@@ -598,6 +613,8 @@ ph_count(struct req *r)
 		json_object_object_add(d, "expected", json_object_new_int64(expected));
 		json_object_object_add(d, "counted", json_object_new_int64(v[1].i));
 		json_object_object_add(d, "discrepancy", json_object_new_int64(disc));
+		json_object_object_add(d, "reserved_shortfall",
+		    json_object_new_int64(avail < 0 ? -avail : 0));
 	}
 	if ((rc = ph_audit(r, r->who.user_id, "pharmacy.stock_counted", "ph_count", cid, d))
 	    != CE_OK)
@@ -615,6 +632,8 @@ ph_count(struct req *r)
 	json_object_object_add(o, "counted", json_object_new_int64(v[1].i));
 	json_object_object_add(o, "discrepancy", json_object_new_int64(disc));
 	json_object_object_add(o, "register_id", entry != 0 ? json_object_new_int64(entry) : NULL);
+	json_object_object_add(o, "reserved_shortfall", json_object_new_int64(avail < 0 ? -avail :
+	    0));
 	return reply_json(r, 201, o);
 }
 

@@ -1204,6 +1204,52 @@ START_TEST(receipt_recheck_lock_order)
 }
 END_TEST
 
+/*
+ * Stock held for accepted prescriptions never leaves by a return or a
+ * destruction (409 stock-reserved with the shortfall, nothing changed); a
+ * count records what is there and says how far it falls short of them.
+ */
+START_TEST(stock_out_keeps_reservations)
+{
+	struct fx	 f;
+	struct doc	 d;
+	struct resp	*r;
+	char		 id[96];
+	int64_t		 entries;
+
+	fx_new(&f, 1000);
+	doc_defaults(&d, f.cp, 800);
+	r = deliver(&d, &f.k, id, false);
+	ck_assert_str_eq(jstr(r->json, "status"), "accepted");
+	resp_free(r);
+	entries = sql_int("SELECT COUNT(*) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product);
+	r = apif(f.ph, "POST", "/api/v1/pharmacy/stock-out", "{\"batch_id\":%lld,\"quantity\":300,"
+	    "\"kind\":\"return\",\"reason\":\"supplier recall\"}", (long long)f.batch);
+	expect_problem(r, 409, "stock-reserved");
+	ck_assert_int_eq(jint(r->json, "shortfall"), 100);
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT on_hand FROM ph_batch WHERE id = %lld", (long long)f.batch),
+	    1000);
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product), entries);
+	r = apif(f.ph, "POST", "/api/v1/pharmacy/stock-out", "{\"batch_id\":%lld,\"quantity\":200,"
+	    "\"kind\":\"return\",\"reason\":\"supplier recall\"}", (long long)f.batch);
+	ck_assert_msg(r->status == 201, "the unreserved part: %s", rdesc(r));
+	resp_free(r);
+	/* a count is the truth even when it leaves less than is reserved */
+	r = apif(f.ph, "POST", "/api/v1/pharmacy/counts", "{\"batch_id\":%lld,\"counted\":750,"
+	    "\"note\":\"50 mg short: spillage\"}", (long long)f.batch);
+	ck_assert_msg(r->status == 201, "count: %s", rdesc(r));
+	ck_assert_int_eq(jint(r->json, "discrepancy"), -50);
+	ck_assert_int_eq(jint(r->json, "reserved_shortfall"), 50);
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT on_hand FROM ph_batch WHERE id = %lld", (long long)f.batch),
+	    750);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1415,6 +1461,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, stock_out_keeps_reservations);
 	tcase_add_test(tc, receipt_recheck_lock_order);
 	tcase_add_test(tc, key_of_another_prescriber_rejected);
 	tcase_add_test(tc, cancel_of_rejected_changes_nothing);
