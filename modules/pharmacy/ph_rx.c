@@ -485,7 +485,12 @@ ph_rx_accept(struct req *r)
 	return show(r);
 }
 
-/* Ends the held reservation (released or consumed), with the stock message. */
+/*
+ * Ends the held reservation (released or consumed), with the stock message.
+ * A release takes the product's lock first (the prescription's is held
+ * already: the order of every path), so the figure stock.changed reports is
+ * the product's as no other change to it is half done.
+ */
 static enum cerr
 end_reservation(struct req *r, int64_t id, const char *how, int64_t *product)
 {
@@ -500,6 +505,9 @@ end_reservation(struct req *r, int64_t id, const char *how, int64_t *product)
 	if (product != NULL)
 		*product = db_int(held->rows[0][1]);
 	(void)snprintf(tag, sizeof(tag), "res-%s-%s", held->rows[0][0], how);
+	if (strcmp(how, "released") == 0 &&
+	    (rc = ph_product_lock(r, db_int(held->rows[0][1]))) != CE_OK)
+		return rc;
 	if ((rc = db_exec(r->db, r->pool, NULL, SQL_RES_END, "si", how, db_int(held->rows[0][0])))
 	    != CE_OK)
 		return rc;

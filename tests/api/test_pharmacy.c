@@ -1250,6 +1250,56 @@ START_TEST(stock_out_keeps_reservations)
 }
 END_TEST
 
+/*
+ * A pharmacist's rejection releases the reservation under the product's
+ * lock: while root holds the product's row, the rejection waits for it (and
+ * then completes), so its stock.changed figure is never read mid-change.
+ */
+START_TEST(reject_releases_under_product_lock)
+{
+	struct fx	 f;
+	struct doc	 d;
+	struct resp	*r;
+	char		 id[96], path[128];
+	int64_t		 rx;
+	pid_t		 pid, reaped = 0;
+	int		 status, i;
+	bool		 waited;
+
+	fx_new(&f, 1000);
+	doc_defaults(&d, f.cp, 500);
+	r = deliver(&d, &f.k, id, false);
+	ck_assert_str_eq(jstr(r->json, "status"), "accepted");
+	resp_free(r);
+	rx = ph_id(d.rx);
+	(void)snprintf(path, sizeof(path), "/api/v1/pharmacy/prescriptions/%lld/reject",
+	    (long long)rx);
+	ck_assert_int_eq(sql_exec("BEGIN"), 0);
+	ck_assert_int_eq(sql_exec("SELECT id FROM ph_product WHERE id = %lld FOR UPDATE",
+	    (long long)f.product), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		/* the child only speaks HTTP: the root connection is the parent's */
+		r = api(f.ph, "POST", path, "{\"reason\":\"the patient asked us to stop\"}");
+		_exit(r->status == 200 ? 0 : 1);
+	}
+	for (i = 0; i < 400 && sql_int("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+	    " WHERE id <> CONNECTION_ID() AND info = 'SELECT id FROM ph_product WHERE id = ?"
+	    " FOR UPDATE'") < 1 && (reaped = waitpid(pid, &status, WNOHANG)) == 0; i++)
+		ck_assert(usleep(50000) == 0);
+	waited = i < 400 && reaped == 0;
+	ck_assert_int_eq(sql_exec("COMMIT"), 0);
+	if (reaped == 0)
+		ck_assert(waitpid(pid, &status, 0) == pid);
+	ck_assert_msg(waited, "the rejection did not wait for the product's lock");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the rejection failed");
+	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM ph_reservation WHERE prescription_id = %lld"
+	    " AND status = 'released'", (long long)rx), 1);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(roles_and_not_found)
 {
 	struct user	 pat;
@@ -1461,6 +1511,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);
+	tcase_add_test(tc, reject_releases_under_product_lock);
 	tcase_add_test(tc, stock_out_keeps_reservations);
 	tcase_add_test(tc, receipt_recheck_lock_order);
 	tcase_add_test(tc, key_of_another_prescriber_rejected);
