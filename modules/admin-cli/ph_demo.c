@@ -20,9 +20,12 @@
 
 #include <json-c/json.h>
 
+#include "conf.h"
 #include "db.h"
 #include "pool.h"
+#include "req.h"
 #include "cli.h"
+#include "../pharmacy/pharmacy.h"
 
 static const char SQL_EXISTS[] =
     "SELECT id FROM ph_product WHERE supplier = ? AND brand = ? AND name = ?";
@@ -212,6 +215,23 @@ load_demo_pharmacy(struct db *db, struct pool *pool, struct json_object *root)
 		    "clinic load-demo", d, "the pharmacy product") != 0)
 			return 1;
 		printf("created pharmacy product %s %s\n", brand, name);
+	}
+	/*
+	 * The clinic hears of the demo stock at once (a snapshot, as dispatch
+	 * sends every pharmacy_snapshot_minutes), not a quarter of an hour later.
+	 */
+	if (*conf.pharmacy_events_url != '\0') {
+		struct req	r;
+
+		memset(&r, 0, sizeof(r));
+		r.pool = pool;
+		r.db = db;
+		r.request_id = "clinic-load-demo";
+		if ((rc = ph_stock_snapshot(&r)) != CE_OK) {
+			fprintf(stderr, "clinic: queueing the demo pharmacy's stock snapshot: %s\n",
+			    cerr_str(rc));
+			return 1;
+		}
 	}
 	return 0;
 }
