@@ -7,68 +7,16 @@
 // queue and on its own page with the document's fields and the batch pick.
 // Each page: axe-core and no side scroll at 390 px.
 import { createHash, createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLW';
 
 export default function (h) {
 	const { test, withPage, heading, signIn, enterCode, createUser, noSideScroll, noAxeViolations, screenshot,
-		nextCode, assert, PHONE, URL_, RUN, CONF } = h;
+		nextCode, assert, PHONE, URL_, RUN, CONF,
+		sql, confValue, stepCode: code, apiCall: call, apiSignIn } = h;
 
 	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-	function sql(query) {
-		const socket = process.env.CLINIC_TEST_DB_SOCKET;
-		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
-		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
-			{ encoding: 'utf8' }).trim();
-	}
-
-	function confValue(name) {
-		const line = readFileSync(CONF, 'utf8').split('\n').find((l) => l.startsWith(`${name} = `));
-		assert(line, `${CONF} has no ${name}`);
-		return line.slice(name.length + 3).trim();
-	}
-
-	async function code(account) {
-		while ((account.lastStep ?? -1) + 1 > Math.floor(Date.now() / 30000) + 1)
-			await sleep(500);
-		return nextCode(account);
-	}
-
-	async function call(s, method, path, body) {
-		const headers = { Cookie: s.cookie, Accept: 'application/json, application/problem+json' };
-		if (body !== undefined)
-			headers['Content-Type'] = 'application/json';
-		if (method !== 'GET')
-			headers['X-CSRF-Token'] = s.csrf;
-		const r = await fetch(`${URL_}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-		const text = await r.text();
-		let json = null;
-		try {
-			json = text ? JSON.parse(text) : null;
-		} catch {
-			json = null;
-		}
-		const cookie = r.headers.get('set-cookie');
-		if (cookie && !/=;/.test(cookie.split(';')[0] + ';'))
-			s.cookie = cookie.split(';')[0];
-		if (json && json.csrf_token)
-			s.csrf = json.csrf_token;
-		return { status: r.status, json, text };
-	}
-
-	async function apiSignIn(account) {
-		const s = { cookie: '', csrf: '' };
-		let r = await call(s, 'POST', '/api/v1/auth/login', { email: account.email, password: account.password });
-		assert(r.status === 200, `login ${account.email}: ${r.status} ${r.text}`);
-		if (r.json.mfa_required) {
-			r = await call(s, 'POST', '/api/v1/auth/mfa', { code: await code(account) });
-			assert(r.status === 200, `mfa ${account.email}: ${r.status} ${r.text}`);
-		}
-		return s;
-	}
 
 	async function signInPharmacist(page, account) {
 		await signIn(page, account.email, account.password);

@@ -476,6 +476,72 @@ test('the admin home shows the audit trail', () =>
 		await noSideScroll(page, 'admin home');
 	}));
 
+// Shared by the areas' files: SQL as root on the test database, a setting of
+// the test stack's clinic.conf, a staff account's next TOTP code (waiting for
+// a new 30 s step when the server has seen this one: each step is accepted
+// once), the JSON API with a cookie session {cookie, csrf}, signing staff in
+// through the API or the portal.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function sql(query) {
+	const socket = process.env.CLINIC_TEST_DB_SOCKET;
+	assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
+	return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
+		{ encoding: 'utf8' }).trim();
+}
+
+function confValue(name) {
+	const line = readFileSync(CONF, 'utf8').split('\n').find((l) => l.startsWith(`${name} = `));
+	assert(line, `${CONF} has no ${name}`);
+	return line.slice(name.length + 3).trim();
+}
+
+async function stepCode(account) {
+	while ((account.lastStep ?? -1) + 1 > Math.floor(Date.now() / 30000) + 1)
+		await sleep(500);
+	return nextCode(account);
+}
+
+async function apiCall(s, method, path, body) {
+	const headers = { Cookie: s.cookie, Accept: 'application/json, application/problem+json' };
+	if (body !== undefined)
+		headers['Content-Type'] = 'application/json';
+	if (method !== 'GET')
+		headers['X-CSRF-Token'] = s.csrf;
+	const r = await fetch(`${URL_}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const text = await r.text();
+	let json = null;
+	try {
+		json = text ? JSON.parse(text) : null;
+	} catch {
+		json = null;
+	}
+	const cookie = r.headers.get('set-cookie');
+	if (cookie && !/=;/.test(cookie.split(';')[0] + ';'))
+		s.cookie = cookie.split(';')[0];
+	if (json && json.csrf_token)
+		s.csrf = json.csrf_token;
+	return { status: r.status, json, text };
+}
+
+async function apiSignIn(account) {
+	const s = { cookie: '', csrf: '' };
+	let r = await apiCall(s, 'POST', '/api/v1/auth/login', { email: account.email, password: account.password });
+	assert(r.status === 200, `login ${account.email}: ${r.status} ${r.text}`);
+	if (r.json.mfa_required) {
+		r = await apiCall(s, 'POST', '/api/v1/auth/mfa', { code: await stepCode(account) });
+		assert(r.status === 200, `mfa ${account.email}: ${r.status} ${r.text}`);
+	}
+	return s;
+}
+
+async function signInStaff(page, account, home) {
+	await signIn(page, account.email, account.password);
+	await heading(page, 'Enter your code');
+	await enterCode(page, await stepCode(account));
+	await heading(page, home);
+}
+
 // Each tests/e2e/<area>.test.mjs exports a default function that registers
 // its tests with the helpers above (one file per area, so areas grow apart).
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -483,6 +549,7 @@ const helpers = {
 	test, shared, withPage, heading, describedBy, noSideScroll, screenshot, signUp, signIn,
 	signOut, enterCode, noAxeViolations, enrol, signInDemoStaff, createUser, nextCode, totp,
 	assert, DEMO, PHONE, URL_, TOP, CLINIC, CONF, RUN,
+	sql, confValue, stepCode, apiCall, apiSignIn, signInStaff,
 };
 for (const f of readdirSync(HERE).filter((n) => n.endsWith('.test.mjs')).sort())
 	(await import(join(HERE, f))).default(helpers);
