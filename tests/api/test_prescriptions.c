@@ -604,11 +604,17 @@ START_TEST(test_expiry)
 	ck_assert_int_eq(sql_int("SELECT COUNT(*) FROM audit_event WHERE action ="
 	    " 'prescription.expire' AND entity_id = '%lld' AND actor_role = 'system'",
 	    (long long)old), 1);
+	/*
+	 * Those still valid are not expired. The dispatcher may already have
+	 * sent the signed one on to the pharmacy (issue 6), so its stage is
+	 * not asserted, only that the read did not expire it.
+	 */
 	r = api_get(f.spec, "%s/%lld", RX, (long long)recent);
 	ck_assert_str_eq(jstr(r->json, "status"), "signed");
 	resp_free(r);
 	r = api_get(f.spec, "%s/%lld", RX, (long long)id);
-	ck_assert_str_eq(jstr(r->json, "status"), "signed");
+	ck_assert_str_ne(jstr(r->json, "status"), "expired");
+	ck_assert_str_ne(jstr(r->json, "status"), "cancelled");
 	resp_free(r);
 	fx_free(&f);
 }
