@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "log.h"
 #include "patient.h"
 #include "pool.h"
 #include "reply.h"
@@ -23,6 +24,14 @@
 #include "pharmacy.h"
 #include "ph.h"
 
+/*
+ * One page of the register, by product then entry, after the cursor
+ * (product, entry; 0, 0 from the start) and up to the snapshot's last
+ * entry, so that a CSV read page by page is one consistent picture.
+ */
+#define REGISTER_WHERE \
+    " WHERE (? = 0 OR g.product_id = ?) AND (? IS NULL OR g.at >= ?)" \
+    " AND (? IS NULL OR g.at < DATE_ADD(?, INTERVAL 1 DAY)) AND g.id <= ?"
 static const char SQL_REGISTER[] =
     "SELECT g.id, DATE_FORMAT(g.at, '%Y-%m-%dT%H:%i:%sZ'), g.product_id, p.brand, p.name,"
     " p.supply_unit, g.kind, g.quantity, g.balance, b.batch_number,"
@@ -32,9 +41,14 @@ static const char SQL_REGISTER[] =
     " CONCAT_WS(' ', u.given_name, u.family_name), g.recorded_by"
     " FROM ph_register g JOIN ph_product p ON p.id = g.product_id"
     " LEFT JOIN ph_batch b ON b.id = g.batch_id LEFT JOIN users u ON u.id = g.recorded_by"
-    " WHERE (? = 0 OR g.product_id = ?) AND (? IS NULL OR g.at >= ?)"
-    " AND (? IS NULL OR g.at < DATE_ADD(?, INTERVAL 1 DAY))"
-    " ORDER BY g.product_id, g.id LIMIT 20000";
+    REGISTER_WHERE
+    " AND (g.product_id > ? OR (g.product_id = ? AND g.id > ?))"
+    " ORDER BY g.product_id, g.id LIMIT ?";
+static const char SQL_REGISTER_COUNT[] =
+    "SELECT COUNT(*) FROM ph_register g" REGISTER_WHERE
+    " AND (g.product_id > ? OR (g.product_id = ? AND g.id > ?))";
+static const char SQL_REGISTER_LAST[] =
+    "SELECT COALESCE(MAX(id), 0) FROM ph_register";
 static const char SQL_ENTRY[] =
     "SELECT product_id, batch_id, kind FROM ph_register WHERE id = ?";
 static const char SQL_BATCH_LOCK[] =
@@ -78,105 +92,93 @@ jbool(const char *s)
 	return s != NULL ? json_object_new_boolean(db_int(s) != 0) : NULL;
 }
 
+/* The query's members, in ph_register_query's order (ph_routes.h). */
+enum { RQ_PRODUCT, RQ_FROM, RQ_TO, RQ_FORMAT, RQ_AFTER, RQ_LIMIT };
+
+#define REGISTER_PAGE_JSON	500	/* entries per JSON page unless limit says */
+#define REGISTER_PAGE_MAX	1000	/* at most, per JSON page (the detail says so) */
+#define REGISTER_PAGE_CSV	2000	/* entries fetched at a time for the CSV */
+
+/* What one read of the register asked for, and where it has got to. */
+struct rq {
+	int64_t		 product;	/* 0: every product */
+	const char	*from, *to;	/* dates, both included, or NULL */
+	int64_t		 last;		/* the snapshot: no entry after this one */
+	int64_t		 at_product;	/* the cursor: after this product … */
+	int64_t		 at_id;		/* … and this entry of it (0, 0: the start) */
+};
+
 static bool
 wants_csv(struct req *r)
 {
 	const char	*acc = req_env(r, "HTTP_ACCEPT");
 
-	if (r->q.vals[3].present && strcmp(r->q.vals[3].s, "csv") == 0)
-		return true;
-	if (r->q.vals[3].present)
-		return false;
+	if (r->q.vals[RQ_FORMAT].present)
+		return strcmp(r->q.vals[RQ_FORMAT].s, "csv") == 0;
 	return acc != NULL && strstr(acc, "text/csv") != NULL &&
 	    strstr(acc, "application/json") == NULL;
 }
 
-/* query: product, from, to, format */
-int
-ph_register(struct req *r)
+/* Up to n entries of q after its cursor, into *res (allocated from pool). */
+static enum cerr
+page(struct req *r, struct pool *pool, const struct rq *q, int64_t n, struct db_res **res)
 {
-	int64_t			 product = r->q.vals[0].present ? r->q.vals[0].i : 0;
-	const char		*from = r->q.vals[1].present ? r->q.vals[1].s : NULL;
-	const char		*to = r->q.vals[2].present ? r->q.vals[2].s : NULL;
-	bool			 csv = wants_csv(r);
-	struct db_res		*res;
-	struct json_object	*o, *a, *e, *d;
-	struct strbuf		 b;
+	return db_exec(r->db, pool, res, SQL_REGISTER, "iissssiiiii", q->product, q->product,
+	    q->from, q->from, q->to, q->to, q->last, q->at_product, q->at_product, q->at_id, n);
+}
+
+/* The CSV lines of entries [0, n) of res. */
+static void
+csv_rows(struct pool *pool, struct strbuf *b, const struct db_res *res, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		char **x = res->rows[i];
+
+		icell(b, x[0], false);
+		csv_cell(b, x[1], false);
+		icell(b, x[2], false);
+		csv_cell(b, pool_printf(pool, "%s %s", x[3], x[4]), false);
+		csv_cell(b, x[5], false);
+		csv_cell(b, x[6], false);
+		icell(b, x[7], false);
+		icell(b, x[8], false);
+		csv_cell(b, x[9], false);
+		csv_cell(b, x[10], false);
+		icell(b, x[11], false);
+		icell(b, x[12], false);
+		csv_cell(b, x[13], false);
+		icell(b, x[14], false);
+		csv_cell(b, x[15], false);
+		csv_cell(b, x[16], false);
+		csv_cell(b, yesno(x[17]), false);
+		csv_cell(b, yesno(x[18]), false);
+		csv_cell(b, x[19], false);
+		icell(b, x[20], false);
+		csv_cell(b, x[21], false);
+		csv_cell(b, x[23] == NULL ? "system" : x[22], true);
+	}
+}
+
+/* Entries [0, n) of res as JSON objects appended to a; -1 when out of memory. */
+static int
+json_rows(struct pool *pool, struct json_object *a, const struct db_res *res, size_t n)
+{
+	struct json_object	*e;
 	size_t			 i;
-	enum cerr		 rc;
 
-	if (from != NULL && to != NULL && strcmp(from, to) > 0)
-		return reply_field(r, 422, "to", "must not be before from");
-	if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER, "iissss", product, product, from,
-	    from, to, to)) != CE_OK)
-		return reply_db(r, rc);
-	/* the register names patients: who read it is recorded */
-	if ((d = json_object_new_object()) != NULL) {
-		json_object_object_add(d, "product", product != 0 ? json_object_new_int64(product) :
-		    NULL);
-		json_object_object_add(d, "from", jstr(from));
-		json_object_object_add(d, "to", jstr(to));
-		json_object_object_add(d, "format", json_object_new_string(csv ? "csv" : "json"));
-		json_object_object_add(d, "entries", json_object_new_int64((int64_t)res->nrows));
-	}
-	if ((rc = db_begin(r->db)) != CE_OK ||
-	    (rc = audit_commit(r, "pharmacy.register_read", "ph_register", NULL, "success", d))
-	    != CE_OK)
-		return reply_db(r, rc);
-	if (csv) {
-		strbuf_init(&b, r->pool);
-		strbuf_puts(&b, "id,at,product_id,product,unit,kind,quantity,balance,batch,"
-		    "expiry_date,thc_ug_per_unit,cbd_ug_per_unit,counterparty,prescription_id,"
-		    "prescriber,collector,id_requested,id_provided,witness,corrects_id,reason,"
-		    "recorded_by\r\n");
-		for (i = 0; i < res->nrows; i++) {
-			char **x = res->rows[i];
-
-			icell(&b, x[0], false);
-			csv_cell(&b, x[1], false);
-			icell(&b, x[2], false);
-			csv_cell(&b, pool_printf(r->pool, "%s %s", x[3], x[4]), false);
-			csv_cell(&b, x[5], false);
-			csv_cell(&b, x[6], false);
-			icell(&b, x[7], false);
-			icell(&b, x[8], false);
-			csv_cell(&b, x[9], false);
-			csv_cell(&b, x[10], false);
-			icell(&b, x[11], false);
-			icell(&b, x[12], false);
-			csv_cell(&b, x[13], false);
-			icell(&b, x[14], false);
-			csv_cell(&b, x[15], false);
-			csv_cell(&b, x[16], false);
-			csv_cell(&b, yesno(x[17]), false);
-			csv_cell(&b, yesno(x[18]), false);
-			csv_cell(&b, x[19], false);
-			icell(&b, x[20], false);
-			csv_cell(&b, x[21], false);
-			csv_cell(&b, x[23] == NULL ? "system" : x[22], true);
-		}
-		return csv_reply(r, &b, pool_printf(r->pool, "cd-register%s%s%s%s.csv",
-		    from != NULL ? "-from-" : "", from != NULL ? from : "",
-		    to != NULL ? "-to-" : "", to != NULL ? to : ""));
-	}
-	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
-		json_object_put(o);
-		return reply_internal(r, "out of memory");
-	}
-	json_object_object_add(o, "items", a);
-	for (i = 0; i < res->nrows; i++) {
+	for (i = 0; i < n; i++) {
 		char **x = res->rows[i];
 
 		if ((e = json_object_new_object()) == NULL || json_object_array_add(a, e) != 0) {
 			json_object_put(e);
-			json_object_put(o);
-			return reply_internal(r, "out of memory");
+			return -1;
 		}
 		json_object_object_add(e, "id", jint(x[0]));
 		json_object_object_add(e, "at", jstr(x[1]));
 		json_object_object_add(e, "product_id", jint(x[2]));
-		json_object_object_add(e, "product", jstr(pool_printf(r->pool,
-		    "%s %s", x[3], x[4])));
+		json_object_object_add(e, "product", jstr(pool_printf(pool, "%s %s", x[3], x[4])));
 		json_object_object_add(e, "unit", jstr(x[5]));
 		json_object_object_add(e, "kind", jstr(x[6]));
 		json_object_object_add(e, "quantity", jint(x[7]));
@@ -194,9 +196,150 @@ ph_register(struct req *r)
 		json_object_object_add(e, "witness", jstr(x[19]));
 		json_object_object_add(e, "corrects_id", jint(x[20]));
 		json_object_object_add(e, "reason", jstr(x[21]));
-		json_object_object_add(e, "recorded_by", x[23] == NULL ? json_object_new_string(
-		    "system") : jstr(x[22]));
+		json_object_object_add(e, "recorded_by", x[23] == NULL ?
+		    json_object_new_string("system") : jstr(x[22]));
 	}
+	return 0;
+}
+
+/*
+ * The CSV: every entry of the selection (up to limit when given), written
+ * page by page from a pool of its own so that memory does not grow with
+ * the register. The head is already sent when a later page fails: the
+ * answer then ends short and the failure is logged.
+ */
+static int
+csv_stream(struct req *r, struct rq *q, int64_t limit)
+{
+	struct pool	*pp;
+	struct db_res	*res;
+	struct strbuf	 b;
+	const char	*disp;
+	int64_t		 left = limit, n;
+	int		 status = -1;
+	bool		 begun = false;
+
+	disp = pool_printf(r->pool, "attachment; filename=\"cd-register%s%s%s%s.csv\"",
+	    q->from != NULL ? "-from-" : "", q->from != NULL ? q->from : "",
+	    q->to != NULL ? "-to-" : "", q->to != NULL ? q->to : "");
+	if (disp == NULL || reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
+	    reply_header(r, "Content-Disposition", disp) != 0)
+		return reply_internal(r, "out of memory");
+	for (;;) {
+		n = left < REGISTER_PAGE_CSV ? left : REGISTER_PAGE_CSV;
+		if ((pp = pool_new()) == NULL)
+			break;
+		if (page(r, pp, q, n, &res) != CE_OK) {
+			pool_free(pp);
+			break;
+		}
+		strbuf_init(&b, pp);
+		if (!begun)
+			strbuf_puts(&b, "id,at,product_id,product,unit,kind,quantity,balance,batch,"
+			    "expiry_date,thc_ug_per_unit,cbd_ug_per_unit,counterparty,"
+			    "prescription_id,prescriber,collector,id_requested,id_provided,"
+			    "witness,corrects_id,reason,recorded_by\r\n");
+		csv_rows(pp, &b, res, res->nrows);
+		if (b.oom || (!begun && reply_stream_begin(r, 200, -1) == -1) ||
+		    reply_stream_write(r, b.s, b.len) == -1) {
+			pool_free(pp);
+			break;
+		}
+		begun = true;
+		left -= (int64_t)res->nrows;
+		if ((int64_t)res->nrows < n || left == 0) {
+			pool_free(pp);
+			status = 200;
+			break;
+		}
+		q->at_product = db_int(res->rows[res->nrows - 1][2]);
+		q->at_id = db_int(res->rows[res->nrows - 1][0]);
+		pool_free(pp);
+	}
+	if (status == -1) {
+		log_err("pharmacy: the register's CSV stopped after the entry %" PRId64
+		    " (out of memory, the database or the client went away)", q->at_id);
+		if (!begun)
+			return reply_internal(r, "the register could not be read");
+	}
+	return 200;
+}
+
+/* query: product, from, to, format, after, limit */
+int
+ph_register(struct req *r)
+{
+	struct rq		 q = { 0 };
+	bool			 csv = wants_csv(r);
+	int64_t			 limit, after = 0, entries;
+	struct db_res		*res;
+	struct json_object	*o, *a, *d;
+	enum cerr		 rc;
+
+	q.product = r->q.vals[RQ_PRODUCT].present ? r->q.vals[RQ_PRODUCT].i : 0;
+	q.from = r->q.vals[RQ_FROM].present ? r->q.vals[RQ_FROM].s : NULL;
+	q.to = r->q.vals[RQ_TO].present ? r->q.vals[RQ_TO].s : NULL;
+	limit = r->q.vals[RQ_LIMIT].present ? r->q.vals[RQ_LIMIT].i :
+	    csv ? INT64_MAX : REGISTER_PAGE_JSON;
+	if (!csv && limit > REGISTER_PAGE_MAX)
+		return reply_field(r, 422, "limit", "a page holds at most 1000 entries"
+		    " (the CSV takes any number)");
+	if (q.from != NULL && q.to != NULL && strcmp(q.from, q.to) > 0)
+		return reply_field(r, 422, "to", "must not be before from");
+	if (r->q.vals[RQ_AFTER].present) {
+		after = r->q.vals[RQ_AFTER].i;
+		if ((rc = db_exec(r->db, r->pool, &res, SQL_ENTRY, "i", after)) != CE_OK)
+			return reply_db(r, rc);
+		if (res->nrows != 1)
+			return reply_field(r, 422, "after", "is not an entry of the register"
+			    " (give next_after from the page before)");
+		q.at_product = db_int(res->rows[0][0]);
+		q.at_id = after;
+	}
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER_LAST, "")) != CE_OK)
+		return reply_db(r, rc);
+	q.last = db_int(res->rows[0][0]);
+	if (csv) {
+		if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER_COUNT, "iissssiiii",
+		    q.product, q.product, q.from, q.from, q.to, q.to, q.last, q.at_product,
+		    q.at_product, q.at_id)) != CE_OK)
+			return reply_db(r, rc);
+		entries = db_int(res->rows[0][0]);
+		if (entries > limit)
+			entries = limit;
+	} else {
+		/* one more than asked for says whether there is a next page */
+		if ((rc = page(r, r->pool, &q, limit + 1, &res)) != CE_OK)
+			return reply_db(r, rc);
+		entries = (int64_t)res->nrows > limit ? limit : (int64_t)res->nrows;
+	}
+	/* the register names patients: who read it is recorded */
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "product", q.product != 0 ?
+		    json_object_new_int64(q.product) : NULL);
+		json_object_object_add(d, "from", jstr(q.from));
+		json_object_object_add(d, "to", jstr(q.to));
+		json_object_object_add(d, "after", after != 0 ? json_object_new_int64(after) : NULL);
+		json_object_object_add(d, "format", json_object_new_string(csv ? "csv" : "json"));
+		json_object_object_add(d, "entries", json_object_new_int64(entries));
+	}
+	if ((rc = db_begin(r->db)) != CE_OK ||
+	    (rc = audit_commit(r, "pharmacy.register_read", "ph_register", NULL, "success", d))
+	    != CE_OK)
+		return reply_db(r, rc);
+	if (csv)
+		return csv_stream(r, &q, limit);
+	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
+		json_object_put(o);
+		return reply_internal(r, "out of memory");
+	}
+	json_object_object_add(o, "items", a);
+	if (json_rows(r->pool, a, res, (size_t)entries) != 0) {
+		json_object_put(o);
+		return reply_internal(r, "out of memory");
+	}
+	json_object_object_add(o, "next_after", (int64_t)res->nrows > limit ?
+	    jint(res->rows[entries - 1][0]) : NULL);
 	return reply_json(r, 200, o);
 }
 

@@ -76,6 +76,8 @@ static const struct field ph_register_query[] = {
 	{ "from", V_DATE, false, 0, 0, NULL, NULL },
 	{ "to", V_DATE, false, 0, 0, NULL, NULL },
 	{ "format", V_ENUM, false, 0, 0, "json|csv", NULL },
+	{ "after", V_INT, false, 1, PH_ID_MAX, NULL, NULL },	/* next_after of the page before */
+	{ "limit", V_INT, false, 1, PH_ID_MAX, NULL, NULL },	/* JSON: at most 1000 */
 };
 
 static const struct field ph_correction_fields[] = {

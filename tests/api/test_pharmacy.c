@@ -801,6 +801,126 @@ START_TEST(register_balance_supply_correction_csv)
 }
 END_TEST
 
+/*
+ * The register a page at a time: 2,601 entries of one product read as
+ * JSON pages (500 by default, at most 1000, next_after to go on) and as
+ * one CSV holding every entry (streamed a page at a time by the server).
+ */
+START_TEST(register_pages_and_csv_whole)
+{
+	struct fx	 f;
+	struct resp	*r;
+	int64_t		 first, last, after = 0, prev = 0, n = 0, id;
+	size_t		 i, len, lines = 0;
+	int		 pages = 0;
+	char		*p, *line;
+
+	fx_new(&f, 1000);
+	/* 2,600 more receipts of 1 mg each, as the books would have them */
+	ck_assert_msg(sql_exec("INSERT INTO ph_register (product_id, batch_id, kind, quantity,"
+	    " balance, at, counterparty) SELECT %lld, %lld, 'receipt', 1, 1000 + seq,"
+	    " UTC_TIMESTAMP(6), CONCAT('Northfield Botanicals, delivery ', seq)"
+	    " FROM seq_1_to_2600 ORDER BY seq", (long long)f.product, (long long)f.batch) == 0,
+	    "%s", sql_error());
+	ck_assert(sql_exec("UPDATE ph_batch SET on_hand = on_hand + 2600 WHERE id = %lld",
+	    (long long)f.batch) == 0);
+	first = sql_int("SELECT MIN(id) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product);
+	last = sql_int("SELECT MAX(id) FROM ph_register WHERE product_id = %lld",
+	    (long long)f.product);
+
+	/* the first page: 500 entries and where the next starts */
+	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld", (long long)f.product);
+	ck_assert_msg(r->status == 200, "register: %s", rdesc(r));
+	len = json_object_array_length(jget(r->json, "items"));
+	ck_assert_uint_eq(len, 500);
+	ck_assert_int_eq(jint(r->json, "items.0.id"), first);
+	ck_assert_int_eq(jint(r->json, "next_after"), jint(r->json, "items.499.id"));
+	ck_assert_int_eq(jint(r->json, "items.499.balance"), 1499);
+	resp_free(r);
+
+	/* every page of 1000: each entry once, in order, the last page says no more */
+	do {
+		if (after == 0)
+			r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&limit=1000",
+			    (long long)f.product);
+		else
+			r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&limit=1000"
+			    "&after=%lld", (long long)f.product, (long long)after);
+		ck_assert_msg(r->status == 200, "page %d: %s", pages, rdesc(r));
+		len = json_object_array_length(jget(r->json, "items"));
+		for (i = 0; i < len; i++) {
+			char	 key[32];
+
+			(void)snprintf(key, sizeof(key), "items.%zu.id", i);
+			id = jint(r->json, key);
+			ck_assert_msg(id > prev, "entry %lld after %lld", (long long)id,
+			    (long long)prev);
+			prev = id;
+			n++;
+		}
+		after = jnull(r->json, "next_after") ? 0 : jint(r->json, "next_after");
+		resp_free(r);
+		pages++;
+	} while (after != 0 && pages < 10);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(n, 2601);
+	ck_assert_int_eq(prev, last);
+
+	/* a page too large, a cursor that is no entry, a limit of none: named, nothing read */
+	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&limit=1001",
+	    (long long)f.product);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "limit"));
+	resp_free(r);
+	r = api_get(f.ph, "/api/v1/pharmacy/register?limit=0");
+	ck_assert(r->status == 400 || r->status == 422);
+	ck_assert(has_error_field(r, "limit"));
+	resp_free(r);
+	r = api_get(f.ph, "/api/v1/pharmacy/register?after=%lld", (long long)last + 1000000);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "after"));
+	resp_free(r);
+	r = api_get(f.ph, "/api/v1/pharmacy/register?after=first");
+	ck_assert(r->status == 400 || r->status == 422);
+	ck_assert(has_error_field(r, "after"));
+	resp_free(r);
+
+	/* the CSV holds every entry, once, in order (more than one page on the server) */
+	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&format=csv", (long long)f.product);
+	ck_assert_msg(r->status == 200, "csv: %s", rdesc(r));
+	prev = 0;
+	for (p = r->body; (line = strsep(&p, "\n")) != NULL; ) {
+		if (*line == '\0')
+			continue;
+		ck_assert_msg(line[strlen(line) - 1] == '\r', "a line without CRLF: %s", line);
+		if (lines++ == 0) {
+			ck_assert(strncmp(line, "id,at,product_id,", 17) == 0);
+			continue;
+		}
+		id = strtoll(line, NULL, 10);
+		ck_assert_msg(id > prev, "CSV entry %lld after %lld", (long long)id, (long long)prev);
+		prev = id;
+	}
+	ck_assert_uint_eq(lines, 2602);
+	ck_assert_int_eq(prev, last);
+	/* the read is audited with how many entries it gave */
+	expect_one_audit(r, "pharmacy.register_read", "success");
+	ck_assert_int_eq(sql_int("SELECT JSON_VALUE(details, '$.entries') FROM audit_event WHERE"
+	    " request_id = '%s'", r->rid), 2601);
+	resp_free(r);
+	/* and with a limit, that many after the cursor */
+	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&format=csv&limit=3&after=%lld",
+	    (long long)f.product, (long long)first);
+	ck_assert_msg(r->status == 200, "csv: %s", rdesc(r));
+	for (lines = 0, p = r->body; *p != '\0'; p++)
+		lines += *p == '\n';
+	ck_assert_uint_eq(lines, 4);
+	resp_free(r);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(stock_out_and_counts)
 {
 	struct fx	 f;
@@ -1508,6 +1628,7 @@ pharmacy_suite(void)
 	tcase_add_test(tc, out_of_stock_then_receipt_accepts);
 	tcase_add_test(tc, paper_original_stage);
 	tcase_add_test(tc, register_balance_supply_correction_csv);
+	tcase_add_test(tc, register_pages_and_csv_whole);
 	tcase_add_test(tc, stock_out_and_counts);
 	tcase_add_test(tc, bad_signature_refused_and_audited);
 	tcase_add_test(tc, cancel_releases_or_is_refused);

@@ -159,6 +159,22 @@ export default function (h) {
 			assert(line && line.includes(',receipt,25000,25000,') && line.includes('Quay Street'), `csv line: ${line}`);
 			assert(csv.split('\r\n').filter((l) => l && !l.startsWith('id,')).every((l) => l.includes(`,${product.id},`)),
 				'the CSV holds other products than the one filtered');
+
+			// A longer register comes a page at a time: 520 more receipts of 1 mg
+			// (as root), 500 shown first, the rest on "Show more entries".
+			sql(`INSERT INTO ph_register (product_id, batch_id, kind, quantity, balance, at, counterparty)
+				SELECT ${product.id}, id, 'receipt', 1, 25000 + seq, UTC_TIMESTAMP(6), CONCAT('Westcountry delivery ', seq)
+				FROM ph_batch JOIN seq_1_to_520 WHERE batch_number = '${batch}' ORDER BY seq;
+				UPDATE ph_batch SET on_hand = on_hand + 520 WHERE batch_number = '${batch}';`);
+			await page.getByRole('button', { name: 'Show entries' }).click();
+			await page.getByText('500 entries so far,').waitFor();
+			await page.getByText(/More follow/).waitFor();
+			await page.getByRole('button', { name: 'Show more entries' }).click();
+			await page.getByText('521 entries,').waitFor();
+			assert(await page.getByRole('button', { name: 'Show more entries' }).count() === 0, 'more offered after the last page');
+			assert(await page.locator('.ph-register tbody tr').count() === 521, 'not every entry is listed');
+			assert((await page.locator('.ph-register tbody tr').last().locator('.ph-balance').textContent()).includes('25.52 g'),
+				'the last entry does not carry the balance after all 520');
 		});
 
 		// A prescription for it arrives and is accepted with stock reserved.

@@ -550,16 +550,28 @@ function Register({ readOnly }) {
 	const [to, setTo] = useState('');
 	const [shown, setShown] = useState('');
 	const [rows, setRows] = useState(null);
+	const [next, setNext] = useState(null);
 	const [error, setError] = useState(null);
 	const [done, setDone] = useState(null);
 	const query = [product && `product=${product}`, from && `from=${from}`, to && `to=${to}`].filter(Boolean).join('&');
+	// The register comes a page at a time (next_after: where the next one starts).
 	async function load(e) {
 		if (e)
 			e.preventDefault();
 		const res = await api('GET', `/api/v1/pharmacy/register${query ? `?${query}` : ''}`);
 		if (res.ok) {
 			setRows(res.data.items || []);
+			setNext(res.data.next_after ?? null);
 			setShown(query);
+			setError(null);
+		} else if (res.status !== 401)
+			setError(problemText(res));
+	}
+	async function more() {
+		const res = await api('GET', `/api/v1/pharmacy/register?${shown ? `${shown}&` : ''}after=${next}`);
+		if (res.ok) {
+			setRows((had) => [...had, ...(res.data.items || [])]);
+			setNext(res.data.next_after ?? null);
 			setError(null);
 		} else if (res.status !== 401)
 			setError(problemText(res));
@@ -597,7 +609,7 @@ function Register({ readOnly }) {
 		${rows === null && !error && html`<${Loading} />`}
 		${rows && html`<section class="card" aria-labelledby="rege-h">
 			<h2 id="rege-h">Entries</h2>
-			<p role="status" class="muted">${rows.length === 0 ? 'No entries.' : `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, by product, oldest first, each with the product's balance after it.`}</p>
+			<p role="status" class="muted">${rows.length === 0 ? 'No entries.' : `${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}${next !== null ? ' so far' : ''}, by product, oldest first, each with the product's balance after it.${next !== null ? ' More follow: show them below, or download the CSV, which has every entry.' : ''}`}</p>
 			${rows.length > 0 && html`<table class="rx-table ph-register">
 				<caption class="visually-hidden">Register entries</caption>
 				<thead><tr><th scope="col">Entry</th><th scope="col">When</th><th scope="col">Product</th><th scope="col">What</th>
@@ -615,6 +627,7 @@ function Register({ readOnly }) {
 						g.witness && `witness ${g.witness}`, g.reason, `by ${g.recorded_by}`].filter(Boolean).join('; ')}</td>
 				</tr>`)}</tbody>
 			</table>`}
+			${next !== null && html`<p class="actions"><button type="button" class="button button-secondary" onClick=${more}>Show more entries</button></p>`}
 		</section>`}
 		${!readOnly && html`<${Correction} onDone=${(d) => { setDone(`Correction recorded as entry ${d.id}; balance now ${d.balance}.`); setTick((n) => n + 1); }} />`}
 	<//>`;
