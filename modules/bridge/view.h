@@ -94,5 +94,6 @@ int	pipeline_list(struct req *);
 int	pipeline_limits(struct req *);
 int	pipeline_limit_put(struct req *);
 int	stock_list(struct req *);
+int	partners_list(struct req *);
 
 #endif

@@ -47,4 +47,6 @@ static const struct field stock_query[] = {
 	{ "PUT", "/api/v1/pipeline/limits/{stage}", pipeline_limit_put, ROLE_ADMIN, \
 	    BODY(pipeline_limit_fields), NULL, 0, 0 }, \
 	{ "GET", "/api/v1/bridge/stock", stock_list, ROLE_CLINICIAN | ROLE_PHARMACIST | \
-	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, BODY(stock_query), 0 },
+	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, BODY(stock_query), 0 }, \
+	{ "GET", "/api/v1/bridge/partners", partners_list, ROLE_CLINICIAN | ROLE_PHARMACIST | \
+	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, NULL, 0, 0 },

@@ -26,6 +26,10 @@ static const char SQL_STOCK[] =
     " WHERE f.active = 1 AND (? = 0 OR f.id = ?)"
     " ORDER BY f.form, f.brand, f.name, f.pack_size, f.id, pp.name, s.partner_id LIMIT 5000";
 
+/* The partner pharmacies a prescription may be sent to (active ones). */
+static const char SQL_PARTNERS[] =
+    "SELECT id, code, name FROM pharmacy_partner WHERE active = 1 ORDER BY id LIMIT 500";
+
 static void
 add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -109,6 +113,35 @@ stock_list(struct req *r)
 		add_str(p, "as_of", c[12]);
 		json_object_object_add(p, "low", json_object_new_boolean(avail < thr || avail == 0));
 		json_object_array_add(ph, p);
+	}
+	return reply_json(r, 200, o);
+}
+
+/* GET /api/v1/bridge/partners: {"partners": [{id, code, name}]}, the active ones, first first. */
+int
+partners_list(struct req *r)
+{
+	struct db_res		*res;
+	struct json_object	*o, *a, *p;
+	size_t			 i;
+	enum cerr		 rc;
+
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_PARTNERS, "")) != CE_OK)
+		return reply_db(r, rc);
+	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
+		json_object_put(o);
+		return reply_internal(r, "out of memory");
+	}
+	json_object_object_add(o, "partners", a);
+	for (i = 0; i < res->nrows; i++) {
+		if ((p = json_object_new_object()) == NULL || json_object_array_add(a, p) != 0) {
+			json_object_put(p);
+			json_object_put(o);
+			return reply_internal(r, "out of memory");
+		}
+		json_object_object_add(p, "id", json_object_new_int64(db_int(res->rows[i][0])));
+		add_str(p, "code", res->rows[i][1]);
+		add_str(p, "name", res->rows[i][2]);
 	}
 	return reply_json(r, 200, o);
 }

@@ -34,6 +34,7 @@ static const struct field rx_update_fields[] = {
 /* A missing or malformed code is a failed step-up (403), not a 422. */
 static const struct field rx_sign_fields[] = {
 	{ "code", V_STRING, false, 0, 16, NULL, NULL },
+	{ "pharmacy_id", V_INT, false, 1, RX_ID_MAX, NULL, NULL },	/* a partner; else chosen */
 };
 
 static const struct field rx_cancel_fields[] = {

@@ -43,9 +43,20 @@ static const char SQL_SIGN[] =
     " days_supply = ?, thc_ug_total = ?, cbd_ug_total = ?, effective_at = ?, signed_at = ?,"
     " valid_until = ?, key_id = ?, document = ?, signature = ?, paper_required = ?,"
     " status_changed_at = ?, updated_at = UTC_TIMESTAMP(6),"
-    /* The pharmacy it goes to (issue 6): the first active partner. */
-    " pharmacy_id = (SELECT MIN(id) FROM pharmacy_partner WHERE active = 1)"
+    /*
+     * The pharmacy it goes to: the one the prescriber chose, else the
+     * active partner that last reported enough of the product for it, else
+     * the one with the most, else the first (none reported: the first).
+     */
+    " pharmacy_id = COALESCE(NULLIF(?, 0), (SELECT pp.id FROM pharmacy_partner pp"
+    " LEFT JOIN pharmacy_stock s ON s.partner_id = pp.id AND s.product_id = ?"
+    " WHERE pp.active = 1 ORDER BY COALESCE(s.available >= ?, 0) DESC,"
+    " COALESCE(s.available, -1) DESC, pp.id LIMIT 1))"
     " WHERE id = ? AND status = 'draft'";
+static const char SQL_PHARMACY_OF[] =
+    "SELECT pharmacy_id FROM prescription WHERE id = ?";
+static const char SQL_PARTNER_ACTIVE[] =
+    "SELECT id FROM pharmacy_partner WHERE id = ? AND active = 1";
 
 static const char STEPUP_DETAIL[] =
     "is not right, was already used, or is missing: enter the current code from your"
@@ -90,11 +101,12 @@ rx_sign(struct req *r)
 	struct product		 pr;
 	struct rx_key		 k;
 	struct rx_doc		 d;
-	struct db_res		*t, *pt, *ps;
+	struct db_res		*t, *pt, *ps, *pp;
 	struct json_object	*payload, *det, *o;
 	enum stepup_outcome	 out;
 	unsigned char		 sig[SIG_MAX];
 	const char		*code = r->in.vals[0].present ? r->in.vals[0].s : NULL;
+	int64_t			 pharmacy = r->in.vals[1].present ? r->in.vals[1].i : 0;
 	const char		*start;
 	struct verr		 errs[6];
 	size_t			 nerr;
@@ -113,6 +125,14 @@ rx_sign(struct req *r)
 	if (strcmp(x.status, "draft") != 0)
 		return reply_problem(r, 409, "prescription-signed", "Not a draft",
 		    "Only a draft is signed, once.");
+	/* A pharmacy named must be an active partner: checked before the code is spent. */
+	if (pharmacy != 0) {
+		if ((rc = db_exec(r->db, r->pool, &pp, SQL_PARTNER_ACTIVE, "i", pharmacy)) != CE_OK)
+			return reply_db(r, rc);
+		if (pp->nrows != 1)
+			return reply_field(r, 422, "pharmacy_id", "is not an active partner pharmacy"
+			    " (GET /api/v1/bridge/partners lists them)");
+	}
 	(void)snprintf(eid, sizeof(eid), "%" PRId64, id);
 	if ((rc = stepup_check(r, code, false, &out, &wait)) != CE_OK)
 		return rc == CE_CRYPTO ? reply_internal(r, "a stored second-factor secret cannot be"
@@ -266,11 +286,12 @@ rx_sign(struct req *r)
 		db_rollback(r->db);
 		return reply_internal(r, "the prescriber's key cannot be used");
 	}
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "iisiiiisssisbisi", pl.version,
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "iisiiiisssisbisiiii", pl.version,
 	    (int64_t)v.initial,
 	    v.dose, v.daily_amount, v.days_supply, v.thc_ug_total, v.cbd_ug_total,
 	    t->rows[0][5], t->rows[0][0], t->rows[0][2], k.id, doc, sig, siglen,
-	    (int64_t)d.paper_required, t->rows[0][0], id)) != CE_OK ||
+	    (int64_t)d.paper_required, t->rows[0][0], pharmacy, x.product_id, x.quantity,
+	    id)) != CE_OK ||
 	    (rc = rx_event(r, id, "signed", r->who.user_id, NULL)) != CE_OK)
 		return reply_db(r, rc);
 	if ((sigtext = b64(r->pool, sig, siglen)) == NULL ||
@@ -287,8 +308,14 @@ rx_sign(struct req *r)
 	if ((rc = rx_load(r, id, false, &x)) != CE_OK)
 		return reply_db(r, rc);
 	det = rx_audit_details(&x, pr.supply_unit);
-	if (det != NULL)
+	if ((rc = db_exec(r->db, r->pool, &pp, SQL_PHARMACY_OF, "i", id)) != CE_OK)
+		return reply_db(r, rc);
+	if (det != NULL) {
 		json_object_object_add(det, "key_fingerprint", json_object_new_string(k.fingerprint));
+		json_object_object_add(det, "pharmacy_id", pp->nrows == 1 && pp->rows[0][0] != NULL ?
+		    json_object_new_int64(db_int(pp->rows[0][0])) : NULL);
+		json_object_object_add(det, "pharmacy_chosen", json_object_new_boolean(pharmacy != 0));
+	}
 	if ((rc = audit_commit(r, "prescription.sign", "prescription", eid, "success", det)) != CE_OK)
 		return reply_db(r, rc);
 	if ((o = rx_json(r, &x)) == NULL)

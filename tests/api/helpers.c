@@ -714,3 +714,18 @@ webhook_post_signed(const char *path, const char *secret, const char *id, int64_
 	ck_assert((size_t)snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)ts) < sizeof(tsbuf));
 	return webhook_post_raw(path, id, tsbuf, sig, body);
 }
+
+char *
+temp_file(const char *text)
+{
+	char	*path = strdup("/tmp/api-test-XXXXXX");
+	FILE	*f;
+	int	 fd;
+
+	ck_assert(path != NULL);
+	ck_assert((fd = mkstemp(path)) != -1);
+	ck_assert((f = fdopen(fd, "w")) != NULL);
+	ck_assert(fprintf(f, "%s\n", text) > 0);
+	ck_assert(fclose(f) == 0);
+	return path;
+}

@@ -146,6 +146,8 @@ void		 conf_setting(const char *name, char *out, size_t cap);
  */
 int64_t		 plan_one_product(int64_t patient, int64_t product, int64_t author);
 void		 conf_need(const char *name, char *out, size_t cap);
+/* A new temporary file holding text and a newline; its path (heap: unlink and free it). */
+char		*temp_file(const char *text);
 
 /*
  * POSTs body (application/json) to path from a fresh browser with the

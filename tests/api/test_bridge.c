@@ -142,21 +142,6 @@ audits_of(const struct resp *r, const char *action)
 	    r->rid, action);
 }
 
-/* A new temporary file holding text and a newline; its path (heap; unlink and free it). */
-static char *
-temp_file(const char *text)
-{
-	char	*path = strdup("/tmp/api-bridge-XXXXXX");
-	FILE	*f;
-	int	 fd;
-
-	ck_assert(path != NULL);
-	ck_assert((fd = mkstemp(path)) != -1);
-	ck_assert((f = fdopen(fd, "w")) != NULL);
-	ck_assert(fprintf(f, "%s\n", text) > 0);
-	ck_assert(fclose(f) == 0);
-	return path;
-}
 
 /* ---- a signed prescription (as tests/api/test_prescriptions.c makes them) ---- */
 

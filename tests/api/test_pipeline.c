@@ -686,6 +686,164 @@ START_TEST(test_stock)
 }
 END_TEST
 
+/* Drafts qty of product for the fixture's patient; the draft's id. */
+static int64_t
+draft_of(const struct fx *f, int64_t product, long long qty)
+{
+	struct resp	*r;
+	int64_t		 id;
+
+	r = apif(f->spec, "POST", RX, "{\"patient_id\":%lld,\"plan_id\":%lld,\"product_id\":%lld,"
+	    "\"quantity\":%lld}", (long long)f->pat.id, (long long)f->plan, (long long)product, qty);
+	ck_assert_msg(r->status == 201, "draft: %s", rdesc(r));
+	id = jint(r->json, "id");
+	resp_free(r);
+	return id;
+}
+
+/*
+ * A code the step-up takes now. Each time step's code works once, and this
+ * test signs several times within one: the step last used is forgotten as
+ * root first (what the step-up remembers is not what this test is about).
+ */
+static void
+code_now(const struct fx *f, char code[7])
+{
+	ck_assert(sql_exec("UPDATE users SET mfa_last_step = 0 WHERE id = %lld",
+	    (long long)f->spec_id) == 0);
+	totp_at(f->secret, totp_step_now(), code);
+}
+
+/* POST …/{id}/sign with code and, when not 0, pharmacy_id. */
+static struct resp *
+sign_to(struct fx *f, int64_t rx, const char *code, int64_t pharmacy)
+{
+	char	path[96];
+
+	(void)snprintf(path, sizeof(path), RX "/%lld/sign", (long long)rx);
+	if (pharmacy == 0)
+		return apif(f->spec, "POST", path, "{\"code\":\"%s\"}", code);
+	return apif(f->spec, "POST", path, "{\"code\":\"%s\",\"pharmacy_id\":%lld}", code,
+	    (long long)pharmacy);
+}
+
+/*
+ * The pharmacy a prescription goes to: the one the prescriber names (an
+ * active partner, else 422 naming pharmacy_id before the code is spent),
+ * else the one that reported enough of the product, else the first.
+ */
+START_TEST(test_pharmacy_chosen_at_signing)
+{
+	struct fx	 f;
+	struct resp	*r;
+	char		 code[7], pcode[40], out[2048], *secret;
+	int64_t		 north, oil_rx, cap_rx;
+	json_object	*a;
+
+	fx_new(&f);
+	/* nothing reported: the first partner, the demo pharmacy */
+	ck_assert_int_eq(sql_int("SELECT pharmacy_id FROM prescription WHERE id = %lld",
+	    (long long)f.signed_id), f.partner);
+	/* a second partner (its URL answers nothing: this test only signs) */
+	secret = temp_file("whsec_Tm9ydGggUXVheSBQaGFybWFjeSB0ZXN0IHNlY3JldCAzMg==");
+	(void)snprintf(pcode, sizeof(pcode), "north-%d-%d", (int)getpid(), ++seq);
+	{
+		const char *const argv[] = { "partner-set", "--code", pcode, "--name",
+		    "North Quay Pharmacy", "--url", "http://127.0.0.1:9", "--send-secret-file", secret,
+		    "--receive-secret-file", secret, NULL };
+
+		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
+	}
+	north = sql_int("SELECT id FROM pharmacy_partner WHERE code = '%s'", pcode);
+	ck_assert_int_gt(north, f.partner);
+	/* the partners a prescriber may choose from, first first; not for patients */
+	r = api_get(f.spec, "/api/v1/bridge/partners");
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	a = jget(r->json, "partners");
+	ck_assert(has_id(a, "id", f.partner) && has_id(a, "id", north));
+	ck_assert_int_eq(jint(r->json, "partners.0.id"), f.partner);
+	resp_free(r);
+	r = api_get(f.pat.b, "/api/v1/bridge/partners");
+	expect_problem(r, 404, "not-found");
+	resp_free(r);
+
+	/* North has enough oil, the demo pharmacy none: North, unasked */
+	ck_assert_msg(sql_exec("INSERT INTO pharmacy_stock (partner_id, product_id, available,"
+	    " as_of, received_at) VALUES (%lld, %lld, 0, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)),"
+	    " (%lld, %lld, 50000, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)), (%lld, %lld, 90,"
+	    " UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))", (long long)f.partner, (long long)f.oil,
+	    (long long)north, (long long)f.oil, (long long)north, (long long)f.capsule) == 0,
+	    "stock: %s", sql_error());
+	oil_rx = draft_of(&f, f.oil, 10000);
+	code_now(&f, code);
+	r = sign_to(&f, oil_rx, code, 0);
+	ck_assert_msg(r->status == 200, "sign: %s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT pharmacy_id FROM prescription WHERE id = %lld",
+	    (long long)oil_rx), north);
+	ck_assert_int_eq(sql_int("SELECT JSON_VALUE(details, '$.pharmacy_id') FROM audit_event"
+	    " WHERE action = 'prescription.sign' AND entity_id = '%lld' AND outcome = 'success'",
+	    (long long)oil_rx), north);
+
+	/* named: an unknown or inactive partner is refused, the draft and the code untouched */
+	cap_rx = draft_of(&f, f.capsule, 30);
+	code_now(&f, code);
+	r = sign_to(&f, cap_rx, code, 999999999);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "pharmacy_id"));
+	resp_free(r);
+	r = api(f.spec, "POST", RX "/0/sign", "{\"code\":\"123456\",\"pharmacy_id\":\"north\"}");
+	ck_assert(r->status == 422 || r->status == 400);
+	ck_assert(has_error_field(r, "pharmacy_id"));
+	resp_free(r);
+	ck_assert_str_eq(status_of(cap_rx), "draft");
+	/* the demo pharmacy named although North has the capsules: the choice is kept */
+	r = sign_to(&f, cap_rx, code, f.partner);
+	ck_assert_msg(r->status == 200, "sign with the same code: %s", rdesc(r));
+	resp_free(r);
+	ck_assert_int_eq(sql_int("SELECT pharmacy_id FROM prescription WHERE id = %lld",
+	    (long long)cap_rx), f.partner);
+	ck_assert_int_eq(sql_int("SELECT JSON_EXTRACT(details, '$.pharmacy_chosen') = 'true' FROM"
+	    " audit_event WHERE action = 'prescription.sign' AND entity_id = '%lld' AND outcome ="
+	    " 'success'", (long long)cap_rx), 1);
+
+	/* North closes: no longer offered, no longer accepted */
+	{
+		const char *const argv[] = { "partner-set", "--code", pcode, "--name",
+		    "North Quay Pharmacy", "--url", "http://127.0.0.1:9", "--send-secret-file", secret,
+		    "--receive-secret-file", secret, "--inactive", NULL };
+
+		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
+	}
+	r = api_get(f.spec, "/api/v1/bridge/partners");
+	ck_assert(!has_id(jget(r->json, "partners"), "id", north));
+	resp_free(r);
+	cap_rx = draft_of(&f, f.spray, 2000);
+	code_now(&f, code);
+	r = sign_to(&f, cap_rx, code, north);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "pharmacy_id"));
+	resp_free(r);
+	/*
+	 * What went to North was never going to arrive (127.0.0.1:9): cancelled,
+	 * and its messages closed so that no other test meets them as dead letters.
+	 */
+	{
+		char path[96];
+
+		(void)snprintf(path, sizeof(path), RX "/%lld/cancel", (long long)oil_rx);
+		r = api(f.spec, "POST", path, "{\"reason\":\"sent to a test partner\"}");
+		ck_assert_msg(r->status == 200, "cancel: %s", rdesc(r));
+		resp_free(r);
+	}
+	ck_assert(sql_exec("UPDATE outbox SET status = 'done' WHERE idempotency_key LIKE"
+	    " 'rx-%lld-%%'", (long long)oil_rx) == 0);
+	(void)unlink(secret);
+	free(secret);
+	fx_free(&f);
+}
+END_TEST
+
 /* The row of rx in a pipeline reply, or NULL. */
 static json_object *
 row_of(const struct resp *r, int64_t rx)
@@ -1076,6 +1234,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, test_duplicate_and_unknown);
 	tcase_add_test(tc, test_awaiting_paper);
 	tcase_add_test(tc, test_stock);
+	tcase_add_test(tc, test_pharmacy_chosen_at_signing);
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_pipeline_dead_letter);
 	tcase_add_test(tc, test_cancel_refused);

@@ -11,7 +11,9 @@
 // signing. Phone-sized pages: no side scroll, axe-core.
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const TOTP = 'NBSWY3DPONSWY3DPMFRGGZDFMZTWQ2LK';
 
@@ -289,5 +291,63 @@ export default function (h) {
 			await noAxeViolations(page, 'prescribe (out of stock)');
 			await screenshot(page, 'prescribe-out-of-stock.png');
 		});
+	});
+
+	test('pipeline: with two partner pharmacies the prescriber chooses where it goes; the one with stock comes first', async () => {
+		const w = await world('choice');
+		const asOf = new Date(Date.now() + 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+		await pharmacySays('stock.changed', { as_of: asOf,
+			items: [{ product_id: w.product.id, available: 0, unit: 'mg', expected_date: day(12) }] });
+		// A second partner, set up as an admin would (its URL answers nothing:
+		// what is signed here goes to the demo pharmacy), with 40 g reported.
+		const code = `north-e2e-${RUN % 100000}`;
+		const secret = join(tmpdir(), `e2e-north-${RUN}.whsec`);
+		writeFileSync(secret, 'whsec_Tm9ydGggUXVheSBQaGFybWFjeSBlMmUgc2VjcmV0IDMyIGJ5dGVz\n', { mode: 0o600 });
+		const partnerSet = (...more) => execFileSync(h.CLINIC, ['partner-set', '--code', code, '--name', 'North Quay Pharmacy',
+			'--url', 'http://127.0.0.1:9', '--send-secret-file', secret, '--receive-secret-file', secret, ...more],
+			{ env: { ...process.env, CLINIC_CONF: CONF }, encoding: 'utf8' });
+		partnerSet();
+		try {
+			const north = Number(root(`SELECT id FROM pharmacy_partner WHERE code = '${code}'`));
+			const demo = Number(root(`SELECT id FROM pharmacy_partner WHERE code = 'demo-pharmacy'`));
+			root(`INSERT INTO pharmacy_stock (partner_id, product_id, available, as_of, received_at)
+				VALUES (${north}, ${w.product.id}, 40000, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`);
+			await withPage(PHONE, async (page) => {
+				await staffSignIn(page, w.clinician, 'Clinician console');
+				await page.goto(`${URL_}/#/prescribe/${w.patient.id}`);
+				await heading(page, 'Prescribe');
+				await page.locator('.rxp-product').filter({ hasText: w.brand }).click();
+				await page.fill('#f-quantity', '10');
+				await page.locator('.rxp-checks-sum').filter({ hasText: /^All \d+ checks pass/ }).waitFor();
+				await page.getByRole('button', { name: 'Create draft' }).click();
+				await page.getByRole('heading', { name: /^Sign prescription \d+$/ }).waitFor();
+				// Both partners, each with what it reported; North (enough) is chosen first.
+				const choice = page.getByRole('group', { name: 'Send to pharmacy' });
+				const northRadio = choice.getByRole('radio', { name: /North Quay Pharmacy/ });
+				const demoRadio = choice.getByRole('radio', { name: /Harbour Pharmacy/ });
+				assert(await northRadio.isChecked(), 'the pharmacy with stock is not chosen first');
+				await choice.getByText('40 g available').waitFor();
+				await choice.getByText(/none available, more expected/).waitFor();
+				await noAxeViolations(page, 'prescribe, pharmacy choice');
+				await noSideScroll(page, 'prescribe, pharmacy choice');
+				await screenshot(page, 'prescribe-pharmacy-choice.png');
+				// The prescriber sends it to the demo pharmacy all the same.
+				await demoRadio.check();
+				await page.fill('#f-code', await freshCode(w.clinician));
+				const [signed] = await Promise.all([
+					page.waitForResponse((r) => /\/sign$/.test(r.url()) && r.request().method() === 'POST'),
+					page.getByRole('button', { name: 'Sign prescription' }).click(),
+				]);
+				assert(signed.status() === 200, `sign: ${signed.status()} ${await signed.text()}`);
+				assert(JSON.parse(signed.request().postData()).pharmacy_id === demo, 'the choice was not sent');
+				const id = (await signed.json()).id;
+				assert(Number(root(`SELECT pharmacy_id FROM prescription WHERE id = ${id}`)) === demo,
+					'the prescription does not go to the pharmacy chosen');
+				await page.getByRole('heading', { name: 'Prescription signed' }).waitFor();
+			});
+		} finally {
+			partnerSet('--inactive');
+			rmSync(secret, { force: true });
+		}
 	});
 }

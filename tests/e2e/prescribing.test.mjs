@@ -212,6 +212,9 @@ export default function (h) {
 			assert(created.status() === 201, `draft: ${created.status()} ${await created.text()}`);
 			const rxId = (await created.json()).id;
 			await page.getByRole('heading', { name: `Sign prescription ${rxId}` }).waitFor();
+			// One partner pharmacy: where it goes is said, not asked.
+			await page.locator('.rxp-goes-to').getByText('Harbour Pharmacy (demo)').waitFor();
+			assert(await page.getByRole('group', { name: 'Send to pharmacy' }).count() === 0, 'a choice of one pharmacy');
 
 			// Signing: the code box, a wrong code refused next to it, then a fresh code signs.
 			const code = page.locator('#f-code');

@@ -47,6 +47,46 @@ function StockWarning({ product }) {
 	</div>`;
 }
 
+// The pharmacy the prescription goes to (issue 6). With one partner it is
+// said; with several the prescriber chooses, each shown with what it last
+// reported of the product. The first choice is the one the server would
+// make: one with enough for this prescription, else the one with the most.
+export function defaultPharmacy(partners, product, quantity) {
+	const stock = (id) => {
+		const x = ((product && product.availability && product.availability.pharmacies) || []).find((y) => y.id === id);
+		return x ? x.available : -1;
+	};
+	const enough = partners.find((p) => stock(p.id) >= quantity && stock(p.id) >= 0);
+	if (enough)
+		return enough;
+	return partners.reduce((best, p) => (best === null || stock(p.id) > stock(best.id) ? p : best), null);
+}
+
+function PharmacyChoice({ partners, product, quantity, value, onChange }) {
+	if (partners === null)
+		return null;
+	if (partners.length === 0)
+		return html`<p class="notice rxp-goes-to">No partner pharmacy is set up yet: the prescription waits, signed, until an admin adds one.</p>`;
+	if (partners.length === 1)
+		return html`<p class="rxp-goes-to">It goes to <strong>${partners[0].name}</strong>.</p>`;
+	const reported = (product && product.availability && product.availability.pharmacies) || [];
+	const unit = product ? product.supply_unit : 'each';
+	return html`<fieldset class="field choices rxp-pharmacy">
+		<legend>Send to pharmacy</legend>
+		${partners.map((p) => {
+			const x = reported.find((y) => y.id === p.id);
+			const words = !x ? 'stock not reported' : x.available >= quantity ?
+				`${amountText(x.available, unit, product.form)} available` :
+				`${x.available > 0 ? `only ${amountText(x.available, unit, product.form)}` : 'none'} available${x.expected_date ? `, more expected ${longDate(x.expected_date)}` : ''}`;
+			return html`<div class="choice" key=${p.id}>
+				<input type="radio" id=${`f-pharmacy-${p.id}`} name="pharmacy_id" value=${String(p.id)} checked=${value === String(p.id)}
+					onChange=${() => onChange(String(p.id))} />
+				<label for=${`f-pharmacy-${p.id}`}>${p.name} <span class="choice-hint">${words}</span></label>
+			</div>`;
+		})}
+	</fieldset>`;
+}
+
 const LABELS = {
 	plan_id: 'Plan', product_id: 'Product', quantity: 'Quantity', dose: 'Dose', justification: 'Clinical justification',
 	start_date: 'Start date', instalment_amount: 'Amount each time', instalment_interval_days: 'Days between instalments',
@@ -324,6 +364,8 @@ export function Prescribe({ session, path }) {
 	const [signAlert, setSignAlert] = useState(null);
 	const [signing, setSigning] = useState(false);
 	const [signed, setSigned] = useState(null);
+	const [partners, setPartners] = useState(null);
+	const [pharmacy, setPharmacy] = useState('');
 	const [list, setList] = useState(null);
 	const [refresh, setRefresh] = useState(0);
 	const seq = useRef(0);
@@ -356,8 +398,17 @@ export function Prescribe({ session, path }) {
 			setPlanId((cur) => (active.some((p) => String(p.id) === cur) ? cur : active[0] ? String(active[0].id) : ''));
 		});
 		api('GET', '/api/v1/prescriptions/formulary').then((r) => setFormulary(r.ok ? r.data.products || [] : []));
+		api('GET', '/api/v1/bridge/partners').then((r) => setPartners(r.ok ? r.data.partners || [] : []));
 		loadList();
 	}, [patientId]);
+
+	// Each new draft starts from the pharmacy the server would choose for it.
+	useEffect(() => {
+		if (!draft || !partners || partners.length < 2)
+			return;
+		const best = defaultPharmacy(partners, draft.product, draft.quantity);
+		setPharmacy(best ? String(best.id) : '');
+	}, [draft && draft.id, partners]);
 
 	const plan = plans && plans.find((p) => String(p.id) === planId);
 	const planItem = plan && (plan.items || []).find((it) => String(it.product_id) === d.product_id);
@@ -499,7 +550,10 @@ export function Prescribe({ session, path }) {
 		}
 		setSigning(true);
 		setSignAlert(null);
-		const res = await api('POST', `/api/v1/prescriptions/${draft.id}/sign`, { code: code.trim() });
+		const req = { code: code.trim() };
+		if (partners && partners.length > 1 && pharmacy)
+			req.pharmacy_id = Number(pharmacy);
+		const res = await api('POST', `/api/v1/prescriptions/${draft.id}/sign`, req);
 		setSigning(false);
 		if (res.ok) {
 			setSigned(res.data);
@@ -715,6 +769,8 @@ export function Prescribe({ session, path }) {
 					${dirty ? html`<p class="notice">You changed the draft: save the changes before signing.</p>` :
 						html`<form onSubmit=${sign} noValidate>
 							<div class=${signAlert ? 'alert' : 'alert alert-empty'} role="alert">${signAlert && html`<p>${signAlert}</p>`}</div>
+							<${PharmacyChoice} partners=${partners} product=${draft.product} quantity=${draft.quantity}
+								value=${pharmacy} onChange=${setPharmacy} />
 							<div class=${codeError ? 'field field-invalid' : 'field'}>
 								<label for="f-code">Code from your authenticator app</label>
 								<p class="hint" id="f-code-hint">Signing needs a fresh 6-digit code. Each code works once.</p>
