@@ -48,5 +48,5 @@ static const struct field stock_query[] = {
 	    BODY(pipeline_limit_fields), NULL, 0, 0 }, \
 	{ "GET", "/api/v1/bridge/stock", stock_list, ROLE_CLINICIAN | ROLE_PHARMACIST | \
 	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, BODY(stock_query), 0 }, \
-	{ "GET", "/api/v1/bridge/partners", partners_list, ROLE_CLINICIAN | ROLE_PHARMACIST | \
-	    ROLE_ADMIN | ROLE_AUDITOR, NULL, 0, NULL, 0, 0 },
+	{ "GET", "/api/v1/bridge/partners", partners_list, ROLE_CLINICIAN | ROLE_ADMIN | \
+	    ROLE_AUDITOR, NULL, 0, NULL, 0, 0 },

@@ -202,34 +202,54 @@ json_rows(struct pool *pool, struct json_object *a, const struct db_res *res, si
 	return 0;
 }
 
+/* How many entries of q's selection lie after its cursor, into *n. */
+static enum cerr
+count(struct req *r, const struct rq *q, int64_t *n)
+{
+	struct db_res	*res;
+	enum cerr	 rc;
+
+	if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER_COUNT, "iissssiiii", q->product,
+	    q->product, q->from, q->from, q->to, q->to, q->last, q->at_product, q->at_product,
+	    q->at_id)) != CE_OK)
+		return rc;
+	*n = db_int(res->rows[0][0]);
+	return CE_OK;
+}
+
 /*
- * The CSV: every entry of the selection (up to limit when given), written
- * page by page from a pool of its own so that memory does not grow with
- * the register. The head is already sent when a later page fails: the
- * answer then ends short and the failure is logged.
+ * The CSV: every entry of the selection (up to limit when given), read in
+ * one transaction (one snapshot, so the pages fit together and match the
+ * X-Register-Entries header) and written page by page from a pool of its
+ * own, so that memory does not grow with the register. Before the first
+ * byte a failure is an ordinary problem reply; after it the answer ends
+ * short of X-Register-Entries, and the failure is logged and audited.
  */
 static int
 csv_stream(struct req *r, struct rq *q, int64_t limit)
 {
-	struct pool	*pp;
-	struct db_res	*res;
-	struct strbuf	 b;
-	const char	*disp;
-	int64_t		 left = limit, n;
-	int		 status = -1;
-	bool		 begun = false;
+	struct pool		*pp;
+	struct db_res		*res = NULL;
+	struct strbuf		 b;
+	struct json_object	*d;
+	const char		*disp, *total;
+	int64_t			 left = limit, n, sent = 0, entries;
+	enum cerr		 rc;
+	bool			 begun = false;
 
-	disp = pool_printf(r->pool, "attachment; filename=\"cd-register%s%s%s%s.csv\"",
-	    q->from != NULL ? "-from-" : "", q->from != NULL ? q->from : "",
-	    q->to != NULL ? "-to-" : "", q->to != NULL ? q->to : "");
-	if (disp == NULL || reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
-	    reply_header(r, "Content-Disposition", disp) != 0)
-		return reply_internal(r, "out of memory");
+	if ((rc = db_begin(r->db)) != CE_OK || (rc = count(r, q, &entries)) != CE_OK) {
+		db_rollback(r->db);
+		return reply_db(r, rc);
+	}
+	if (entries > limit)
+		entries = limit;
 	for (;;) {
 		n = left < REGISTER_PAGE_CSV ? left : REGISTER_PAGE_CSV;
-		if ((pp = pool_new()) == NULL)
+		if ((pp = pool_new()) == NULL) {
+			rc = CE_NOMEM;
 			break;
-		if (page(r, pp, q, n, &res) != CE_OK) {
+		}
+		if ((rc = page(r, pp, q, n, &res)) != CE_OK) {
 			pool_free(pp);
 			break;
 		}
@@ -240,28 +260,64 @@ csv_stream(struct req *r, struct rq *q, int64_t limit)
 			    "prescription_id,prescriber,collector,id_requested,id_provided,"
 			    "witness,corrects_id,reason,recorded_by\r\n");
 		csv_rows(pp, &b, res, res->nrows);
-		if (b.oom || (!begun && reply_stream_begin(r, 200, -1) == -1) ||
-		    reply_stream_write(r, b.s, b.len) == -1) {
+		if (b.oom) {
 			pool_free(pp);
+			rc = CE_NOMEM;
 			break;
 		}
-		begun = true;
+		if (!begun) {
+			disp = pool_printf(r->pool, "attachment; filename=\"cd-register%s%s%s%s.csv\"",
+			    q->from != NULL ? "-from-" : "", q->from != NULL ? q->from : "",
+			    q->to != NULL ? "-to-" : "", q->to != NULL ? q->to : "");
+			total = pool_printf(r->pool, "%" PRId64, entries);
+			if (disp == NULL || total == NULL ||
+			    reply_header(r, "Content-Type", "text/csv; charset=utf-8") != 0 ||
+			    reply_header(r, "Content-Disposition", disp) != 0 ||
+			    reply_header(r, "X-Register-Entries", total) != 0) {
+				pool_free(pp);
+				db_rollback(r->db);
+				reply_reset(r);
+				return reply_internal(r, "out of memory");
+			}
+			begun = true;
+			if (reply_stream_begin(r, 200, -1) == -1) {
+				pool_free(pp);
+				rc = CE_GONE;
+				break;
+			}
+		}
+		if (reply_stream_write(r, b.s, b.len) == -1) {
+			pool_free(pp);
+			rc = CE_GONE;
+			break;
+		}
+		sent += (int64_t)res->nrows;
 		left -= (int64_t)res->nrows;
 		if ((int64_t)res->nrows < n || left == 0) {
 			pool_free(pp);
-			status = 200;
-			break;
+			db_rollback(r->db);	/* read only */
+			return 200;
 		}
 		q->at_product = db_int(res->rows[res->nrows - 1][2]);
 		q->at_id = db_int(res->rows[res->nrows - 1][0]);
 		pool_free(pp);
 	}
-	if (status == -1) {
-		log_err("pharmacy: the register's CSV stopped after the entry %" PRId64
-		    " (out of memory, the database or the client went away)", q->at_id);
-		if (!begun)
-			return reply_internal(r, "the register could not be read");
+	db_rollback(r->db);
+	if (!begun)
+		return reply_db(r, rc);
+	/* The head is gone: the reader is told by the short count; the trail says so too. */
+	log_warn("pharmacy: the register's CSV stopped after %" PRId64 " of %" PRId64 " entries"
+	    " (%s: the database, memory or the client went away)", sent, entries, cerr_str(rc));
+	if ((d = json_object_new_object()) != NULL) {
+		json_object_object_add(d, "entries", json_object_new_int64(entries));
+		json_object_object_add(d, "entries_sent", json_object_new_int64(sent));
+		json_object_object_add(d, "reason", json_object_new_string(cerr_str(rc)));
 	}
+	if (db_begin(r->db) != CE_OK)
+		json_object_put(d);
+	else if (audit_commit(r, "pharmacy.register_read", "ph_register", NULL, "failure", d) !=
+	    CE_OK)
+		db_rollback(r->db);
 	return 200;
 }
 
@@ -293,6 +349,9 @@ ph_register(struct req *r)
 		if (res->nrows != 1)
 			return reply_field(r, 422, "after", "is not an entry of the register"
 			    " (give next_after from the page before)");
+		if (q.product != 0 && db_int(res->rows[0][0]) != q.product)
+			return reply_field(r, 422, "after", "is an entry of another product than"
+			    " the one asked for");
 		q.at_product = db_int(res->rows[0][0]);
 		q.at_id = after;
 	}
@@ -300,11 +359,8 @@ ph_register(struct req *r)
 		return reply_db(r, rc);
 	q.last = db_int(res->rows[0][0]);
 	if (csv) {
-		if ((rc = db_exec(r->db, r->pool, &res, SQL_REGISTER_COUNT, "iissssiiii",
-		    q.product, q.product, q.from, q.from, q.to, q.to, q.last, q.at_product,
-		    q.at_product, q.at_id)) != CE_OK)
+		if ((rc = count(r, &q, &entries)) != CE_OK)
 			return reply_db(r, rc);
-		entries = db_int(res->rows[0][0]);
 		if (entries > limit)
 			entries = limit;
 	} else {

@@ -43,18 +43,21 @@ static const char SQL_SIGN[] =
     " days_supply = ?, thc_ug_total = ?, cbd_ug_total = ?, effective_at = ?, signed_at = ?,"
     " valid_until = ?, key_id = ?, document = ?, signature = ?, paper_required = ?,"
     " status_changed_at = ?, updated_at = UTC_TIMESTAMP(6),"
-    /*
-     * The pharmacy it goes to: the one the prescriber chose, else the
-     * active partner that last reported enough of the product for it, else
-     * the one with the most, else the first (none reported: the first).
-     */
-    " pharmacy_id = COALESCE(NULLIF(?, 0), (SELECT pp.id FROM pharmacy_partner pp"
-    " LEFT JOIN pharmacy_stock s ON s.partner_id = pp.id AND s.product_id = ?"
-    " WHERE pp.active = 1 ORDER BY COALESCE(s.available >= ?, 0) DESC,"
-    " COALESCE(s.available, -1) DESC, pp.id LIMIT 1))"
-    " WHERE id = ? AND status = 'draft'";
-static const char SQL_PHARMACY_OF[] =
-    "SELECT pharmacy_id FROM prescription WHERE id = ?";
+    " pharmacy_id = NULLIF(?, 0) WHERE id = ? AND status = 'draft'";
+/*
+ * The pharmacy it goes to when the prescriber names none: the active
+ * partner that last reported enough of the product for it, else the one
+ * that reported the most, else the first set up (a plain read: no locks on
+ * the stock the bridge keeps writing). prescribe.js's defaultPharmacy()
+ * makes the same choice.
+ */
+static const char SQL_CHOOSE[] =
+    "SELECT pp.id FROM pharmacy_partner pp LEFT JOIN pharmacy_stock s"
+    " ON s.partner_id = pp.id AND s.product_id = ? WHERE pp.active = 1"
+    " ORDER BY COALESCE(s.available, 0) >= ? DESC, COALESCE(s.available, 0) DESC, pp.id"
+    " LIMIT 1";
+static const char SQL_PARTNER_STILL[] =
+    "SELECT id FROM pharmacy_partner WHERE id = ? AND active = 1 LOCK IN SHARE MODE";
 static const char SQL_PARTNER_ACTIVE[] =
     "SELECT id FROM pharmacy_partner WHERE id = ? AND active = 1";
 
@@ -106,7 +109,7 @@ rx_sign(struct req *r)
 	enum stepup_outcome	 out;
 	unsigned char		 sig[SIG_MAX];
 	const char		*code = r->in.vals[0].present ? r->in.vals[0].s : NULL;
-	int64_t			 pharmacy = r->in.vals[1].present ? r->in.vals[1].i : 0;
+	int64_t			 pharmacy = r->in.vals[1].present ? r->in.vals[1].i : 0, to;
 	const char		*start;
 	struct verr		 errs[6];
 	size_t			 nerr;
@@ -159,6 +162,24 @@ rx_sign(struct req *r)
 		return reply_problem(r, 409, "prescription-signed", "Not a draft",
 		    "Only a draft is signed, once.");
 	}
+	/*
+	 * The pharmacy, now: the one named must still be active (in share mode,
+	 * so it stays so until this commits; rolling back also un-spends the code).
+	 */
+	if (pharmacy != 0)
+		rc = db_exec(r->db, r->pool, &pp, SQL_PARTNER_STILL, "i", pharmacy);
+	else
+		rc = db_exec(r->db, r->pool, &pp, SQL_CHOOSE, "ii", x.product_id, x.quantity);
+	if (rc != CE_OK) {
+		db_rollback(r->db);
+		return reply_db(r, rc);
+	}
+	if (pharmacy != 0 && pp->nrows != 1) {
+		db_rollback(r->db);
+		return reply_field(r, 422, "pharmacy_id", "is not an active partner pharmacy"
+		    " (GET /api/v1/bridge/partners lists them)");
+	}
+	to = pp->nrows == 1 ? db_int(pp->rows[0][0]) : 0;
 	memset(&in, 0, sizeof(in));
 	in.patient_id = x.patient_id;
 	in.plan_id = x.plan_id;
@@ -286,12 +307,11 @@ rx_sign(struct req *r)
 		db_rollback(r->db);
 		return reply_internal(r, "the prescriber's key cannot be used");
 	}
-	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "iisiiiisssisbisiiii", pl.version,
+	if ((rc = db_exec(r->db, r->pool, NULL, SQL_SIGN, "iisiiiisssisbisii", pl.version,
 	    (int64_t)v.initial,
 	    v.dose, v.daily_amount, v.days_supply, v.thc_ug_total, v.cbd_ug_total,
 	    t->rows[0][5], t->rows[0][0], t->rows[0][2], k.id, doc, sig, siglen,
-	    (int64_t)d.paper_required, t->rows[0][0], pharmacy, x.product_id, x.quantity,
-	    id)) != CE_OK ||
+	    (int64_t)d.paper_required, t->rows[0][0], to, id)) != CE_OK ||
 	    (rc = rx_event(r, id, "signed", r->who.user_id, NULL)) != CE_OK)
 		return reply_db(r, rc);
 	if ((sigtext = b64(r->pool, sig, siglen)) == NULL ||
@@ -308,13 +328,10 @@ rx_sign(struct req *r)
 	if ((rc = rx_load(r, id, false, &x)) != CE_OK)
 		return reply_db(r, rc);
 	det = rx_audit_details(&x, pr.supply_unit);
-	if ((rc = db_exec(r->db, r->pool, &pp, SQL_PHARMACY_OF, "i", id)) != CE_OK)
-		return reply_db(r, rc);
 	if (det != NULL) {
 		json_object_object_add(det, "key_fingerprint", json_object_new_string(k.fingerprint));
-		json_object_object_add(det, "pharmacy_id", pp->nrows == 1 && pp->rows[0][0] != NULL ?
-		    json_object_new_int64(db_int(pp->rows[0][0])) : NULL);
-		json_object_object_add(det, "pharmacy_chosen", json_object_new_boolean(pharmacy != 0));
+		json_object_object_add(det, "pharmacy_id", to != 0 ? json_object_new_int64(to) : NULL);
+		json_object_object_add(det, "pharmacy_named", json_object_new_boolean(pharmacy != 0));
 	}
 	if ((rc = audit_commit(r, "prescription.sign", "prescription", eid, "success", det)) != CE_OK)
 		return reply_db(r, rc);

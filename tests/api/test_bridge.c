@@ -880,6 +880,22 @@ START_TEST(test_retry_after_honoured)
 
 		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
 	}
+	until = now_secs() + 90;
+	while (now_secs() < until && sql_int("SELECT status = 'done' FROM outbox WHERE id = %lld",
+	    (long long)outbox) != 1)
+		(void)usleep(300 * 1000);
+	ck_assert_msg(sql_int("SELECT status = 'done' FROM outbox WHERE id = %lld",
+	    (long long)outbox) == 1, "not delivered after the 429: %s", sql_str("SELECT"
+	    " CONCAT(status, ' ', attempts, ' ', COALESCE(last_error, '')) FROM outbox WHERE id ="
+	    " %lld", (long long)outbox));
+	/* Delivered: Busy closes, so that later tests see the demo pharmacy as the only partner. */
+	{
+		const char *const argv[] = { "partner-set", "--code", code, "--name", "Busy",
+		    "--url", url, "--send-secret-file", file, "--receive-secret-file", file,
+		    "--inactive", NULL };
+
+		ck_assert_msg(run_clinic(out, sizeof(out), argv) == 0, "partner-set: %s", out);
+	}
 	(void)unlink(file);
 	free(file);
 	rx_free(&f);

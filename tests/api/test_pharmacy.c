@@ -886,9 +886,19 @@ START_TEST(register_pages_and_csv_whole)
 	ck_assert(has_error_field(r, "after"));
 	resp_free(r);
 
+	/* a cursor of another product than the one asked for */
+	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&after=%lld",
+	    (long long)f.product + 1000000, (long long)first);
+	expect_problem(r, 422, "validation");
+	ck_assert(has_error_field(r, "after"));
+	resp_free(r);
+
 	/* the CSV holds every entry, once, in order (more than one page on the server) */
 	r = api_get(f.ph, "/api/v1/pharmacy/register?product=%lld&format=csv", (long long)f.product);
 	ck_assert_msg(r->status == 200, "csv: %s", rdesc(r));
+	p = resp_header(r, "X-Register-Entries");
+	ck_assert_msg(p != NULL && strcmp(p, "2601") == 0, "X-Register-Entries: %s", p);
+	free(p);
 	prev = 0;
 	for (p = r->body; (line = strsep(&p, "\n")) != NULL; ) {
 		if (*line == '\0')

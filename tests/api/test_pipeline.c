@@ -784,6 +784,9 @@ START_TEST(test_pharmacy_chosen_at_signing)
 	ck_assert_int_eq(sql_int("SELECT JSON_VALUE(details, '$.pharmacy_id') FROM audit_event"
 	    " WHERE action = 'prescription.sign' AND entity_id = '%lld' AND outcome = 'success'",
 	    (long long)oil_rx), north);
+	ck_assert_int_eq(sql_int("SELECT JSON_EXTRACT(details, '$.pharmacy_named') = 'false' FROM"
+	    " audit_event WHERE action = 'prescription.sign' AND entity_id = '%lld' AND outcome ="
+	    " 'success'", (long long)oil_rx), 1);
 
 	/* named: an unknown or inactive partner is refused, the draft and the code untouched */
 	cap_rx = draft_of(&f, f.capsule, 30);
@@ -803,7 +806,7 @@ START_TEST(test_pharmacy_chosen_at_signing)
 	resp_free(r);
 	ck_assert_int_eq(sql_int("SELECT pharmacy_id FROM prescription WHERE id = %lld",
 	    (long long)cap_rx), f.partner);
-	ck_assert_int_eq(sql_int("SELECT JSON_EXTRACT(details, '$.pharmacy_chosen') = 'true' FROM"
+	ck_assert_int_eq(sql_int("SELECT JSON_EXTRACT(details, '$.pharmacy_named') = 'true' FROM"
 	    " audit_event WHERE action = 'prescription.sign' AND entity_id = '%lld' AND outcome ="
 	    " 'success'", (long long)cap_rx), 1);
 

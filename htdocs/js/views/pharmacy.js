@@ -9,7 +9,7 @@
 //                         deliveries, counts, returns and destruction
 //   #/pharmacy/register   the controlled-drug register with product and date
 //                         filters, corrections, and CSV download
-import { useEffect, useState } from '/vendor/hooks.js';
+import { useEffect, useRef, useState } from '/vendor/hooks.js';
 import { api } from '../api.js';
 import { html, Page } from './ui.js';
 import { problemText } from './book.js';
@@ -554,11 +554,18 @@ function Register({ readOnly }) {
 	const [error, setError] = useState(null);
 	const [done, setDone] = useState(null);
 	const query = [product && `product=${product}`, from && `from=${from}`, to && `to=${to}`].filter(Boolean).join('&');
+	const [loadingMore, setLoadingMore] = useState(false);
+	const seq = useRef(0);	// a newer request makes older answers stale
+	const firstNew = useRef(null);
 	// The register comes a page at a time (next_after: where the next one starts).
 	async function load(e) {
 		if (e)
 			e.preventDefault();
+		const mine = ++seq.current;
+		setLoadingMore(false);
 		const res = await api('GET', `/api/v1/pharmacy/register${query ? `?${query}` : ''}`);
+		if (mine !== seq.current)
+			return;
 		if (res.ok) {
 			setRows(res.data.items || []);
 			setNext(res.data.next_after ?? null);
@@ -568,14 +575,34 @@ function Register({ readOnly }) {
 			setError(problemText(res));
 	}
 	async function more() {
+		if (loadingMore || next === null)
+			return;
+		const mine = ++seq.current;
+		setLoadingMore(true);
 		const res = await api('GET', `/api/v1/pharmacy/register?${shown ? `${shown}&` : ''}after=${next}`);
+		if (mine !== seq.current)
+			return;
+		setLoadingMore(false);
 		if (res.ok) {
-			setRows((had) => [...had, ...(res.data.items || [])]);
+			const items = res.data.items || [];
+			firstNew.current = items.length > 0 ? items[0].id : null;
+			setRows((had) => [...had, ...items]);
 			setNext(res.data.next_after ?? null);
 			setError(null);
 		} else if (res.status !== 401)
 			setError(problemText(res));
 	}
+	// After "Show more", focus moves to the first entry that came (the button may be gone).
+	useEffect(() => {
+		if (firstNew.current === null)
+			return;
+		const th = document.querySelector(`.ph-register tr[data-entry="${firstNew.current}"] th`);
+		firstNew.current = null;
+		if (th) {
+			th.setAttribute('tabindex', '-1');
+			th.focus();
+		}
+	}, [rows]);
 	useEffect(() => { load(); }, [tick]);
 	const csv = `/api/v1/pharmacy/register?${shown ? `${shown}&` : ''}format=csv`;
 	return html`<${Page} title="Controlled drugs register" wide>
@@ -627,7 +654,8 @@ function Register({ readOnly }) {
 						g.witness && `witness ${g.witness}`, g.reason, `by ${g.recorded_by}`].filter(Boolean).join('; ')}</td>
 				</tr>`)}</tbody>
 			</table>`}
-			${next !== null && html`<p class="actions"><button type="button" class="button button-secondary" onClick=${more}>Show more entries</button></p>`}
+			${next !== null && html`<p class="actions"><button type="button" class="button button-secondary" onClick=${more}
+				disabled=${loadingMore}>${loadingMore ? 'Loading more entries…' : 'Show more entries'}</button></p>`}
 		</section>`}
 		${!readOnly && html`<${Correction} onDone=${(d) => { setDone(`Correction recorded as entry ${d.id}; balance now ${d.balance}.`); setTick((n) => n + 1); }} />`}
 	<//>`;

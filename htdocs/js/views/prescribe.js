@@ -49,22 +49,34 @@ function StockWarning({ product }) {
 
 // The pharmacy the prescription goes to (issue 6). With one partner it is
 // said; with several the prescriber chooses, each shown with what it last
-// reported of the product. The first choice is the one the server would
-// make: one with enough for this prescription, else the one with the most.
+// reported of the product. Preselected is the one the server would choose
+// (modules/prescriptions/sign.c SQL_CHOOSE): one that reported enough for
+// this prescription, else the most; ties (and nothing reported, taken as
+// none) go to the first set up. partners come in that order.
 export function defaultPharmacy(partners, product, quantity) {
+	const reported = (product && product.availability && product.availability.pharmacies) || [];
 	const stock = (id) => {
-		const x = ((product && product.availability && product.availability.pharmacies) || []).find((y) => y.id === id);
-		return x ? x.available : -1;
+		const x = reported.find((y) => y.id === id);
+		return x ? x.available : 0;
 	};
-	const enough = partners.find((p) => stock(p.id) >= quantity && stock(p.id) >= 0);
-	if (enough)
-		return enough;
-	return partners.reduce((best, p) => (best === null || stock(p.id) > stock(best.id) ? p : best), null);
+	let best = null;
+	for (const p of partners) {
+		if (best === null)
+			best = p;
+		else {
+			const [a, b] = [stock(p.id), stock(best.id)];
+			if ((a >= quantity) > (b >= quantity) || ((a >= quantity) === (b >= quantity) && a > b))
+				best = p;
+		}
+	}
+	return best;
 }
 
 function PharmacyChoice({ partners, product, quantity, value, onChange }) {
 	if (partners === null)
 		return null;
+	if (partners.error)
+		return html`<p class="notice rxp-goes-to">The partner pharmacies could not be read (${partners.error}). Signing sends it to the pharmacy with stock.</p>`;
 	if (partners.length === 0)
 		return html`<p class="notice rxp-goes-to">No partner pharmacy is set up yet: the prescription waits, signed, until an admin adds one.</p>`;
 	if (partners.length === 1)
@@ -398,17 +410,21 @@ export function Prescribe({ session, path }) {
 			setPlanId((cur) => (active.some((p) => String(p.id) === cur) ? cur : active[0] ? String(active[0].id) : ''));
 		});
 		api('GET', '/api/v1/prescriptions/formulary').then((r) => setFormulary(r.ok ? r.data.products || [] : []));
-		api('GET', '/api/v1/bridge/partners').then((r) => setPartners(r.ok ? r.data.partners || [] : []));
+		api('GET', '/api/v1/bridge/partners').then((r) => setPartners(r.ok ? r.data.partners || [] :
+			Object.assign([], { error: problemText(r.problem) })));
 		loadList();
 	}, [patientId]);
 
-	// Each new draft starts from the pharmacy the server would choose for it.
+	// A new draft starts from the pharmacy the server would choose for it,
+	// and follows its product and quantity until the prescriber picks one.
+	const [picked, setPicked] = useState(false);
+	useEffect(() => setPicked(false), [draft && draft.id]);
 	useEffect(() => {
-		if (!draft || !partners || partners.length < 2)
+		if (!draft || !partners || partners.length < 2 || picked)
 			return;
 		const best = defaultPharmacy(partners, draft.product, draft.quantity);
 		setPharmacy(best ? String(best.id) : '');
-	}, [draft && draft.id, partners]);
+	}, [draft && draft.id, draft && draft.product && draft.product.id, draft && draft.quantity, partners, picked]);
 
 	const plan = plans && plans.find((p) => String(p.id) === planId);
 	const planItem = plan && (plan.items || []).find((it) => String(it.product_id) === d.product_id);
@@ -551,7 +567,7 @@ export function Prescribe({ session, path }) {
 		setSigning(true);
 		setSignAlert(null);
 		const req = { code: code.trim() };
-		if (partners && partners.length > 1 && pharmacy)
+		if (partners && !partners.error && partners.length > 1 && pharmacy)
 			req.pharmacy_id = Number(pharmacy);
 		const res = await api('POST', `/api/v1/prescriptions/${draft.id}/sign`, req);
 		setSigning(false);
@@ -574,6 +590,11 @@ export function Prescribe({ session, path }) {
 			document.getElementById('f-code')?.focus();
 		} else if (res.status === 429) {
 			setCodeError(waitMessage(res.problem));
+		} else if (res.status === 422 && ((res.problem && res.problem.errors) || []).some((x) => x.field === 'pharmacy_id')) {
+			setSignAlert('That pharmacy no longer takes prescriptions from the clinic: choose another.');
+			setPicked(false);
+			api('GET', '/api/v1/bridge/partners').then((r) => setPartners(r.ok ? r.data.partners || [] :
+				Object.assign([], { error: problemText(r.problem) })));
 		} else if (s === 'prescription-refused') {
 			setCheck({ ok: false, checks: res.problem.checks || [] });
 			setSignAlert(`${problemText(res.problem)} See the failed checks above.`);
@@ -770,7 +791,7 @@ export function Prescribe({ session, path }) {
 						html`<form onSubmit=${sign} noValidate>
 							<div class=${signAlert ? 'alert' : 'alert alert-empty'} role="alert">${signAlert && html`<p>${signAlert}</p>`}</div>
 							<${PharmacyChoice} partners=${partners} product=${draft.product} quantity=${draft.quantity}
-								value=${pharmacy} onChange=${setPharmacy} />
+								value=${pharmacy} onChange=${(v) => { setPharmacy(v); setPicked(true); }} />
 							<div class=${codeError ? 'field field-invalid' : 'field'}>
 								<label for="f-code">Code from your authenticator app</label>
 								<p class="hint" id="f-code-hint">Signing needs a fresh 6-digit code. Each code works once.</p>
