@@ -179,8 +179,15 @@ export default function (h) {
 				await heading(page, 'Prescription pipeline');
 				await page.locator('.pipeline-row').first().waitFor();
 				// only this clinician's, then the stuck one is first, highlighted, with the reason
-				await page.selectOption('#f-pl-prescriber', String(w.clinician.id));
+				// (the filtered answer, not the whole list that may still be on screen)
+				const [filtered] = await Promise.all([
+					page.waitForResponse((r) => /\/api\/v1\/pipeline\?/.test(r.url()) &&
+						new URL(r.url()).searchParams.get('prescriber') === String(w.clinician.id)),
+					page.selectOption('#f-pl-prescriber', String(w.clinician.id)),
+				]);
+				const mine = ((await filtered.json()).prescriptions || []).length;
 				await page.locator('.pipeline-row').filter({ hasText: `Prescription ${fresh}` }).waitFor();
+				await page.waitForFunction((n) => document.querySelectorAll('.pipeline-row').length === n, mine);
 				const first = page.locator('.pipeline-row').first();
 				assert((await first.textContent()).includes(`Prescription ${stuck}`),
 					`the first row is not the stuck one: ${await first.textContent()}`);
