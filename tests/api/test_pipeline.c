@@ -1018,20 +1018,30 @@ START_TEST(test_pipeline_dead_letter)
 }
 END_TEST
 
+/* An accepted copy (rx_copy) that the prescriber then cancels; its id. */
+static int64_t
+accepted_then_cancelled(struct fx *f)
+{
+	struct resp	*r;
+	char		 path[96];
+	int64_t		 rx = rx_copy(f, "accepted");
+
+	(void)snprintf(path, sizeof(path), RX "/%lld/cancel", (long long)rx);
+	r = api(f->spec, "POST", path, "{\"reason\":\"patient asked to stop\"}");
+	ck_assert_msg(r->status == 200, "%s", rdesc(r));
+	resp_free(r);
+	return rx;
+}
+
 /* The pharmacy had dispensed it before our cancellation: the prescriber is told, the status follows. */
 START_TEST(test_cancel_refused)
 {
 	struct fx	 f;
-	struct resp	*r, *keep;
-	char		 path[96];
+	struct resp	*keep;
 	int64_t		 rx;
 
 	fx_new(&f);
-	rx = rx_copy(&f, "accepted");
-	(void)snprintf(path, sizeof(path), RX "/%lld/cancel", (long long)rx);
-	r = api(f.spec, "POST", path, "{\"reason\":\"patient asked to stop\"}");
-	ck_assert_msg(r->status == 200, "%s", rdesc(r));
-	resp_free(r);
+	rx = accepted_then_cancelled(&f);
 	event_expect("applied", "prescription.cancel_refused", "{\"prescription_id\":%lld,"
 	    "\"pharmacy_ref\":\"C-1\",\"reason\":\"already dispensed at 10:02\"}", (long long)rx);
 	expect_status(rx, "dispensed");
@@ -1067,16 +1077,12 @@ START_TEST(test_cancel_refused_after_shipping)
 {
 	struct fx	 f;
 	struct resp	*r, *keep;
-	char		 path[96], data[512];
+	char		 data[512];
 	char		*s;
 	int64_t		 rx;
 
 	fx_new(&f);
-	rx = rx_copy(&f, "accepted");
-	(void)snprintf(path, sizeof(path), RX "/%lld/cancel", (long long)rx);
-	r = api(f.spec, "POST", path, "{\"reason\":\"patient asked to stop\"}");
-	ck_assert_msg(r->status == 200, "%s", rdesc(r));
-	resp_free(r);
+	rx = accepted_then_cancelled(&f);
 	event_expect("ignored", "prescription.dispensed", "{\"prescription_id\":%lld,"
 	    "\"pharmacy_ref\":\"C-2\",\"method\":\"courier\",\"quantity\":10000,\"unit\":\"mg\","
 	    "\"batches\":[]}", (long long)rx);

@@ -11,75 +11,20 @@
 // signing. Phone-sized pages: no side scroll, axe-core.
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const TOTP = 'NBSWY3DPONSWY3DPMFRGGZDFMZTWQ2LK';
 
 export default function (h) {
-	const { test, withPage, heading, signIn, enterCode, createUser, noSideScroll, noAxeViolations, screenshot,
-		nextCode, assert, PHONE, URL_, RUN, CONF } = h;
+	const { test, withPage, heading, signIn, createUser, noSideScroll, noAxeViolations, screenshot,
+		assert, PHONE, URL_, RUN, CONF,
+		sql: root, confValue: conf, stepCode: freshCode, apiCall: req, apiSignIn: session,
+		signInStaff: staffSignIn } = h;
 
-	const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 	const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
 	let n = 0;
-
-	function root(query) {
-		const socket = process.env.CLINIC_TEST_DB_SOCKET;
-		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
-		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
-			{ encoding: 'utf8' }).trim();
-	}
-
-	function conf(name) {
-		const line = readFileSync(CONF, 'utf8').split('\n').find((l) => l.startsWith(`${name} = `));
-		assert(line, `${CONF} has no ${name}`);
-		return line.slice(name.length + 3).trim();
-	}
-
-	// A code for the next unused time step (waits when it would be two ahead).
-	async function freshCode(account) {
-		while ((account.lastStep ?? -1) + 1 > Math.floor(Date.now() / 30000) + 1)
-			await wait(500);
-		return nextCode(account);
-	}
-
-	// A tiny API client with its own cookie and CSRF token.
-	async function req(s, method, path, body) {
-		const headers = { Accept: 'application/json, application/problem+json' };
-		if (s.cookie)
-			headers.Cookie = s.cookie;
-		if (body !== undefined)
-			headers['Content-Type'] = 'application/json';
-		if (method !== 'GET' && s.csrf)
-			headers['X-CSRF-Token'] = s.csrf;
-		const res = await fetch(`${URL_}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-		const text = await res.text();
-		let json = null;
-		try {
-			json = text ? JSON.parse(text) : null;
-		} catch {
-			json = null;
-		}
-		const set = res.headers.get('set-cookie');
-		if (set && !/^[^=]+=;/.test(set))
-			s.cookie = set.split(';')[0];
-		if (json && json.csrf_token)
-			s.csrf = json.csrf_token;
-		return { status: res.status, json, text };
-	}
-
-	async function session(account) {
-		const s = {};
-		let r = await req(s, 'POST', '/api/v1/auth/login', { email: account.email, password: account.password });
-		assert(r.status === 200, `sign-in ${account.email}: ${r.status} ${r.text}`);
-		if (r.json.mfa_required) {
-			r = await req(s, 'POST', '/api/v1/auth/mfa', { code: await freshCode(account) });
-			assert(r.status === 200, `code ${account.email}: ${r.status} ${r.text}`);
-		}
-		return s;
-	}
 
 	function staffWith(role, flags) {
 		const a = createUser(role, [...flags, '--totp-secret', TOTP]);
@@ -109,7 +54,7 @@ export default function (h) {
 	async function world(tag) {
 		const patient = { email: `e2e-views-${tag}-${RUN}@example.org`, password: `e2e views meadow ${RUN}`,
 			given: 'Imogen', family: `Hartley${RUN % 100000}` };
-		const ps = {};
+		const ps = { cookie: '', csrf: '' };
 		let r = await req(ps, 'POST', '/api/v1/auth/register', { email: patient.email, password: patient.password,
 			given_name: patient.given, family_name: patient.family, date_of_birth: '1979-05-21' });
 		assert(r.status === 201, `register: ${r.status} ${r.text}`);
@@ -159,13 +104,6 @@ export default function (h) {
 	function close(ids) {
 		root(`UPDATE prescription SET status = 'delivered', status_changed_at = UTC_TIMESTAMP(6)
 			WHERE id IN (${ids.join(',')})`);
-	}
-
-	async function staffSignIn(page, account, home) {
-		await signIn(page, account.email, account.password);
-		await heading(page, 'Enter your code');
-		await enterCode(page, await freshCode(account));
-		await heading(page, home);
 	}
 
 	test('pipeline: the admin sees a stuck prescription first with its reason, and changes the stage\'s limit', async () => {

@@ -7,21 +7,14 @@
 // compares the two versions in a sentence; a clinician off the specialist
 // register is shown the refusal to start a plan; both pages pass axe-core
 // and fit a 390 px phone.
-import { execFileSync } from 'node:child_process';
 
 const SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 
 export default function (h) {
 	const { test, withPage, heading, signIn, enrol, createUser, describedBy, noSideScroll, noAxeViolations,
-		screenshot, totp, nextCode, assert, PHONE, URL_, RUN } = h;
+		screenshot, totp, assert, PHONE, URL_, RUN,
+		sql, stepCode: freshCode, apiCall, apiSignIn } = h;
 	const LAPTOP = { viewport: { width: 1366, height: 800 } };
-
-	function sql(query) {
-		const socket = process.env.CLINIC_TEST_DB_SOCKET;
-		assert(socket, 'CLINIC_TEST_DB_SOCKET is not set (scripts/test sets it)');
-		return execFileSync('mariadb', ['-S', socket, '-u', 'root', '-N', '-B', 'clinic', '-e', query],
-			{ encoding: 'utf8' }).trim();
-	}
 
 	// A verified identity, as the identity flow leaves it (tests/api/helpers.c patient_verified),
 	// and the address and date of birth a prescription must carry.
@@ -48,14 +41,6 @@ export default function (h) {
 	}
 
 	const step = () => Math.floor(Date.now() / 30000);
-	const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-	// The next code the server will take for account (waits for the clock if needed).
-	async function freshCode(account) {
-		while ((account.lastStep ?? -1) + 1 > step() + 1)
-			await sleep(1000);
-		return nextCode(account);
-	}
 
 	// A code that is not the account's near any time step now (a wrong code).
 	function wrongCode(account) {
@@ -102,12 +87,12 @@ export default function (h) {
 	async function stockAtPharmacy(productId) {
 		const pharmacist = createUser('pharmacist', ['--gphc', '2000006', '--totp-secret', SECRET]);
 		pharmacist.secret = SECRET;
-		const phs = await h.apiSignIn(pharmacist);
-		let r = await h.apiCall(phs, 'POST', '/api/v1/pharmacy/products', { clinic_product_id: productId,
+		const phs = await apiSignIn(pharmacist);
+		let r = await apiCall(phs, 'POST', '/api/v1/pharmacy/products', { clinic_product_id: productId,
 			supplier: 'Northwind Botanicals', brand: 'Harbour', name: `E2E Flower 18% ${RUN}`, form: 'flower',
 			supply_unit: 'mg', pack_size: 10000 });
 		assert(r.status === 201, `pharmacy product: ${r.status} ${r.text}`);
-		r = await h.apiCall(phs, 'POST', '/api/v1/pharmacy/receipts', { product_id: r.json.id ?? r.json.product.id,
+		r = await apiCall(phs, 'POST', '/api/v1/pharmacy/receipts', { product_id: r.json.id ?? r.json.product.id,
 			supplier: 'Northwind Botanicals', batch_number: `RXP-${RUN % 100000}`, expiry_date: inDays(300),
 			thc_ug_per_unit: 180, cbd_ug_per_unit: 10, quantity: 60000 });
 		assert(r.status === 201 || r.status === 200, `pharmacy receipt: ${r.status} ${r.text}`);
